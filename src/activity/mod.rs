@@ -1,0 +1,139 @@
+//! Activity kinds: what the facilitator configures, what a participant may answer, and the
+//! live aggregate every screen shows.
+//!
+//! Each kind is one vertical slice in its own module (`scale.rs`; later `wordcloud.rs` and
+//! `jamboard.rs`): configuration and its validation, the per-activity state that a session
+//! folds answers into, and the aggregate. This module only dispatches on the kind.
+
+pub mod scale;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{ErrorCode, Refusal};
+pub use scale::{Scale, ScaleAggregate, ScaleLabels, ScaleState};
+
+/// Most activities an agenda may hold.
+pub const MAX_ACTIVITIES: usize = 50;
+/// Longest activity title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// One step of an agenda.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Activity {
+    /// Stable id, assigned by the server. Send it back to keep an activity (and its answers)
+    /// when replacing the agenda; leave it out for a new activity.
+    #[serde(default)]
+    pub id: String,
+    #[serde(flatten)]
+    pub spec: ActivitySpec,
+}
+
+/// The kind-specific part of an activity, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActivitySpec {
+    Scale(Scale),
+}
+
+impl ActivitySpec {
+    /// Checks the configuration and fills in defaults, so that what is stored is what is shown.
+    pub fn normalise(&mut self) -> Result<(), Refusal> {
+        match self {
+            Self::Scale(scale) => scale.normalise(),
+        }
+    }
+
+    /// A short label for lists and logs.
+    pub fn title(&self) -> &str {
+        match self {
+            Self::Scale(scale) => &scale.title,
+        }
+    }
+
+    /// An empty state for this kind.
+    pub fn new_state(&self) -> ActivityState {
+        match self {
+            Self::Scale(scale) => ActivityState::Scale(ScaleState::new(scale)),
+        }
+    }
+}
+
+/// What a session has gathered for one activity.
+#[derive(Debug, Clone)]
+pub enum ActivityState {
+    Scale(ScaleState),
+}
+
+impl ActivityState {
+    /// Whether any participant has answered: such an activity may not be removed or reshaped.
+    pub fn has_answers(&self) -> bool {
+        match self {
+            Self::Scale(state) => state.has_answers(),
+        }
+    }
+
+    /// The live aggregate, as every screen shows it.
+    pub fn aggregate(&self, spec: &ActivitySpec) -> Aggregate {
+        match (self, spec) {
+            (Self::Scale(state), ActivitySpec::Scale(scale)) => Aggregate::Scale(state.aggregate(scale)),
+        }
+    }
+
+    /// Checks that a changed configuration still fits the answers gathered, and adapts the
+    /// state to it. The configuration has been normalised already.
+    pub fn reconfigure(&mut self, spec: &ActivitySpec) -> Result<(), Refusal> {
+        match (self, spec) {
+            (Self::Scale(state), ActivitySpec::Scale(scale)) => state.reconfigure(scale),
+        }
+    }
+}
+
+/// The live results of one activity (`results.data`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(untagged)]
+pub enum Aggregate {
+    Scale(ScaleAggregate),
+}
+
+/// Checks and normalises a whole agenda; new activities get fresh ids.
+pub fn normalise_agenda(agenda: &mut [Activity], mut new_id: impl FnMut() -> String) -> Result<(), Refusal> {
+    if agenda.len() > MAX_ACTIVITIES {
+        return Err(Refusal::new(
+            ErrorCode::InvalidAgenda,
+            format!("An agenda can hold at most {MAX_ACTIVITIES} activities."),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (index, activity) in agenda.iter_mut().enumerate() {
+        activity
+            .spec
+            .normalise()
+            .map_err(|refusal| refusal.in_activity(index))?;
+        if activity.id.trim().is_empty() {
+            activity.id = new_id();
+        }
+        if activity.id.len() > 64 || !seen.insert(activity.id.clone()) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidAgenda,
+                format!("Activity {} has an id that is too long or used twice.", index + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Trims a piece of configuration text and checks its length.
+pub(crate) fn clean_text(text: &str, what: &str, max_chars: usize, required: bool) -> Result<String, Refusal> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidAgenda, format!("The {what} is empty.")));
+    }
+    if text.chars().count() > max_chars {
+        return Err(Refusal::new(
+            ErrorCode::InvalidAgenda,
+            format!("The {what} is longer than {max_chars} characters."),
+        ));
+    }
+    Ok(text.to_owned())
+}

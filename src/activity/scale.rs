@@ -1,0 +1,541 @@
+//! Scale activities: "I statements" rated on an integer scale, asked in named rounds.
+//!
+//! The state keeps each participant's latest value per round and statement, and beside it
+//! the counts per point and the running sums of the paired change, so that an answer updates
+//! the aggregate in O(1) and a results frame costs O(statements × points), whatever the size
+//! of the audience.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::clean_text;
+use crate::error::{ErrorCode, Refusal};
+use crate::protocol::ParticipantId;
+
+/// Most statements one scale activity may ask.
+pub const MAX_STATEMENTS: usize = 10;
+/// Most rounds one scale activity may have.
+pub const MAX_ROUNDS: usize = 6;
+/// Most points a scale may have (0–10).
+pub const MAX_POINTS: i32 = 11;
+/// Longest statement, in characters.
+pub const MAX_STATEMENT_CHARS: usize = 300;
+/// Longest label or round name, in characters.
+pub const MAX_LABEL_CHARS: usize = 60;
+/// The round name given to a scale configured without rounds.
+pub const DEFAULT_ROUND: &str = "Answers";
+
+/// A scale activity's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Scale {
+    pub title: String,
+    /// 1 to 10 statements, each rated on its own.
+    pub statements: Vec<String>,
+    /// Lowest point (default 1).
+    #[serde(default = "default_min")]
+    pub min: i32,
+    /// Highest point (default 5).
+    #[serde(default = "default_max")]
+    pub max: i32,
+    #[serde(default)]
+    pub labels: ScaleLabels,
+    /// Named rounds such as "Before" and "After"; each is answered separately. A scale given
+    /// no rounds gets one, named "Answers".
+    #[serde(default)]
+    pub rounds: Vec<String>,
+}
+
+fn default_min() -> i32 {
+    1
+}
+
+fn default_max() -> i32 {
+    5
+}
+
+/// Words for the ends of the scale and, optionally, for every point.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScaleLabels {
+    #[serde(default)]
+    pub min: Option<String>,
+    #[serde(default)]
+    pub max: Option<String>,
+    /// One label per point, lowest first; empty for none.
+    #[serde(default)]
+    pub points: Vec<String>,
+}
+
+impl Scale {
+    /// Number of points on the scale.
+    pub fn points(&self) -> usize {
+        (self.max - self.min + 1) as usize
+    }
+
+    /// Index of a round by name.
+    pub fn round_index(&self, name: &str) -> Option<usize> {
+        self.rounds.iter().position(|round| round == name)
+    }
+
+    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+        let invalid = |message: String| Refusal::new(ErrorCode::InvalidAgenda, message);
+        self.title = clean_text(&self.title, "title", super::MAX_TITLE_CHARS, false)?;
+        if self.statements.is_empty() || self.statements.len() > MAX_STATEMENTS {
+            return Err(invalid(format!("A scale needs 1 to {MAX_STATEMENTS} statements.")));
+        }
+        for statement in &mut self.statements {
+            *statement = clean_text(statement, "statement", MAX_STATEMENT_CHARS, true)?;
+        }
+        if self.title.is_empty() {
+            self.title = self.statements[0].clone();
+        }
+        if self.min < 0 || self.min >= self.max || self.max - self.min + 1 > MAX_POINTS {
+            return Err(invalid(format!(
+                "The scale must go up from its lowest point (0 or more) and have at most {MAX_POINTS} points."
+            )));
+        }
+        for label in [&mut self.labels.min, &mut self.labels.max] {
+            if let Some(text) = label {
+                let text = clean_text(text, "label", MAX_LABEL_CHARS, false)?;
+                *label = (!text.is_empty()).then_some(text);
+            }
+        }
+        if !self.labels.points.is_empty() {
+            if self.labels.points.len() != self.points() {
+                return Err(invalid("Give a label for every point of the scale, or none.".into()));
+            }
+            for label in &mut self.labels.points {
+                *label = clean_text(label, "label", MAX_LABEL_CHARS, false)?;
+            }
+        }
+        if self.rounds.is_empty() {
+            self.rounds.push(DEFAULT_ROUND.to_owned());
+        }
+        if self.rounds.len() > MAX_ROUNDS {
+            return Err(invalid(format!("A scale can have at most {MAX_ROUNDS} rounds.")));
+        }
+        for round in &mut self.rounds {
+            *round = clean_text(round, "round name", MAX_LABEL_CHARS, true)?;
+        }
+        for (i, round) in self.rounds.iter().enumerate() {
+            if self.rounds[..i].contains(round) {
+                return Err(invalid(format!("The round \"{round}\" is named twice.")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks an answer against the configuration and returns the round's index.
+    pub fn check_answer(
+        &self,
+        round: Option<&str>,
+        statement: Option<u32>,
+        value: Option<i64>,
+    ) -> Result<(usize, usize, i32), Refusal> {
+        let round = match round {
+            Some(name) => self.round_index(name).ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::UnknownRound,
+                    format!("This activity has no round called \"{name}\"."),
+                )
+            })?,
+            None if self.rounds.len() == 1 => 0,
+            None => {
+                return Err(Refusal::new(
+                    ErrorCode::UnknownRound,
+                    "Say which round the answer is for.",
+                ));
+            }
+        };
+        let statement = statement
+            .map(|s| s as usize)
+            .filter(|&s| s < self.statements.len())
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::UnknownStatement,
+                    "That statement is not part of this activity.",
+                )
+            })?;
+        let value = value
+            .and_then(|v| i32::try_from(v).ok())
+            .filter(|v| (self.min..=self.max).contains(v))
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::OutOfRange,
+                    format!("Choose a whole number from {} to {}.", self.min, self.max),
+                )
+            })?;
+        Ok((round, statement, value))
+    }
+}
+
+/// Everything a session has gathered for one scale activity.
+#[derive(Debug, Clone)]
+pub struct ScaleState {
+    min: i32,
+    /// `answers[round][statement]`: each participant's latest value.
+    answers: Vec<Vec<HashMap<ParticipantId, i32>>>,
+    /// `counts[round][statement][point]`, kept equal to `answers`.
+    counts: Vec<Vec<Vec<u32>>>,
+    /// Per statement: participants who answered the first and the last round, and the sum of
+    /// their changes.
+    paired: Vec<PairedSum>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct PairedSum {
+    n: u32,
+    sum: i64,
+}
+
+impl ScaleState {
+    pub fn new(scale: &Scale) -> Self {
+        let rounds = scale.rounds.len();
+        let statements = scale.statements.len();
+        Self {
+            min: scale.min,
+            answers: vec![vec![HashMap::new(); statements]; rounds],
+            counts: vec![vec![vec![0; scale.points()]; statements]; rounds],
+            paired: vec![PairedSum::default(); statements],
+        }
+    }
+
+    pub fn has_answers(&self) -> bool {
+        self.answers.iter().flatten().any(|answers| !answers.is_empty())
+    }
+
+    /// Records a participant's answer (already checked against the configuration), replacing
+    /// an earlier one for the same round and statement.
+    pub fn answer(&mut self, participant: ParticipantId, round: usize, statement: usize, value: i32) {
+        let paired_round = self.answers.len() > 1 && (round == 0 || round + 1 == self.answers.len());
+        if paired_round {
+            self.unpair(participant, statement);
+        }
+        let previous = self.answers[round][statement].insert(participant, value);
+        let counts = &mut self.counts[round][statement];
+        if let Some(previous) = previous {
+            counts[(previous - self.min) as usize] -= 1;
+        }
+        counts[(value - self.min) as usize] += 1;
+        if paired_round {
+            self.pair(participant, statement);
+        }
+    }
+
+    fn first_and_last(&self, participant: ParticipantId, statement: usize) -> Option<(i32, i32)> {
+        let first = self.answers.first()?[statement].get(&participant)?;
+        let last = self.answers.last()?[statement].get(&participant)?;
+        Some((*first, *last))
+    }
+
+    fn unpair(&mut self, participant: ParticipantId, statement: usize) {
+        if let Some((first, last)) = self.first_and_last(participant, statement) {
+            let paired = &mut self.paired[statement];
+            paired.n -= 1;
+            paired.sum -= i64::from(last - first);
+        }
+    }
+
+    fn pair(&mut self, participant: ParticipantId, statement: usize) {
+        if let Some((first, last)) = self.first_and_last(participant, statement) {
+            let paired = &mut self.paired[statement];
+            paired.n += 1;
+            paired.sum += i64::from(last - first);
+        }
+    }
+
+    /// The participant's saved values in one round, per statement.
+    pub fn mine(&self, participant: ParticipantId, round: usize) -> Vec<Option<i64>> {
+        self.answers
+            .get(round)
+            .map(|statements| {
+                statements
+                    .iter()
+                    .map(|answers| answers.get(&participant).map(|&v| i64::from(v)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How many distinct participants answered anything in a round.
+    pub fn answered(&self, round: usize) -> usize {
+        let Some(statements) = self.answers.get(round) else {
+            return 0;
+        };
+        let mut who: std::collections::HashSet<ParticipantId> = std::collections::HashSet::new();
+        for answers in statements {
+            who.extend(answers.keys());
+        }
+        who.len()
+    }
+
+    /// Adapts the state to a changed configuration. Answers already given keep their meaning:
+    /// the range may not change, and statements and rounds may be added or renamed but not
+    /// removed.
+    pub fn reconfigure(&mut self, scale: &Scale) -> Result<(), Refusal> {
+        if !self.has_answers() {
+            *self = Self::new(scale);
+            return Ok(());
+        }
+        let shrinks = scale.statements.len() < self.paired.len() || scale.rounds.len() < self.answers.len();
+        if scale.min != self.min || scale.points() != self.counts[0][0].len() || shrinks {
+            return Err(Refusal::new(
+                ErrorCode::ActivityHasAnswers,
+                "People have already answered this scale: you can reword it and add statements or rounds, but not remove them or change the range.",
+            ));
+        }
+        let points = scale.points();
+        for statements in &mut self.answers {
+            statements.resize_with(scale.statements.len(), HashMap::new);
+        }
+        for counts in &mut self.counts {
+            counts.resize_with(scale.statements.len(), || vec![0; points]);
+        }
+        self.answers
+            .resize_with(scale.rounds.len(), || vec![HashMap::new(); scale.statements.len()]);
+        self.counts
+            .resize_with(scale.rounds.len(), || vec![vec![0; points]; scale.statements.len()]);
+        // The last round may have moved: recount the pairs from the answers.
+        self.paired = vec![PairedSum::default(); scale.statements.len()];
+        if self.answers.len() > 1 {
+            for statement in 0..scale.statements.len() {
+                let participants: Vec<ParticipantId> = self.answers[0][statement].keys().copied().collect();
+                for participant in participants {
+                    self.pair(participant, statement);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn aggregate(&self, scale: &Scale) -> ScaleAggregate {
+        let statements = scale
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(s, text)| {
+                let rounds = scale
+                    .rounds
+                    .iter()
+                    .enumerate()
+                    .map(|(r, name)| (name.clone(), RoundStats::from_counts(scale.min, &self.counts[r][s])))
+                    .collect();
+                let paired = (scale.rounds.len() > 1).then(|| {
+                    let PairedSum { n, sum } = self.paired[s];
+                    Paired {
+                        n,
+                        mean_change: (n > 0).then(|| sum as f64 / f64::from(n)),
+                    }
+                });
+                StatementResults {
+                    text: text.clone(),
+                    rounds,
+                    paired,
+                }
+            })
+            .collect();
+        ScaleAggregate { statements }
+    }
+}
+
+/// The live results of a scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScaleAggregate {
+    pub statements: Vec<StatementResults>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct StatementResults {
+    pub text: String,
+    /// Per round, in the agenda's order of rounds.
+    #[ts(as = "HashMap<String, RoundStats>")]
+    pub rounds: IndexMap<String, RoundStats>,
+    /// The change from the first to the last round over participants who answered both;
+    /// null for a scale with one round.
+    pub paired: Option<Paired>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoundStats {
+    /// Distinct participants who answered.
+    pub n: u32,
+    /// Null when nobody answered.
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    /// How many chose each point, lowest first.
+    pub counts: Vec<u32>,
+}
+
+impl RoundStats {
+    pub fn from_counts(min: i32, counts: &[u32]) -> Self {
+        let n: u32 = counts.iter().sum();
+        if n == 0 {
+            return Self {
+                n,
+                mean: None,
+                median: None,
+                counts: counts.to_vec(),
+            };
+        }
+        let value = |i: usize| f64::from(min) + i as f64;
+        let total: f64 = counts.iter().enumerate().map(|(i, &c)| value(i) * f64::from(c)).sum();
+        // The k-th smallest answer (0-based), read off the cumulative counts.
+        let nth = |k: u32| {
+            let mut seen = 0;
+            for (i, &c) in counts.iter().enumerate() {
+                seen += c;
+                if seen > k {
+                    return value(i);
+                }
+            }
+            value(counts.len() - 1)
+        };
+        let median = if n % 2 == 1 {
+            nth(n / 2)
+        } else {
+            (nth(n / 2 - 1) + nth(n / 2)) / 2.0
+        };
+        Self {
+            n,
+            mean: Some(total / f64::from(n)),
+            median: Some(median),
+            counts: counts.to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Paired {
+    pub n: u32,
+    /// Null when nobody answered both rounds.
+    pub mean_change: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn before_after(statements: usize) -> Scale {
+        let mut scale = Scale {
+            title: "How do you feel?".into(),
+            statements: (0..statements).map(|i| format!("Statement {i}")).collect(),
+            min: 1,
+            max: 5,
+            labels: ScaleLabels::default(),
+            rounds: vec!["Before".into(), "After".into()],
+        };
+        scale.normalise().expect("valid scale");
+        scale
+    }
+
+    #[test]
+    fn stats_follow_the_counts() {
+        let stats = RoundStats::from_counts(1, &[1, 0, 2, 0, 1]);
+        assert_eq!(stats.n, 4);
+        assert_eq!(stats.mean, Some(3.0));
+        assert_eq!(stats.median, Some(3.0));
+        let even = RoundStats::from_counts(1, &[1, 1, 0, 0, 0]);
+        assert_eq!(even.median, Some(1.5));
+        let empty = RoundStats::from_counts(1, &[0; 5]);
+        assert_eq!((empty.n, empty.mean, empty.median), (0, None, None));
+    }
+
+    #[test]
+    fn a_changed_answer_counts_once_and_pairs_follow_it() {
+        let scale = before_after(1);
+        let mut state = ScaleState::new(&scale);
+        state.answer(1, 0, 0, 2);
+        state.answer(1, 0, 0, 3);
+        state.answer(1, 1, 0, 5);
+        state.answer(2, 1, 0, 4);
+        let result = &state.aggregate(&scale).statements[0];
+        assert_eq!(result.rounds["Before"].n, 1);
+        assert_eq!(result.rounds["Before"].counts, vec![0, 0, 1, 0, 0]);
+        assert_eq!(result.rounds["After"].n, 2);
+        assert_eq!(
+            result.paired,
+            Some(Paired {
+                n: 1,
+                mean_change: Some(2.0)
+            })
+        );
+    }
+
+    #[test]
+    fn normalising_fills_defaults_and_refuses_nonsense() {
+        let mut scale: Scale = serde_json::from_str(r#"{"title": " T ", "statements": [" I know "]}"#).expect("parse");
+        scale.normalise().expect("valid");
+        assert_eq!((scale.min, scale.max), (1, 5));
+        assert_eq!(scale.rounds, vec![DEFAULT_ROUND.to_owned()]);
+        assert_eq!(scale.statements, vec!["I know".to_owned()]);
+        for bad in [
+            r#"{"title": "T", "statements": []}"#,
+            r#"{"title": "T", "statements": ["a"], "min": 5, "max": 1}"#,
+            r#"{"title": "T", "statements": ["a"], "min": 0, "max": 20}"#,
+            r#"{"title": "T", "statements": [" "]}"#,
+            r#"{"title": "T", "statements": ["a"], "rounds": ["Before", "Before"]}"#,
+        ] {
+            let mut scale: Scale = serde_json::from_str(bad).expect("parse");
+            assert_eq!(
+                scale.normalise().map_err(|e| e.code),
+                Err(ErrorCode::InvalidAgenda),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Recomputes the aggregate from the final answers alone, the slow and obvious way.
+    fn from_scratch(scale: &Scale, last: &HashMap<(ParticipantId, usize, usize), i32>) -> ScaleAggregate {
+        let mut state = ScaleState::new(scale);
+        let mut keys: Vec<_> = last.keys().copied().collect();
+        keys.sort_unstable();
+        for key @ (participant, round, statement) in keys {
+            state.answer(participant, round, statement, last[&key]);
+        }
+        state.aggregate(scale)
+    }
+
+    proptest! {
+        /// Whatever order answers arrive in, the aggregate equals the one built from each
+        /// participant's latest answers, and n counts distinct answerers.
+        #[test]
+        fn order_of_answers_never_changes_the_result(
+            answers in prop::collection::vec((1u32..12, 0usize..2, 0usize..3, 1i32..=5), 0..200),
+            seed in any::<u64>(),
+        ) {
+            let scale = before_after(3);
+            let mut live = ScaleState::new(&scale);
+            let mut last = HashMap::new();
+            for &(p, r, s, v) in &answers {
+                live.answer(p, r, s, v);
+                last.insert((p, r, s), v);
+            }
+            let expected = from_scratch(&scale, &last);
+            prop_assert_eq!(live.aggregate(&scale), expected.clone());
+
+            // The latest answer per key wins; interleave the keys in another order.
+            let mut shuffled: Vec<_> = last.iter().map(|(&k, &v)| (k, v)).collect();
+            let mut x = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let mut other = ScaleState::new(&scale);
+            for ((p, r, s), v) in shuffled {
+                other.answer(p, r, s, v);
+            }
+            prop_assert_eq!(other.aggregate(&scale), expected.clone());
+
+            for s in 0..3 {
+                for (r, name) in scale.rounds.iter().enumerate() {
+                    let distinct = last.keys().filter(|&&(_, rr, ss)| rr == r && ss == s).count() as u32;
+                    prop_assert_eq!(expected.statements[s].rounds[name].n, distinct);
+                }
+            }
+        }
+    }
+}

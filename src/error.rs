@@ -1,0 +1,157 @@
+//! Refusals: every "no" the server says, with a stable code for programs and a plain-language
+//! message for people.
+//!
+//! The same [`Refusal`] answers a WebSocket request (as an `error` frame) and an HTTP request
+//! (as `{"error", "message"}` with a status derived from the code), so a client handles one
+//! list of codes everywhere. Codes are part of the contract: add new ones, never rename.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::protocol::HttpError;
+
+/// Stable, machine-readable reason for a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The message is not valid JSON or does not have the fields its type needs.
+    InvalidMessage,
+    /// The message's `type` is not one the server knows.
+    UnknownType,
+    /// The first message must be `join`, `host` or `present`.
+    NotJoined,
+    /// A connection said `join`, `host` or `present` twice.
+    AlreadyJoined,
+    /// No session, route or item by that name.
+    NotFound,
+    /// A key is missing or wrong.
+    Unauthorized,
+    /// This role may not do that (a participant sending a facilitator message).
+    Forbidden,
+    UnknownActivity,
+    UnknownStatement,
+    UnknownRound,
+    /// A value outside the scale.
+    OutOfRange,
+    /// Answers are not being accepted for that activity or round right now.
+    NotOpen,
+    SessionClosed,
+    RateLimited,
+    InvalidAgenda,
+    /// The change would throw away answers already given.
+    ActivityHasAnswers,
+    /// The server could not write the change to disk; it was not kept.
+    NotSaved,
+    /// The request or its body is too large.
+    TooLarge,
+    /// A server-wide limit (sessions, participants) is reached.
+    LimitReached,
+    /// The server is starting or stopping.
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidMessage
+            | Self::UnknownType
+            | Self::UnknownActivity
+            | Self::UnknownStatement
+            | Self::UnknownRound
+            | Self::OutOfRange
+            | Self::InvalidAgenda => StatusCode::BAD_REQUEST,
+            Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers => StatusCode::CONFLICT,
+            Self::SessionClosed => StatusCode::GONE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::LimitReached | Self::NotSaved | Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A refusal: the code, and a message a participant or facilitator can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Says which activity of an agenda the refusal is about.
+    pub fn in_activity(self, index: usize) -> Self {
+        Self {
+            message: format!("Activity {}: {}", index + 1, self.message),
+            ..self
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            "There is no session with that code. Check the code and try again.",
+        )
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            ErrorCode::Unauthorized,
+            "That key is not right for this session. Use the link you were given when the session was created.",
+        )
+    }
+
+    pub fn session_closed() -> Self {
+        Self::new(
+            ErrorCode::SessionClosed,
+            "This session has ended and no longer takes answers.",
+        )
+    }
+
+    pub fn not_saved() -> Self {
+        Self::new(
+            ErrorCode::NotSaved,
+            "Your answer could not be saved. Please try again in a moment.",
+        )
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server is restarting. Please try again in a moment.",
+        )
+    }
+
+    pub fn rate_limited() -> Self {
+        Self::new(
+            ErrorCode::RateLimited,
+            "That was too many tries in a short time. Please wait a little and try again.",
+        )
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(HttpError {
+            error: self.code,
+            message: self.message.clone(),
+        })
+    }
+}

@@ -1,0 +1,376 @@
+//! The hub: the registry of sessions and the tasks that own them.
+//!
+//! [`Hub`] maps join codes to [`SessionHandle`]s in a `DashMap`. A handle is a cheap clone:
+//! the command channel into the session task, the receiving ends of its two views, and what
+//! is needed to check keys without asking the task. Sessions that were not closed are
+//! rebuilt from the journal when the hub starts; closed ones are loaded on first use, for
+//! their facilitator to read.
+
+pub mod session;
+pub mod state;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{info, warn};
+
+pub use session::{Command, Control, Frame, Frames, Joined};
+use state::SessionState;
+
+use crate::activity::{Activity, normalise_agenda};
+use crate::auth;
+use crate::error::{ErrorCode, Refusal};
+use crate::journal::{Event, Journal, JournalError, SessionRecord, now_ms};
+use crate::protocol::{CopyFrom, ParticipantId};
+
+/// Commands that may wait for a session task before senders have to wait.
+const COMMAND_QUEUE: usize = 4096;
+/// How long an address that guessed too many join codes is refused.
+const JOIN_BLOCK: Duration = Duration::from_secs(60);
+
+/// Limits a server enforces; every one answers with a clear refusal when reached.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Sessions not yet closed.
+    pub live_sessions: usize,
+    /// Participants one session may have.
+    pub participants: u32,
+    /// Messages a participant may send per second, sustained.
+    pub participant_rate: NonZeroU32,
+    /// Messages a participant may send in a burst.
+    pub participant_burst: NonZeroU32,
+    /// Failed join attempts an address may make in a burst, and then per minute.
+    pub failed_joins_burst: NonZeroU32,
+    pub failed_joins_per_minute: NonZeroU32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            live_sessions: 1000,
+            participants: 20_000,
+            participant_rate: nz(10),
+            participant_burst: nz(30),
+            failed_joins_burst: nz(20),
+            failed_joins_per_minute: nz(30),
+        }
+    }
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+/// A cheap handle to one session task.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub code: String,
+    host_key_hash: Arc<str>,
+    present_key_hash: Arc<str>,
+    commands: mpsc::Sender<Command>,
+    pub staff: watch::Receiver<Frames>,
+    pub audience: watch::Receiver<Frames>,
+    /// Participants connected now; connections count themselves in and out.
+    pub online: Arc<AtomicU32>,
+    /// Per-participant message budget, shared by all of a participant's connections.
+    pub limiter: Arc<DefaultKeyedRateLimiter<ParticipantId>>,
+}
+
+impl SessionHandle {
+    /// Whether `key` is this session's host key.
+    pub fn is_host(&self, key: &str) -> bool {
+        auth::secret_matches(key, &self.host_key_hash)
+    }
+
+    /// Whether `key` may open the projector view (the presenter key, or the host key).
+    pub fn is_presenter(&self, key: &str) -> bool {
+        auth::secret_matches(key, &self.present_key_hash) || self.is_host(key)
+    }
+
+    /// Sends a command and waits for its answer.
+    pub async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, Refusal> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| Refusal::unavailable())?;
+        answer.await.map_err(|_| Refusal::unavailable())
+    }
+
+    /// Sends a command whose answer arrives later on the returned receiver.
+    pub async fn submit<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<oneshot::Receiver<T>, Refusal> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| Refusal::unavailable())?;
+        Ok(answer)
+    }
+}
+
+/// Keeps the participant count honest: counts a connection in, and out when dropped.
+pub struct OnlineGuard(Arc<AtomicU32>);
+
+impl OnlineGuard {
+    pub fn new(online: &Arc<AtomicU32>) -> Self {
+        online.fetch_add(1, Ordering::Relaxed);
+        Self(online.clone())
+    }
+}
+
+impl Drop for OnlineGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A session just created: its keys exist only here.
+pub struct NewSession {
+    pub code: String,
+    pub host_key: String,
+    pub present_key: String,
+    pub agenda: Vec<Activity>,
+}
+
+/// The registry of sessions. Clones share it.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sessions: DashMap<String, SessionHandle>,
+    journal: Journal,
+    limits: Limits,
+    failed_joins: DefaultKeyedRateLimiter<IpAddr>,
+    blocked: DashMap<IpAddr, Instant>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Hub {
+    /// Starts the hub and rebuilds every session that was not closed from its events.
+    pub async fn start(journal: Journal, limits: Limits) -> Result<Self, JournalError> {
+        let failed_joins = RateLimiter::keyed(
+            Quota::per_minute(limits.failed_joins_per_minute).allow_burst(limits.failed_joins_burst),
+        );
+        let hub = Self {
+            inner: Arc::new(Inner {
+                sessions: DashMap::new(),
+                journal,
+                limits,
+                failed_joins,
+                blocked: DashMap::new(),
+                shutdown: watch::channel(false).0,
+            }),
+        };
+        let open = hub.inner.journal.open_sessions().await?;
+        let count = open.len();
+        for record in open {
+            hub.load(record).await?;
+        }
+        info!(sessions = count, "live sessions restored from the journal");
+        Ok(hub)
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Replays a session from the journal and starts its task.
+    async fn load(&self, record: SessionRecord) -> Result<SessionHandle, JournalError> {
+        let events = self.inner.journal.events(&record.code).await?;
+        let state = SessionState::replay(&record, events.into_iter().map(|stored| (stored.at, stored.event)));
+        Ok(self.spawn(&record, state))
+    }
+
+    fn spawn(&self, record: &SessionRecord, state: SessionState) -> SessionHandle {
+        let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
+        let (staff_tx, staff) = watch::channel(Frames::default());
+        let (audience_tx, audience) = watch::channel(Frames::default());
+        let online = Arc::new(AtomicU32::new(0));
+        let limits = &self.inner.limits;
+        let limiter = Arc::new(RateLimiter::keyed(
+            Quota::per_second(limits.participant_rate).allow_burst(limits.participant_burst),
+        ));
+        let handle = SessionHandle {
+            code: record.code.clone(),
+            host_key_hash: record.host_key_hash.as_str().into(),
+            present_key_hash: record.present_key_hash.as_str().into(),
+            commands,
+            staff,
+            audience,
+            online: online.clone(),
+            limiter,
+        };
+        let outlets = session::Outlets {
+            staff: staff_tx,
+            audience: audience_tx,
+            online,
+            max_participants: limits.participants,
+        };
+        tokio::spawn(session::run(state, self.inner.journal.clone(), queue, outlets));
+        self.inner.sessions.insert(record.code.clone(), handle.clone());
+        handle
+    }
+
+    /// The session with this code: live, or loaded from the journal if it was closed.
+    pub async fn get(&self, code: &str) -> Result<SessionHandle, Refusal> {
+        if let Some(handle) = self.inner.sessions.get(code) {
+            return Ok(handle.clone());
+        }
+        let code = auth::parse_join_code(code).ok_or_else(Refusal::not_found)?;
+        let record = self
+            .inner
+            .journal
+            .session(&code)
+            .await
+            .map_err(internal)?
+            .ok_or_else(Refusal::not_found)?;
+        // Two requests may load the same closed session at once; the first one registered wins.
+        if let Some(handle) = self.inner.sessions.get(&code) {
+            return Ok(handle.clone());
+        }
+        self.load(record).await.map_err(internal)
+    }
+
+    /// Creates a session and stores it before answering.
+    pub async fn create(
+        &self,
+        title: &str,
+        agenda: Option<Vec<Activity>>,
+        copy_from: Option<&CopyFrom>,
+    ) -> Result<NewSession, Refusal> {
+        let live = self.inner.sessions.len();
+        if live >= self.inner.limits.live_sessions {
+            return Err(Refusal::new(
+                ErrorCode::LimitReached,
+                "This server is running as many sessions as it may. Close a session and try again.",
+            ));
+        }
+        let title = crate::activity::clean_text(title, "session title", crate::activity::MAX_TITLE_CHARS, true)
+            .map_err(|r| Refusal::new(ErrorCode::InvalidMessage, r.message))?;
+        let (series, copied) = match copy_from {
+            Some(source) => {
+                let handle = self.get(&source.code).await?;
+                if !handle.is_host(&source.host_key) {
+                    return Err(Refusal::unauthorized());
+                }
+                let info = handle
+                    .request(|reply| Command::Info {
+                        join_url: String::new(),
+                        present_key: String::new(),
+                        reply,
+                    })
+                    .await??;
+                (Some(info.series), Some(info.agenda))
+            }
+            None => (None, None),
+        };
+        let mut agenda = agenda.or(copied).unwrap_or_default();
+        normalise_agenda(&mut agenda, session::new_activity_id)?;
+
+        let code = self.unused_code().await?;
+        let host_key = auth::new_secret();
+        let present_key = auth::present_key_for(&host_key);
+        let record = SessionRecord {
+            code: code.clone(),
+            series: series.unwrap_or_else(|| code.clone()),
+            title,
+            host_key_hash: auth::hash_secret(&host_key),
+            present_key_hash: auth::hash_secret(&present_key),
+            created_at: now_ms(),
+            closed_at: None,
+        };
+        let events = vec![Event::AgendaReplaced { agenda: agenda.clone() }];
+        self.inner
+            .journal
+            .create(record.clone(), events.clone())
+            .await
+            .map_err(|err| {
+                warn!(%err, "a session could not be stored");
+                Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
+            })?;
+        let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
+        self.spawn(&record, state);
+        info!(code = %code, series = %record.series, "session created");
+        Ok(NewSession {
+            code,
+            host_key,
+            present_key,
+            agenda,
+        })
+    }
+
+    async fn unused_code(&self) -> Result<String, Refusal> {
+        for _ in 0..32 {
+            let code = auth::new_join_code();
+            if !self.inner.sessions.contains_key(&code)
+                && self.inner.journal.session(&code).await.map_err(internal)?.is_none()
+            {
+                return Ok(code);
+            }
+        }
+        Err(Refusal::new(
+            ErrorCode::Internal,
+            "No free join code was found. Please try again.",
+        ))
+    }
+
+    /// Counts a failed join attempt (an unknown code) from an address. Past its budget the
+    /// address is blocked for a while: then even a right code is refused to it unless it
+    /// resumes with a token, so that a guesser cannot learn which code was right.
+    pub fn failed_join(&self, address: IpAddr) {
+        if self.inner.failed_joins.check_key(&address).is_err() {
+            self.inner.blocked.insert(address, Instant::now() + JOIN_BLOCK);
+        }
+    }
+
+    /// Whether an address is blocked for having guessed too many codes.
+    pub fn join_blocked(&self, address: IpAddr) -> bool {
+        let blocked = self.inner.blocked.get(&address).map(|until| *until > Instant::now());
+        match blocked {
+            Some(true) => true,
+            Some(false) => {
+                self.inner.blocked.remove(&address);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// A receiver that turns `true` when the server begins to stop.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Tells every connection to say goodbye (close code 1012) and leave.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Drops every handle, so that each session task finishes its pending writes and stops.
+    pub fn release_sessions(&self) {
+        self.inner.sessions.clear();
+    }
+}
+
+fn internal(err: JournalError) -> Refusal {
+    warn!(%err, "journal read failed");
+    Refusal::new(
+        ErrorCode::Internal,
+        "Something went wrong on the server. Please try again.",
+    )
+}

@@ -1,0 +1,405 @@
+//! A session's state as the fold of its journal events.
+//!
+//! [`SessionState::apply`] is the only way the state changes, live and at replay alike, so
+//! what every screen shows is always exactly what the journal would rebuild. The `propose_*`
+//! functions check a request against the state and turn it into an event; `apply` checks
+//! again, because other events may have been committed in between (an answer racing the
+//! facilitator's "stop answers"). An event that `apply` refuses changes nothing, live or at
+//! replay, and its sender gets the refusal instead of an `ack`.
+
+use std::collections::HashMap;
+
+use crate::activity::{Activity, ActivitySpec, ActivityState, Aggregate, normalise_agenda};
+use crate::error::{ErrorCode, Refusal};
+use crate::journal::{Event, SessionRecord};
+use crate::protocol::{Mine, ParticipantId, SessionState as Lifecycle, StepView};
+
+/// Where the session is: which activity and round, and whether it takes answers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    pub activity: Option<String>,
+    pub round: usize,
+    pub open: bool,
+    pub reveal: bool,
+}
+
+/// What an applied event changed, so the session task knows which views to refresh.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Agenda,
+    Joined,
+    Step,
+    /// Answers to this activity changed.
+    Results(String),
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub code: String,
+    pub title: String,
+    pub series: String,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub agenda: Vec<Activity>,
+    activities: HashMap<String, ActivityState>,
+    pub step: Step,
+    /// Token hash → participant.
+    participants: HashMap<String, ParticipantId>,
+    /// Highest participant number handed out.
+    pub last_participant: ParticipantId,
+}
+
+impl SessionState {
+    pub fn new(record: &SessionRecord) -> Self {
+        Self {
+            code: record.code.clone(),
+            title: record.title.clone(),
+            series: record.series.clone(),
+            created_at: record.created_at,
+            closed_at: None,
+            agenda: Vec::new(),
+            activities: HashMap::new(),
+            step: Step::default(),
+            participants: HashMap::new(),
+            last_participant: 0,
+        }
+    }
+
+    /// Rebuilds a session from its journal. Events that were refused when they were first
+    /// applied are refused again, identically, and skipped.
+    pub fn replay(record: &SessionRecord, events: impl IntoIterator<Item = (i64, Event)>) -> Self {
+        let mut state = Self::new(record);
+        for (at, event) in events {
+            // A refused event was never acknowledged: skipping it is what happened live.
+            let _ = state.apply(&event, at);
+        }
+        state
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+
+    pub fn lifecycle(&self) -> Lifecycle {
+        if self.is_closed() {
+            Lifecycle::Closed
+        } else {
+            Lifecycle::Live
+        }
+    }
+
+    pub fn joined(&self) -> u32 {
+        self.participants.len() as u32
+    }
+
+    /// The participant a token hash belongs to.
+    pub fn participant(&self, token_hash: &str) -> Option<ParticipantId> {
+        self.participants.get(token_hash).copied()
+    }
+
+    fn activity(&self, id: &str) -> Result<(usize, &Activity), Refusal> {
+        self.agenda
+            .iter()
+            .enumerate()
+            .find(|(_, activity)| activity.id == id)
+            .ok_or_else(|| Refusal::new(ErrorCode::UnknownActivity, "That activity is not on the agenda."))
+    }
+
+    fn current(&self) -> Option<(usize, &Activity)> {
+        let id = self.step.activity.as_deref()?;
+        self.activity(id).ok()
+    }
+
+    fn ensure_live(&self) -> Result<(), Refusal> {
+        if self.is_closed() {
+            Err(Refusal::session_closed())
+        } else {
+            Ok(())
+        }
+    }
+
+    // ---- proposals: requests checked and turned into events -------------------------------
+
+    pub fn propose_step(&self, activity: Option<&str>, round: Option<&str>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let Some(id) = activity else {
+            return Ok(Event::Step {
+                activity: None,
+                round: 0,
+                open: false,
+                reveal: false,
+            });
+        };
+        let (_, activity) = self.activity(id)?;
+        let round = match (&activity.spec, round) {
+            (ActivitySpec::Scale(scale), Some(name)) => scale.round_index(name).ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::UnknownRound,
+                    format!("This activity has no round called \"{name}\"."),
+                )
+            })?,
+            (ActivitySpec::Scale(_), None) => 0,
+        };
+        Ok(Event::Step {
+            activity: Some(id.to_owned()),
+            round,
+            open: true,
+            reveal: false,
+        })
+    }
+
+    pub fn propose_open(&self, open: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.current().ok_or_else(no_activity_shown)?;
+        Ok(Event::SetOpen { open })
+    }
+
+    pub fn propose_reveal(&self, show: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.current().ok_or_else(no_activity_shown)?;
+        Ok(Event::Reveal { show })
+    }
+
+    pub fn propose_close(&self) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        Ok(Event::Closed)
+    }
+
+    pub fn propose_answer(
+        &self,
+        participant: ParticipantId,
+        activity: &str,
+        round: Option<&str>,
+        statement: Option<u32>,
+        value: Option<i64>,
+    ) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (_, found) = self.activity(activity)?;
+        if self.step.activity.as_deref() != Some(activity) {
+            return Err(not_asked());
+        }
+        match &found.spec {
+            ActivitySpec::Scale(scale) => {
+                let (round, statement, value) = scale.check_answer(round, statement, value)?;
+                let event = Event::ScaleAnswer {
+                    participant,
+                    activity: activity.to_owned(),
+                    round,
+                    statement,
+                    value,
+                };
+                self.check_answerable(&event)?;
+                Ok(event)
+            }
+        }
+    }
+
+    /// An answer is taken only for the activity and round on screen, while answers are open.
+    fn check_answerable(&self, event: &Event) -> Result<(), Refusal> {
+        let Event::ScaleAnswer { activity, round, .. } = event else {
+            return Ok(());
+        };
+        self.ensure_live()?;
+        if self.step.activity.as_deref() != Some(activity) || self.step.round != *round {
+            return Err(Refusal::new(
+                ErrorCode::NotOpen,
+                "This question is not being asked right now.",
+            ));
+        }
+        if !self.step.open {
+            return Err(Refusal::new(ErrorCode::NotOpen, "Answers are closed for now."));
+        }
+        Ok(())
+    }
+
+    /// Checks a new agenda; activities without an id get `new_id()`.
+    pub fn propose_agenda(&self, mut agenda: Vec<Activity>, new_id: impl FnMut() -> String) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        normalise_agenda(&mut agenda, new_id)?;
+        self.rebuild_activities(&agenda)?;
+        Ok(Event::AgendaReplaced { agenda })
+    }
+
+    /// The activity states for a new agenda: kept activities keep (and adapt) their answers;
+    /// removing one that has answers is refused.
+    fn rebuild_activities(&self, agenda: &[Activity]) -> Result<HashMap<String, ActivityState>, Refusal> {
+        for (id, state) in &self.activities {
+            if state.has_answers() && !agenda.iter().any(|activity| &activity.id == id) {
+                let title = self
+                    .activity(id)
+                    .map(|(_, a)| a.spec.title().to_owned())
+                    .unwrap_or_default();
+                return Err(Refusal::new(
+                    ErrorCode::ActivityHasAnswers,
+                    format!("\"{title}\" already has answers, so it cannot be removed."),
+                ));
+            }
+        }
+        let mut activities = HashMap::with_capacity(agenda.len());
+        for (index, activity) in agenda.iter().enumerate() {
+            let state = match self.activities.get(&activity.id) {
+                Some(old) if same_kind(old, &activity.spec) => {
+                    let mut state = old.clone();
+                    state
+                        .reconfigure(&activity.spec)
+                        .map_err(|refusal| refusal.in_activity(index))?;
+                    state
+                }
+                Some(old) if old.has_answers() => {
+                    return Err(Refusal::new(
+                        ErrorCode::ActivityHasAnswers,
+                        format!("Activity {} already has answers, so its kind cannot change.", index + 1),
+                    ));
+                }
+                _ => activity.spec.new_state(),
+            };
+            activities.insert(activity.id.clone(), state);
+        }
+        Ok(activities)
+    }
+
+    // ---- the fold ---------------------------------------------------------------------------
+
+    /// Applies a committed event. Deterministic: the same events in the same order always give
+    /// the same state and the same refusals.
+    pub fn apply(&mut self, event: &Event, at: i64) -> Result<Change, Refusal> {
+        match event {
+            Event::AgendaReplaced { agenda } => {
+                self.ensure_live()?;
+                let activities = self.rebuild_activities(agenda)?;
+                self.agenda = agenda.clone();
+                self.activities = activities;
+                // The step follows its activity; if that is gone, back to the waiting screen.
+                match self.current().map(|(_, a)| a.spec.clone()) {
+                    Some(ActivitySpec::Scale(scale)) => {
+                        self.step.round = self.step.round.min(scale.rounds.len() - 1);
+                    }
+                    None => self.step = Step::default(),
+                }
+                Ok(Change::Agenda)
+            }
+            Event::Joined {
+                participant,
+                token_hash,
+            } => {
+                self.ensure_live()?;
+                self.participants.insert(token_hash.clone(), *participant);
+                self.last_participant = self.last_participant.max(*participant);
+                Ok(Change::Joined)
+            }
+            Event::Step {
+                activity,
+                round,
+                open,
+                reveal,
+            } => {
+                self.ensure_live()?;
+                if let Some(id) = activity {
+                    let (_, found) = self.activity(id)?;
+                    let ActivitySpec::Scale(scale) = &found.spec;
+                    if *round >= scale.rounds.len() {
+                        return Err(Refusal::new(
+                            ErrorCode::UnknownRound,
+                            "That round is not part of this activity.",
+                        ));
+                    }
+                }
+                self.step = Step {
+                    activity: activity.clone(),
+                    round: *round,
+                    open: *open,
+                    reveal: *reveal,
+                };
+                Ok(Change::Step)
+            }
+            Event::SetOpen { open } => {
+                self.ensure_live()?;
+                self.current().ok_or_else(no_activity_shown)?;
+                self.step.open = *open;
+                Ok(Change::Step)
+            }
+            Event::Reveal { show } => {
+                self.ensure_live()?;
+                self.current().ok_or_else(no_activity_shown)?;
+                self.step.reveal = *show;
+                Ok(Change::Step)
+            }
+            Event::ScaleAnswer {
+                participant,
+                activity,
+                round,
+                statement,
+                value,
+            } => {
+                self.check_answerable(event)?;
+                let (_, found) = self.activity(activity)?;
+                let ActivitySpec::Scale(scale) = &found.spec;
+                scale.check_answer(
+                    scale.rounds.get(*round).map(String::as_str),
+                    Some(*statement as u32),
+                    Some(i64::from(*value)),
+                )?;
+                let Some(ActivityState::Scale(state)) = self.activities.get_mut(activity) else {
+                    return Err(Refusal::new(ErrorCode::Internal, "The activity has no state."));
+                };
+                state.answer(*participant, *round, *statement, *value);
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Closed => {
+                self.ensure_live()?;
+                self.closed_at = Some(at);
+                self.step.open = false;
+                Ok(Change::Closed)
+            }
+        }
+    }
+
+    // ---- views ------------------------------------------------------------------------------
+
+    pub fn step_view(&self) -> StepView {
+        let current = self.current();
+        let round = current.and_then(|(_, activity)| match &activity.spec {
+            ActivitySpec::Scale(scale) => scale.rounds.get(self.step.round).cloned(),
+        });
+        StepView {
+            activity: current.map(|(_, activity)| activity.clone()),
+            round,
+            open: current.is_some() && self.step.open && !self.is_closed(),
+            reveal: current.is_some() && self.step.reveal,
+            index: current.map(|(index, _)| index as u32),
+            total: self.agenda.len() as u32,
+        }
+    }
+
+    /// The current activity's live results.
+    pub fn results(&self) -> Option<(String, Aggregate)> {
+        let (_, activity) = self.current()?;
+        let state = self.activities.get(&activity.id)?;
+        Some((activity.id.clone(), state.aggregate(&activity.spec)))
+    }
+
+    /// A participant's own saved answers in the current step.
+    pub fn mine(&self, participant: ParticipantId) -> Option<Mine> {
+        let (_, activity) = self.current()?;
+        match (self.activities.get(&activity.id)?, &activity.spec) {
+            (ActivityState::Scale(state), ActivitySpec::Scale(scale)) => Some(Mine {
+                activity: activity.id.clone(),
+                round: scale.rounds.get(self.step.round).cloned(),
+                values: state.mine(participant, self.step.round),
+            }),
+        }
+    }
+}
+
+fn same_kind(state: &ActivityState, spec: &ActivitySpec) -> bool {
+    matches!((state, spec), (ActivityState::Scale(_), ActivitySpec::Scale(_)))
+}
+
+fn not_asked() -> Refusal {
+    Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now.")
+}
+
+fn no_activity_shown() -> Refusal {
+    Refusal::new(ErrorCode::NotOpen, "Go to an activity first.")
+}

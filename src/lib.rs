@@ -1,0 +1,28 @@
+//! Chorus: a self-hosted live workshop polling server.
+//!
+//! # Layout
+//!
+//! - [`config`]: the command line and its `CHORUS_*` environment twins.
+//! - [`server`]: builds the HTTP app and runs it on a listener until a shutdown future
+//!   resolves, then stops connections, sessions and the journal in that order.
+//! - [`hub`]: the registry of live sessions and the one task per session that owns its state.
+//!   Commands come in on a channel; views leave through `watch` channels holding the latest
+//!   pre-serialised frame.
+//! - [`ws`]: one task per WebSocket connection: reads and checks client messages, forwards
+//!   them to the session, writes the session's frames and its own replies.
+//! - [`routes`]: the HTTP API, the QR code, health, and the embedded web app.
+//! - [`journal`]: the single SQLite writer with group commit, and replay at start.
+//! - [`activity`]: activity kinds (scale so far): configuration, answers, aggregates.
+//! - [`protocol`]: the wire types; the web client's TypeScript is generated from them.
+//! - [`auth`]: keys, tokens and join codes. [`error`]: refusals with stable codes.
+
+pub mod activity;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod journal;
+pub mod protocol;
+pub mod routes;
+pub mod server;
+pub mod ws;

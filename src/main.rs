@@ -1,0 +1,56 @@
+//! The `chorus` binary: parse the command line, set up logging, run the server.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use chorus::config::{Cli, Command};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("chorus=info,warn")))
+        .init();
+    match Cli::parse().command() {
+        Command::Serve(args) => {
+            let listener = TcpListener::bind(args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+            let address = listener.local_addr()?;
+            let settings = args.settings();
+            let shown = if address.ip().is_unspecified() || address.ip().is_loopback() {
+                format!("http://localhost:{}", address.port())
+            } else {
+                format!("http://{address}")
+            };
+            println!("Chorus is running at {shown} (data in {})", settings.data_dir.display());
+            if let Some(public) = &settings.public_url {
+                println!("Join links use {public}");
+            }
+            chorus::server::run(listener, settings, shutdown_signal()).await
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

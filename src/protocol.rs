@@ -1,0 +1,364 @@
+//! The wire contract: every message that crosses a WebSocket and every body of the HTTP API.
+//!
+//! These types are the single source of truth for the protocol. The web client's
+//! `web/src/lib/protocol.ts` is generated from them (see `tests/protocol_ts.rs`), so a change
+//! here that is not regenerated fails the test suite. `docs/protocol.md` explains them in prose.
+//!
+//! Names are snake_case on the wire. Requests that change something carry a client-chosen
+//! `id`, echoed in the `ack` or `error` that answers them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::activity::{Activity, Aggregate};
+use crate::error::ErrorCode;
+
+/// Version of the wire contract, sent in every welcome. Bumped on incompatible changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A client-chosen request id, echoed in the `ack` or `error` that answers the request.
+pub type RequestId = u64;
+
+/// A participant's pseudonym within one session (1, 2, 3, …). Never the token.
+pub type ParticipantId = u32;
+
+/// Messages a client sends over the WebSocket.
+///
+/// The first message of a connection must be `join`, `host` or `present`; it fixes the
+/// connection's role for its lifetime.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// A participant joins, or resumes with the token from an earlier `welcome`.
+    Join {
+        code: String,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        token: Option<String>,
+    },
+    /// The facilitator's console, with the host key.
+    Host { code: String, key: String },
+    /// The projector, with the presenter key (the host key works too).
+    Present { code: String, key: String },
+    /// Facilitator: show an activity (or the waiting screen when `activity` is null).
+    /// `round` names a scale round; it defaults to the first round.
+    Goto {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: Option<String>,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        round: Option<String>,
+    },
+    /// Facilitator: stop or resume accepting answers on the current step.
+    SetOpen {
+        #[ts(type = "number")]
+        id: RequestId,
+        open: bool,
+    },
+    /// Facilitator: show or hide the live results on participants' phones.
+    Reveal {
+        #[ts(type = "number")]
+        id: RequestId,
+        show: bool,
+    },
+    /// Facilitator: close the session. No more answers; every screen is told.
+    CloseSession {
+        #[ts(type = "number")]
+        id: RequestId,
+    },
+    /// Participant: an answer to the current step. A scale answer names `round`, `statement`
+    /// (0-based) and `value`; a later answer to the same statement and round replaces it.
+    Answer {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        round: Option<String>,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        statement: Option<u32>,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        value: Option<i64>,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        text: Option<String>,
+    },
+}
+
+impl ClientMessage {
+    /// The request id, for messages that carry one.
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            Self::Join { .. } | Self::Host { .. } | Self::Present { .. } => None,
+            Self::Goto { id, .. }
+            | Self::SetOpen { id, .. }
+            | Self::Reveal { id, .. }
+            | Self::CloseSession { id }
+            | Self::Answer { id, .. } => Some(*id),
+        }
+    }
+}
+
+/// Whether a session still takes answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Live,
+    Closed,
+}
+
+/// What every screen shows now: an activity (with a round, for scales) or the waiting screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct StepView {
+    /// The current activity, or null for the waiting screen.
+    pub activity: Option<Activity>,
+    /// The current round's name, for scales.
+    pub round: Option<String>,
+    /// Whether answers are accepted.
+    pub open: bool,
+    /// Whether participants see the live results.
+    pub reveal: bool,
+    /// The activity's position in the agenda (0-based), null on the waiting screen.
+    pub index: Option<u32>,
+    /// How many activities the agenda has.
+    pub total: u32,
+}
+
+/// A participant's own saved answers in the current step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Mine {
+    pub activity: String,
+    pub round: Option<String>,
+    /// Scale: the saved value per statement, null where the participant has not answered.
+    pub values: Vec<Option<i64>>,
+}
+
+/// The session as its facilitator sees it: `welcome_host`, and the HTTP API's session body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SessionInfo {
+    pub code: String,
+    pub title: String,
+    pub state: SessionState,
+    /// The series this session belongs to (its first session's code).
+    pub series: String,
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number | null")]
+    pub closed_at: Option<i64>,
+    pub agenda: Vec<Activity>,
+    pub step: StepView,
+    /// Participants who have joined so far.
+    pub participants: u32,
+    pub join_url: String,
+    /// The presenter key, so that the console can open the projector view.
+    pub present_key: String,
+}
+
+/// What the projector needs besides the live frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PresentInfo {
+    pub code: String,
+    pub title: String,
+    pub state: SessionState,
+    pub join_url: String,
+}
+
+/// Messages the server sends over the WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Answer to `join`.
+    Welcome {
+        protocol: u32,
+        participant_id: ParticipantId,
+        /// Keep it (the web client uses localStorage) to resume as the same participant.
+        token: String,
+        title: String,
+        state: SessionState,
+        step: StepView,
+        mine: Option<Mine>,
+    },
+    /// Answer to `host`.
+    WelcomeHost { protocol: u32, session: SessionInfo },
+    /// Answer to `present`.
+    WelcomePresent { protocol: u32, session: PresentInfo },
+    /// The request with this id was accepted (and, for changes, committed to disk).
+    Ack {
+        #[ts(type = "number")]
+        id: RequestId,
+    },
+    /// The request with this id (null when it could not be read) was refused.
+    Error {
+        #[ts(type = "number | null")]
+        id: Option<RequestId>,
+        error: ErrorCode,
+        message: String,
+    },
+    /// The current step changed (also sent on connecting).
+    Step(StepView),
+    /// Live results of one activity; coalesced, the latest wins.
+    Results {
+        activity: String,
+        #[ts(type = "number")]
+        seq: u64,
+        data: Aggregate,
+    },
+    /// Participant: its own saved answers for the step just shown.
+    Mine(Mine),
+    /// Console and projector: how many have joined and how many are connected now.
+    Counts { joined: u32, online: u32 },
+    /// Console: the agenda changed.
+    Agenda { agenda: Vec<Activity> },
+    /// The session was closed: no more answers.
+    SessionClosed,
+}
+
+/// `POST /api/sessions` body.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct CreateSession {
+    pub title: String,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub copy_from: Option<CopyFrom>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub agenda: Option<Vec<Activity>>,
+}
+
+/// Copy the agenda of an existing session, and join its series.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct CopyFrom {
+    pub code: String,
+    pub host_key: String,
+}
+
+/// `201` answer to `POST /api/sessions`. The keys are shown once: only their hashes are kept.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct Created {
+    pub code: String,
+    pub host_key: String,
+    pub present_key: String,
+    pub join_url: String,
+    pub host_url: String,
+    pub present_url: String,
+    pub agenda: Vec<Activity>,
+}
+
+/// `PUT /api/sessions/{code}/agenda` body.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct ReplaceAgenda {
+    pub agenda: Vec<Activity>,
+}
+
+/// Every HTTP error body.
+#[derive(Debug, Clone, Deserialize, Serialize, TS)]
+pub struct HttpError {
+    pub error: ErrorCode,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_read_as_the_contract_writes_them() {
+        let goto: ClientMessage =
+            serde_json::from_str(r#"{"type": "goto", "id": 1, "activity": "a1", "round": "Before"}"#).expect("goto");
+        assert_eq!(
+            goto,
+            ClientMessage::Goto {
+                id: 1,
+                activity: Some("a1".into()),
+                round: Some("Before".into())
+            }
+        );
+        let answer: ClientMessage = serde_json::from_str(
+            r#"{"type": "answer", "id": 7, "activity": "a1", "round": "Before", "statement": 0, "value": 4}"#,
+        )
+        .expect("answer");
+        assert_eq!(answer.id(), Some(7));
+        let join: ClientMessage =
+            serde_json::from_str(r#"{"type": "join", "code": "48213377", "token": null}"#).expect("join");
+        assert_eq!(
+            join,
+            ClientMessage::Join {
+                code: "48213377".into(),
+                token: None
+            }
+        );
+    }
+
+    #[test]
+    fn server_messages_are_tagged_by_type() {
+        let closed = serde_json::to_string(&ServerMessage::SessionClosed).expect("serialise");
+        assert_eq!(closed, r#"{"type":"session_closed"}"#);
+        let ack = serde_json::to_string(&ServerMessage::Ack { id: 7 }).expect("serialise");
+        assert_eq!(ack, r#"{"type":"ack","id":7}"#);
+    }
+}
+
+/// The TypeScript declarations of the wire types, as `web/src/lib/protocol.ts` holds them.
+pub fn typescript() -> String {
+    use crate::activity::{self, scale};
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let decls = [
+        ClientMessage::decl(&cfg),
+        ServerMessage::decl(&cfg),
+        SessionState::decl(&cfg),
+        StepView::decl(&cfg),
+        Mine::decl(&cfg),
+        SessionInfo::decl(&cfg),
+        PresentInfo::decl(&cfg),
+        CreateSession::decl(&cfg),
+        CopyFrom::decl(&cfg),
+        Created::decl(&cfg),
+        ReplaceAgenda::decl(&cfg),
+        HttpError::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        activity::Activity::decl(&cfg),
+        activity::ActivitySpec::decl(&cfg),
+        activity::Aggregate::decl(&cfg),
+        scale::Scale::decl(&cfg),
+        scale::ScaleLabels::decl(&cfg),
+        scale::ScaleAggregate::decl(&cfg),
+        scale::StatementResults::decl(&cfg),
+        scale::RoundStats::decl(&cfg),
+        scale::Paired::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types in src/protocol.rs and src/activity/ by\n\
+         // `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod protocol_ts {
+    /// The web client's protocol module is exactly what the Rust types generate, so the two
+    /// cannot drift apart. Regenerate with `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`.
+    #[test]
+    fn web_client_types_match_the_rust_types() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/src/lib/protocol.ts");
+        let generated = super::typescript();
+        if std::env::var_os("UPDATE_PROTOCOL_TS").is_some() {
+            std::fs::write(path, &generated).expect("write protocol.ts");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "web/src/lib/protocol.ts is out of date: run `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`"
+        );
+    }
+}

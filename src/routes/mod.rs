@@ -1,0 +1,60 @@
+//! HTTP routes: the session API, the QR code, health, and the web app.
+
+mod assets;
+mod sessions;
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::{ErrorCode, Refusal};
+
+/// Largest JSON body the API reads.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(sessions::health))
+        .route("/ws", web::get().to(crate::ws::upgrade))
+        .service(
+            web::scope("/api")
+                .route("/sessions", web::post().to(sessions::create))
+                .route("/sessions/{code}", web::get().to(sessions::show))
+                .route("/sessions/{code}/agenda", web::put().to(sessions::replace_agenda))
+                .route("/sessions/{code}/close", web::post().to(sessions::close))
+                .route("/sessions/{code}/qr.svg", web::get().to(sessions::qr))
+                .default_service(web::to(api_not_found)),
+        )
+        .configure(assets::configure);
+}
+
+/// JSON bodies: size-capped, and a body that cannot be read is refused in plain language.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _req| {
+        let refusal = match &err {
+            actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+            | actix_web::error::JsonPayloadError::Overflow { .. } => Refusal::new(
+                ErrorCode::TooLarge,
+                format!("The request is larger than {} KiB.", MAX_BODY / 1024),
+            ),
+            actix_web::error::JsonPayloadError::ContentType => Refusal::new(
+                ErrorCode::InvalidMessage,
+                "Send the request as JSON (Content-Type: application/json).",
+            ),
+            other => Refusal::new(
+                ErrorCode::InvalidMessage,
+                format!("The request could not be read: {other}"),
+            ),
+        };
+        refusal.into()
+    })
+}
+
+async fn api_not_found() -> Refusal {
+    Refusal::new(ErrorCode::NotFound, "There is no such API route.")
+}
+
+impl actix_web::Responder for Refusal {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}

@@ -1,0 +1,147 @@
+//! The session API. Keys travel as `Authorization: Bearer <key>`, never in a path or query.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use qrcode::QrCode;
+use qrcode::render::svg;
+
+use crate::auth;
+use crate::error::{ErrorCode, Refusal};
+use crate::hub::{Command, Control, SessionHandle};
+use crate::protocol::{CreateSession, Created, ReplaceAgenda, SessionInfo};
+use crate::server::AppState;
+
+/// The bearer token of a request, if any.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+}
+
+/// The session, if the request holds its host key.
+async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
+    let handle = app.hub.get(code).await?;
+    match bearer(req) {
+        Some(key) if handle.is_host(key) => Ok(handle),
+        _ => Err(Refusal::unauthorized()),
+    }
+}
+
+async fn info(app: &AppState, req: &HttpRequest, handle: &SessionHandle) -> Result<SessionInfo, Refusal> {
+    let join_url = format!("{}/j/{}", app.base_url(req), handle.code);
+    let present_key = bearer(req).map(auth::present_key_for).unwrap_or_default();
+    handle
+        .request(|reply| Command::Info {
+            join_url,
+            present_key,
+            reply,
+        })
+        .await?
+}
+
+/// `POST /api/sessions`
+pub async fn create(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<CreateSession>,
+) -> Result<HttpResponse, Refusal> {
+    if let Some(admin) = &app.settings.admin_token {
+        let given = bearer(&req).unwrap_or_default();
+        // Compare hashes so that the comparison takes the same time wherever they differ.
+        if !auth::secret_matches(given, &auth::hash_secret(admin)) {
+            return Err(Refusal::new(
+                ErrorCode::Unauthorized,
+                "This server needs its admin token to start a session. Ask whoever runs it.",
+            ));
+        }
+    }
+    let body = body.into_inner();
+    let created = app
+        .hub
+        .create(&body.title, body.agenda, body.copy_from.as_ref())
+        .await?;
+    let base = app.base_url(&req);
+    let code = &created.code;
+    Ok(HttpResponse::Created().json(Created {
+        join_url: format!("{base}/j/{code}"),
+        host_url: format!("{base}/host/{code}#key={}", created.host_key),
+        present_url: format!("{base}/present/{code}#key={}", created.present_key),
+        code: created.code,
+        host_key: created.host_key,
+        present_key: created.present_key,
+        agenda: created.agenda,
+    }))
+}
+
+/// `GET /api/sessions/{code}`
+pub async fn show(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let handle = as_host(&app, &req, &code).await?;
+    Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
+}
+
+/// `PUT /api/sessions/{code}/agenda`
+pub async fn replace_agenda(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ReplaceAgenda>,
+) -> Result<HttpResponse, Refusal> {
+    let handle = as_host(&app, &req, &code).await?;
+    let agenda = body.into_inner().agenda;
+    handle
+        .request(|reply| Command::ReplaceAgenda { agenda, reply })
+        .await??;
+    Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
+}
+
+/// `POST /api/sessions/{code}/close`
+pub async fn close(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let handle = as_host(&app, &req, &code).await?;
+    handle
+        .request(|reply| Command::Control {
+            control: Control::Close,
+            reply,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
+}
+
+/// `GET /api/sessions/{code}/qr.svg`: the join link as a QR code, for anyone.
+pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
+    let handle = app.hub.get(&code).await?;
+    let join_url = format!("{}/j/{}", app.base_url(&req), handle.code);
+    let qr = QrCode::new(join_url.as_bytes())
+        .map_err(|_| Refusal::new(ErrorCode::Internal, "The QR code could not be made."))?;
+    let image = qr
+        .render::<svg::Color>()
+        .min_dimensions(320, 320)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(image))
+}
+
+/// `GET /healthz`: 200 when the server and its database answer.
+pub async fn health(app: web::Data<AppState>) -> HttpResponse {
+    if app.hub.journal().healthy().await {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"error": "unavailable", "message": "The database is not usable."}))
+    }
+}

@@ -1,0 +1,123 @@
+//! The server: the HTTP app on a listener, and an orderly stop.
+//!
+//! [`run`] takes the listener and a shutdown future, so tests bind `127.0.0.1:0` and run the
+//! real server in-process. Stopping goes outside in: connections are told to leave (close
+//! code 1012, "restarting", so phones reconnect to the next server), the HTTP server stops,
+//! session tasks settle their pending events, and the journal writer commits the last batch.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use tracing::{info, warn};
+
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::journal::Journal;
+use crate::routes;
+
+/// How long connections get to finish when the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// How long session tasks and the journal get to write what they hold.
+const FLUSH_GRACE: Duration = Duration::from_secs(3);
+
+/// The Content-Security-Policy of every response: no inline script, nothing from elsewhere.
+pub const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; \
+                       script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// What every handler can reach.
+pub struct AppState {
+    pub hub: Hub,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// The address people reach this server on: the configured public URL, or the scheme and
+    /// host the request came in with.
+    pub fn base_url(&self, req: &HttpRequest) -> String {
+        match &self.settings.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+
+    /// Whether a browser page from `origin` may open a WebSocket: only this server's own
+    /// origin (exactly), the public URL's, or a configured one.
+    pub fn origin_allowed(&self, origin: &str, req: &HttpRequest) -> bool {
+        let origin = origin.trim().to_ascii_lowercase();
+        let own = {
+            let info = req.connection_info();
+            let http = format!("http://{}", info.host()).to_ascii_lowercase();
+            let https = format!("https://{}", info.host()).to_ascii_lowercase();
+            origin == http || origin == https
+        };
+        own || self
+            .settings
+            .public_url
+            .iter()
+            .chain(self.settings.allowed_origins.iter())
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+    }
+}
+
+/// Serves on `listener` until `shutdown` resolves, then stops in order.
+pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let (journal, writer) = Journal::open(&settings.data_dir).await?;
+    let hub = Hub::start(journal, settings.limits.clone()).await?;
+    let state = web::Data::new(AppState {
+        hub: hub.clone(),
+        settings: Arc::new(settings),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(routes::json_config())
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CONTENT_SECURITY_POLICY, CSP))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "no-referrer"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes::configure)
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .run();
+    let handle = server.handle();
+    let mut server = tokio::spawn(server);
+
+    tokio::pin!(shutdown);
+    tokio::select! {
+        result = &mut server => {
+            warn!("the HTTP server stopped by itself");
+            result??;
+        }
+        () = &mut shutdown => {
+            info!("stopping");
+            hub.begin_shutdown();
+            handle.stop(true).await;
+            server.await??;
+        }
+    }
+
+    // Dropping the last handles lets each session task settle and stop, and then the
+    // journal writer, which stops once no session can send it anything.
+    hub.release_sessions();
+    drop(hub);
+    if tokio::time::timeout(FLUSH_GRACE, writer.finished()).await.is_err() {
+        warn!("the journal did not finish in time; unacknowledged changes may be lost");
+    }
+    info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,521 @@
+//! One task per WebSocket connection.
+//!
+//! The task is a single `select!` over the socket, the session's view, the replies it is
+//! waiting for, a heartbeat and the server's shutdown signal. It never holds session state:
+//! it forwards requests to the session task and writes back what comes out, so a slow phone
+//! delays only itself. Replies (`ack`/`error`) are awaited concurrently, so a phone can send
+//! its next answer before the previous one is committed.
+
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::watch;
+use tracing::{Instrument, debug, info_span};
+
+use crate::auth;
+use crate::error::{ErrorCode, Refusal};
+use crate::hub::session::welcome_message;
+use crate::hub::{Command, Control, Frames, Hub, OnlineGuard, SessionHandle};
+use crate::protocol::{ClientMessage, PROTOCOL_VERSION, ParticipantId, PresentInfo, RequestId, ServerMessage};
+
+/// How often the server pings.
+const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+/// A peer silent for this long is gone.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
+/// Time to say who is connecting.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
+
+type Pending = Pin<Box<dyn Future<Output = ServerMessage>>>;
+
+/// Who is on the other end, once it has said so.
+enum Role {
+    Participant {
+        handle: SessionHandle,
+        participant: ParticipantId,
+        _online: OnlineGuard,
+    },
+    Host {
+        handle: SessionHandle,
+    },
+    /// The projector only reads; the handle keeps its session's task alive while it watches.
+    Presenter {
+        _handle: SessionHandle,
+    },
+}
+
+/// Why a connection ends, and the close frame that says so.
+struct Goodbye(CloseCode, &'static str);
+
+/// The versions of each view slot this connection has sent.
+#[derive(Default)]
+struct Sent {
+    step: u64,
+    results: u64,
+    counts: u64,
+    agenda: u64,
+    closed: u64,
+}
+
+struct Connection {
+    hub: Hub,
+    session: Session,
+    peer: Option<IpAddr>,
+    base_url: String,
+    role: Option<Role>,
+    view: Option<watch::Receiver<Frames>>,
+    sent: Sent,
+    pending: FuturesUnordered<Pending>,
+}
+
+pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, peer: Option<IpAddr>, base_url: String) {
+    let span = info_span!("connection", peer = ?peer, session = tracing::field::Empty, role = tracing::field::Empty);
+    let conn = Connection {
+        hub,
+        session,
+        peer,
+        base_url,
+        role: None,
+        view: None,
+        sent: Sent::default(),
+        pending: FuturesUnordered::new(),
+    };
+    conn.serve(stream).instrument(span).await;
+}
+
+impl Connection {
+    async fn serve(mut self, mut stream: AggregatedMessageStream) {
+        let mut shutdown = self.hub.shutdown_signal();
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+        let mut last_heard = Instant::now();
+        let hello_deadline = tokio::time::sleep(HELLO_TIMEOUT);
+        tokio::pin!(hello_deadline);
+        let goodbye = loop {
+            tokio::select! {
+                message = stream.next() => {
+                    last_heard = Instant::now();
+                    let step = match message {
+                        None => break None,
+                        Some(Ok(AggregatedMessage::Text(text))) => self.on_text(&text).await,
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            Err(Goodbye(CloseCode::Unsupported, "Binary messages are not supported."))
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => self.session.pong(&bytes).await.map_err(gone),
+                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
+                        Some(Ok(AggregatedMessage::Close(_))) => break Some(Goodbye(CloseCode::Normal, "")),
+                        Some(Err(err)) => Err(protocol_goodbye(&err)),
+                    };
+                    if let Err(goodbye) = step {
+                        break Some(goodbye);
+                    }
+                }
+                Some(reply) = self.pending.next(), if !self.pending.is_empty() => {
+                    if let Err(goodbye) = self.send(&reply).await {
+                        break Some(goodbye);
+                    }
+                }
+                changed = view_changed(&mut self.view) => {
+                    let sent = match changed {
+                        Ok(()) => self.send_view().await,
+                        Err(_) => Err(Goodbye(CloseCode::Away, "The session has stopped.")),
+                    };
+                    if let Err(goodbye) = sent {
+                        break Some(goodbye);
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                        debug!("peer timed out");
+                        break Some(Goodbye(CloseCode::Away, "No answer for too long."));
+                    }
+                    if self.session.ping(b"").await.is_err() {
+                        break None;
+                    }
+                }
+                _ = &mut hello_deadline, if self.role.is_none() => {
+                    break Some(Goodbye(CloseCode::Policy, "Say join, host or present first."));
+                }
+                _ = shutdown.changed() => {
+                    break Some(Goodbye(CloseCode::Restart, "The server is restarting. Reconnect in a moment."));
+                }
+            }
+        };
+        if let Some(Goodbye(code, description)) = goodbye {
+            let reason = CloseReason {
+                code,
+                description: (!description.is_empty()).then(|| description.to_owned()),
+            };
+            let _ = self.session.close(Some(reason)).await;
+        }
+        debug!("connection closed");
+    }
+
+    async fn send(&mut self, message: &ServerMessage) -> Result<(), Goodbye> {
+        let text = serde_json::to_string(message).map_err(|_| Goodbye(CloseCode::Error, "Internal error."))?;
+        self.session.text(text).await.map_err(gone)
+    }
+
+    async fn refuse(&mut self, id: Option<RequestId>, refusal: Refusal) -> Result<(), Goodbye> {
+        self.send(&ServerMessage::Error {
+            id,
+            error: refusal.code,
+            message: refusal.message,
+        })
+        .await
+    }
+
+    /// Sends whichever slots of the view moved on since this connection last sent them.
+    async fn send_view(&mut self) -> Result<(), Goodbye> {
+        let Some(view) = self.view.as_mut() else { return Ok(()) };
+        let frames = view.borrow_and_update().clone();
+        let is_presenter = matches!(self.role, Some(Role::Presenter { .. }));
+        let sent = &mut self.sent;
+        // A first step frame repeats the welcome's; a later one is a change of step.
+        let step_changed = sent.step != 0 && frames.step.as_ref().is_some_and(|f| f.version > sent.step);
+        let slots = [
+            (if is_presenter { &None } else { &frames.agenda }, &mut sent.agenda),
+            (&frames.step, &mut sent.step),
+            (&frames.results, &mut sent.results),
+            (&frames.counts, &mut sent.counts),
+            (&frames.closed, &mut sent.closed),
+        ];
+        let mut out = Vec::with_capacity(slots.len());
+        for (frame, sent) in slots {
+            if let Some(frame) = frame.as_ref().filter(|frame| frame.version > *sent) {
+                *sent = frame.version;
+                out.push(frame.text.clone());
+            }
+        }
+        for text in out {
+            self.session.text(text).await.map_err(gone)?;
+        }
+        if step_changed {
+            if let Some(Role::Participant {
+                handle, participant, ..
+            }) = &self.role
+            {
+                let participant = *participant;
+                let answer = handle.submit(|reply| Command::Mine { participant, reply }).await;
+                if let Ok(answer) = answer {
+                    self.pending.push(Box::pin(async move {
+                        match answer.await {
+                            Ok(Some(mine)) => ServerMessage::Mine(mine),
+                            _ => ServerMessage::Error {
+                                id: None,
+                                error: ErrorCode::Unavailable,
+                                message: String::new(),
+                            },
+                        }
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), Goodbye> {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(err) => {
+                let (id, refusal) = explain_bad_message(text, &err);
+                return self.refuse(id, refusal).await;
+            }
+        };
+        match (&self.role, message) {
+            (None, ClientMessage::Join { code, token }) => self.join(&code, token).await,
+            (None, ClientMessage::Host { code, key }) => self.host(&code, &key, false).await,
+            (None, ClientMessage::Present { code, key }) => self.host(&code, &key, true).await,
+            (None, message) => {
+                self.refuse(
+                    message.id(),
+                    Refusal::new(ErrorCode::NotJoined, "Say join, host or present first."),
+                )
+                .await?;
+                Err(Goodbye(CloseCode::Policy, "Say join, host or present first."))
+            }
+            (Some(_), ClientMessage::Join { .. } | ClientMessage::Host { .. } | ClientMessage::Present { .. }) => {
+                self.refuse(
+                    None,
+                    Refusal::new(ErrorCode::AlreadyJoined, "This connection has already joined."),
+                )
+                .await
+            }
+            (
+                Some(Role::Participant {
+                    handle, participant, ..
+                }),
+                ClientMessage::Answer {
+                    id,
+                    activity,
+                    round,
+                    statement,
+                    value,
+                    text: _,
+                },
+            ) => {
+                if handle.limiter.check_key(participant).is_err() {
+                    return self.refuse(Some(id), Refusal::rate_limited()).await;
+                }
+                let participant = *participant;
+                let handle = handle.clone();
+                self.forward(id, &handle, |reply| Command::Answer {
+                    participant,
+                    activity,
+                    round,
+                    statement,
+                    value,
+                    reply,
+                })
+                .await
+            }
+            (
+                Some(Role::Host { handle }),
+                message @ (ClientMessage::Goto { .. }
+                | ClientMessage::SetOpen { .. }
+                | ClientMessage::Reveal { .. }
+                | ClientMessage::CloseSession { .. }),
+            ) => {
+                let handle = handle.clone();
+                let (id, control) = match message {
+                    ClientMessage::Goto { id, activity, round } => (id, Control::Goto { activity, round }),
+                    ClientMessage::SetOpen { id, open } => (id, Control::SetOpen(open)),
+                    ClientMessage::Reveal { id, show } => (id, Control::Reveal(show)),
+                    ClientMessage::CloseSession { id } => (id, Control::Close),
+                    _ => unreachable!("matched above"),
+                };
+                self.forward(id, &handle, |reply| Command::Control { control, reply })
+                    .await
+            }
+            (Some(role), message) => {
+                let refusal = match role {
+                    Role::Participant { .. } => "Only the facilitator can do that.",
+                    Role::Host { .. } => "Answers come from participants' phones, not the console.",
+                    Role::Presenter { .. } => "The projector view only shows; it cannot change anything.",
+                };
+                self.refuse(message.id(), Refusal::new(ErrorCode::Forbidden, refusal))
+                    .await
+            }
+        }
+    }
+
+    /// Sends a request to the session; its `ack` or `error` is written when it arrives.
+    async fn forward(
+        &mut self,
+        id: RequestId,
+        handle: &SessionHandle,
+        make: impl FnOnce(crate::hub::session::Reply<()>) -> Command,
+    ) -> Result<(), Goodbye> {
+        match handle.submit(make).await {
+            Ok(answer) => {
+                self.pending.push(Box::pin(async move {
+                    match answer.await {
+                        Ok(Ok(())) => ServerMessage::Ack { id },
+                        Ok(Err(refusal)) => ServerMessage::Error {
+                            id: Some(id),
+                            error: refusal.code,
+                            message: refusal.message,
+                        },
+                        Err(_) => {
+                            let refusal = Refusal::unavailable();
+                            ServerMessage::Error {
+                                id: Some(id),
+                                error: refusal.code,
+                                message: refusal.message,
+                            }
+                        }
+                    }
+                }));
+                Ok(())
+            }
+            Err(refusal) => self.refuse(Some(id), refusal).await,
+        }
+    }
+
+    /// Finds a session by code, counting failures against the caller's address.
+    async fn find(&mut self, code: &str) -> Result<SessionHandle, Goodbye> {
+        match self.hub.get(code).await {
+            Ok(handle) => Ok(handle),
+            Err(refusal) => {
+                if refusal.code == ErrorCode::NotFound {
+                    if let Some(peer) = self.peer {
+                        self.hub.failed_join(peer);
+                    }
+                }
+                self.refuse(None, refusal).await?;
+                Err(Goodbye(CloseCode::Policy, "No such session."))
+            }
+        }
+    }
+
+    async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
+        let resume = token
+            .as_deref()
+            .filter(|t| !t.is_empty() && t.len() <= 64)
+            .map(auth::hash_secret);
+        if resume.is_none() && self.peer.is_some_and(|peer| self.hub.join_blocked(peer)) {
+            self.refuse(None, Refusal::rate_limited()).await?;
+            return Err(Goodbye(CloseCode::Policy, "Too many tries."));
+        }
+        let handle = self.find(code).await?;
+        let fresh = auth::new_secret();
+        let fresh_hash = auth::hash_secret(&fresh);
+        let joined = handle
+            .request(|reply| Command::Join {
+                resume,
+                fresh: fresh_hash,
+                reply,
+            })
+            .await;
+        let joined = match joined.and_then(|joined| joined) {
+            Ok(joined) => joined,
+            Err(refusal) => {
+                self.refuse(None, refusal).await?;
+                return Err(Goodbye(CloseCode::Normal, "Could not join."));
+            }
+        };
+        let token = if joined.fresh { fresh } else { token.unwrap_or_default() };
+        tracing::Span::current()
+            .record("session", handle.code.as_str())
+            .record("role", "participant");
+        self.send(&welcome_message(&joined, token)).await?;
+        self.view = Some(handle.audience.clone());
+        self.role = Some(Role::Participant {
+            _online: OnlineGuard::new(&handle.online),
+            participant: joined.participant,
+            handle,
+        });
+        // The welcome carried the step: mark it sent, then send the rest of the view.
+        self.send_view().await
+    }
+
+    async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
+        let handle = self.find(code).await?;
+        let allowed = if presenter {
+            handle.is_presenter(key)
+        } else {
+            handle.is_host(key)
+        };
+        if !allowed {
+            self.refuse(None, Refusal::unauthorized()).await?;
+            return Err(Goodbye(CloseCode::Policy, "Wrong key."));
+        }
+        let join_url = format!("{}/j/{}", self.base_url, handle.code);
+        let present_key = if presenter {
+            String::new()
+        } else {
+            auth::present_key_for(key)
+        };
+        let info = handle
+            .request(|reply| Command::Info {
+                join_url,
+                present_key,
+                reply,
+            })
+            .await;
+        let info = match info.and_then(|info| info) {
+            Ok(info) => info,
+            Err(refusal) => {
+                self.refuse(None, refusal).await?;
+                return Err(Goodbye(CloseCode::Away, "Session unavailable."));
+            }
+        };
+        let welcome = if presenter {
+            ServerMessage::WelcomePresent {
+                protocol: PROTOCOL_VERSION,
+                session: PresentInfo {
+                    code: info.code,
+                    title: info.title,
+                    state: info.state,
+                    join_url: info.join_url,
+                },
+            }
+        } else {
+            ServerMessage::WelcomeHost {
+                protocol: PROTOCOL_VERSION,
+                session: info,
+            }
+        };
+        let role = if presenter { "presenter" } else { "host" };
+        tracing::Span::current()
+            .record("session", handle.code.as_str())
+            .record("role", role);
+        self.send(&welcome).await?;
+        self.view = Some(handle.staff.clone());
+        self.role = Some(if presenter {
+            Role::Presenter { _handle: handle }
+        } else {
+            Role::Host { handle }
+        });
+        self.send_view().await
+    }
+}
+
+/// Waits for the view to change; never resolves before there is a view.
+async fn view_changed(view: &mut Option<watch::Receiver<Frames>>) -> Result<(), watch::error::RecvError> {
+    match view {
+        Some(view) => view.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn gone(_: actix_ws::Closed) -> Goodbye {
+    Goodbye(CloseCode::Away, "")
+}
+
+fn protocol_goodbye(err: &ProtocolError) -> Goodbye {
+    match err {
+        ProtocolError::Overflow => Goodbye(CloseCode::Size, "Messages may be at most 16 KiB."),
+        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            Goodbye(CloseCode::Invalid, "Messages must be valid UTF-8 text.")
+        }
+        _ => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
+    }
+}
+
+/// Turns a message that could not be read into a plain-language refusal, echoing its `id`
+/// when one can be found.
+fn explain_bad_message(text: &str, err: &serde_json::Error) -> (Option<RequestId>, Refusal) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return (
+            None,
+            Refusal::new(ErrorCode::InvalidMessage, "That message is not valid JSON."),
+        );
+    };
+    let id = value.get("id").and_then(serde_json::Value::as_u64);
+    let Some(kind) = value.get("type").and_then(serde_json::Value::as_str) else {
+        return (
+            id,
+            Refusal::new(ErrorCode::InvalidMessage, "A message needs a \"type\"."),
+        );
+    };
+    const KNOWN: [&str; 8] = [
+        "join",
+        "host",
+        "present",
+        "goto",
+        "set_open",
+        "reveal",
+        "close_session",
+        "answer",
+    ];
+    if !KNOWN.contains(&kind) {
+        let kind: String = kind.chars().take(40).collect();
+        return (
+            id,
+            Refusal::new(
+                ErrorCode::UnknownType,
+                format!("\"{kind}\" is not a message this server knows."),
+            ),
+        );
+    }
+    (
+        id,
+        Refusal::new(
+            ErrorCode::InvalidMessage,
+            format!("The \"{kind}\" message has a missing or wrong field ({err})."),
+        ),
+    )
+}

@@ -1,0 +1,234 @@
+//! Bad input gets a clear refusal with a stable code, and changes nothing.
+
+use std::num::NonZeroU32;
+
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+use crate::common::*;
+
+/// Every malformed or impossible answer is refused with its own code; the one good answer
+/// is the only one counted.
+#[actix_web::test]
+async fn impossible_answers_are_refused_and_change_nothing() {
+    let server = TestServer::start().await;
+    let session = create_session(&server).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"}))
+        .await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    phone
+        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3}))
+        .await;
+
+    let cases = [
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 0}),
+            "out_of_range",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 6}),
+            "out_of_range",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0}),
+            "out_of_range",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 2, "value": 3}),
+            "unknown_statement",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "During", "statement": 0, "value": 3}),
+            "unknown_round",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "statement": 0, "value": 3}),
+            "unknown_round",
+        ),
+        (
+            json!({"type": "answer", "activity": "nope", "round": "Before", "statement": 0, "value": 3}),
+            "unknown_activity",
+        ),
+        (
+            json!({"type": "answer", "activity": session.activity(1), "statement": 0, "value": 3}),
+            "not_open",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 3}),
+            "not_open",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3.5}),
+            "invalid_message",
+        ),
+        (
+            json!({"type": "answer", "activity": scale, "round": "Before", "statement": "first", "value": 3}),
+            "invalid_message",
+        ),
+        (json!({"type": "dance"}), "unknown_type"),
+        (json!({"type": "goto", "activity": scale}), "forbidden"),
+        (json!({"type": "set_open", "open": false}), "forbidden"),
+        (json!({"type": "reveal", "show": true}), "forbidden"),
+        (json!({"type": "close_session"}), "forbidden"),
+    ];
+    for (message, expected) in cases {
+        let reply = phone.request(message.clone()).await;
+        assert_eq!(reply["type"], "error", "{message} was accepted");
+        assert_eq!(reply["error"], expected, "{message}");
+        assert!(reply["message"].as_str().is_some_and(|m| m.len() > 10), "{reply}");
+    }
+
+    // A second join on the same connection.
+    phone.send(json!({"type": "join", "code": session.code})).await;
+    assert_eq!(phone.expect("error").await["error"], "already_joined");
+
+    // Not JSON at all: refused without an id, and the connection carries on.
+    phone.send_raw(Message::text("{not json")).await;
+    let reply = phone.expect("error").await;
+    assert_eq!(
+        (reply["error"].as_str(), reply["id"].is_null()),
+        (Some("invalid_message"), true)
+    );
+
+    // The facilitator cannot answer as a participant either.
+    let refused = host
+        .refused(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 1}))
+        .await;
+    assert_eq!(refused, "forbidden");
+    // Nor go to a step that does not exist.
+    assert_eq!(
+        host.refused(json!({"type": "goto", "activity": "nope"})).await,
+        "unknown_activity"
+    );
+    assert_eq!(
+        host.refused(json!({"type": "goto", "activity": scale, "round": "During"}))
+            .await,
+        "unknown_round"
+    );
+
+    // Still open, still on Before, still exactly one answer of 3.
+    phone
+        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 1, "value": 1}))
+        .await;
+    let results = host
+        .expect_where("the last answer", |m| {
+            m["type"] == "results" && round_stats(m, 1, "Before")["n"] == 1
+        })
+        .await;
+    assert_eq!(round_stats(&results, 0, "Before")["counts"], json!([0, 0, 1, 0, 0]));
+    let (_, info) = get_json(
+        &server.url(&format!("/api/sessions/{}", session.code)),
+        Some(&session.host_key),
+    )
+    .await;
+    assert_eq!(info["step"]["round"], "Before");
+    assert_eq!(info["step"]["open"], true);
+    assert_eq!(info["participants"], 1);
+}
+
+/// Keys: wrong, missing, the presenter's for the console, or another session's.
+#[actix_web::test]
+async fn wrong_keys_are_refused_and_the_connection_closed() {
+    let server = TestServer::start().await;
+    let session = create_session(&server).await;
+    let other = create_session(&server).await;
+    let attempts = [
+        json!({"type": "host", "code": session.code, "key": "0123456789abcdef0123456789abcdef"}),
+        json!({"type": "host", "code": session.code, "key": ""}),
+        json!({"type": "host", "code": session.code, "key": session.present_key}),
+        json!({"type": "host", "code": session.code, "key": other.host_key}),
+        json!({"type": "present", "code": session.code, "key": other.present_key}),
+    ];
+    for attempt in attempts {
+        let mut client = Client::connect(&server.ws_url()).await;
+        client.send(attempt.clone()).await;
+        let error = client.expect("error").await;
+        assert_eq!(error["error"], "unauthorized", "{attempt}");
+        assert_eq!(client.closed().await, Some(1008), "{attempt}");
+    }
+    // The presenter key opens the projector, and the host key does too.
+    Client::presenter(&server.ws_url(), &session).await;
+    let mut client = Client::connect(&server.ws_url()).await;
+    client
+        .send(json!({"type": "present", "code": session.code, "key": session.host_key}))
+        .await;
+    client.expect("welcome_present").await;
+}
+
+/// Protocol violations get the right close code.
+#[actix_web::test]
+async fn protocol_violations_close_with_the_right_code() {
+    let server = TestServer::start().await;
+    let session = create_session(&server).await;
+
+    // Anything before join/host/present.
+    let mut early = Client::connect(&server.ws_url()).await;
+    early
+        .send(json!({"type": "answer", "id": 1, "activity": "x", "statement": 0, "value": 1}))
+        .await;
+    let error = early.expect("error").await;
+    assert_eq!(
+        (error["error"].as_str(), error["id"].as_u64()),
+        (Some("not_joined"), Some(1))
+    );
+    assert_eq!(early.closed().await, Some(1008));
+
+    // A binary frame.
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    phone.send_raw(Message::binary(vec![1, 2, 3])).await;
+    assert_eq!(phone.closed().await, Some(1003));
+
+    // A frame over 16 KiB.
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let huge = format!(
+        "{{\"type\":\"answer\",\"id\":1,\"activity\":\"{}\"}}",
+        "x".repeat(17 * 1024)
+    );
+    phone.send_raw(Message::text(huge)).await;
+    assert_eq!(phone.closed().await, Some(1009));
+
+    // Text that is not UTF-8.
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let frame = Frame::message(vec![0x7b, 0xff, 0xfe, 0x7d], OpCode::Data(Data::Text), true);
+    phone.send_raw(Message::Frame(frame)).await;
+    assert_eq!(phone.closed().await, Some(1007));
+
+    // An unknown code.
+    let mut lost = Client::connect(&server.ws_url()).await;
+    lost.send(json!({"type": "join", "code": "00000000"})).await;
+    assert_eq!(lost.expect("error").await["error"], "not_found");
+}
+
+/// An address that guesses codes is stopped, even when it then guesses right; a phone that
+/// resumes with its token is not.
+#[actix_web::test]
+async fn guessing_join_codes_is_rate_limited() {
+    let server = TestServer::start_with(|settings| {
+        settings.limits.failed_joins_burst = NonZeroU32::new(3).expect("nonzero");
+        settings.limits.failed_joins_per_minute = NonZeroU32::new(1).expect("nonzero");
+    })
+    .await;
+    let session = create_session(&server).await;
+    let (_, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    let mut codes = Vec::new();
+    for guess in 0..5 {
+        let mut client = Client::connect(&server.ws_url()).await;
+        client
+            .send(json!({"type": "join", "code": format!("{:08}", 10_000_000 + guess)}))
+            .await;
+        codes.push(client.expect("error").await["error"].as_str().expect("code").to_owned());
+    }
+    assert_eq!(codes[..3], ["not_found", "not_found", "not_found"]);
+    assert_eq!(codes[4], "rate_limited");
+    let mut guesser = Client::connect(&server.ws_url()).await;
+    guesser.send(json!({"type": "join", "code": session.code})).await;
+    assert_eq!(guesser.expect("error").await["error"], "rate_limited");
+    // A participant who already joined still gets back in.
+    let (_, again) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
+    assert_eq!(again["participant_id"], welcome["participant_id"]);
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real server on a free port, real WebSocket and HTTP clients.
+
+mod bad_input;
+mod common;
+mod http;
+mod live;
+mod restart;
