@@ -17,14 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 /// Files and folders under `web/` whose changes mean the pages must be rebuilt.
-const WATCHED: &[&str] = &[
-    "src",
-    "index.html",
-    "package.json",
-    "package-lock.json",
-    "vite.config.ts",
-    "svelte.config.js",
-];
+const WATCHED: &[&str] =
+    &["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "svelte.config.js"];
 
 const PLACEHOLDER: &str = "<!doctype html>
 <html lang=\"en\">
@@ -72,7 +66,8 @@ fn run() -> Result<(), String> {
     println!("cargo::rustc-env=CHORUS_WEB_DIST={}", dist.display());
 
     if skip_web() {
-        return write_placeholder(&dist).map_err(|e| format!("could not write the placeholder page into {}: {e}", dist.display()));
+        return write_placeholder(&dist)
+            .map_err(|e| format!("could not write the placeholder page into {}: {e}", dist.display()));
     }
     if !web.join("package.json").is_file() {
         return Err(format!(
@@ -94,9 +89,7 @@ fn run() -> Result<(), String> {
 
 /// `CHORUS_SKIP_WEB` set to anything but empty, `0` or `false`.
 fn skip_web() -> bool {
-    env::var("CHORUS_SKIP_WEB")
-        .map(|value| !matches!(value.trim(), "" | "0" | "false" | "no"))
-        .unwrap_or(false)
+    env::var("CHORUS_SKIP_WEB").map(|value| !matches!(value.trim(), "" | "0" | "false" | "no")).unwrap_or(false)
 }
 
 /// `web/tsconfig*.json`, whatever their number.

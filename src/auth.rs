@@ -21,12 +21,7 @@ pub fn hash_secret(secret: &str) -> String {
 /// Compares a presented secret with a stored hash in time independent of where they differ.
 pub fn secret_matches(secret: &str, hash: &str) -> bool {
     let presented = hash_secret(secret);
-    presented.len() == hash.len()
-        && presented
-            .bytes()
-            .zip(hash.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    presented.len() == hash.len() && presented.bytes().zip(hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// The presenter key that goes with a host key. Derived, so that the console (which holds
@@ -59,11 +54,7 @@ pub fn parse_join_code(input: &str) -> Option<String> {
 
 /// How a join code is shown: "1234 5678".
 pub fn display_join_code(code: &str) -> String {
-    if code.len() == 8 {
-        format!("{} {}", &code[..4], &code[4..])
-    } else {
-        code.to_owned()
-    }
+    if code.len() == 8 { format!("{} {}", &code[..4], &code[4..]) } else { code.to_owned() }
 }
 
 fn fill(bytes: &mut [u8]) {

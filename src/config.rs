@@ -28,8 +28,7 @@ pub enum Command {
 impl Cli {
     /// The command to run: `serve` with its defaults when none is given.
     pub fn command(self) -> Command {
-        self.command
-            .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
+        self.command.unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
     }
 }
 
@@ -96,12 +95,7 @@ impl ServeArgs {
             data_dir: self.data_dir.clone(),
             public_url: self.public_url.as_deref().map(trim).filter(|url| !url.is_empty()),
             admin_token: self.admin_token.clone().filter(|token| !token.is_empty()),
-            allowed_origins: self
-                .allowed_origins
-                .iter()
-                .map(|o| trim(o))
-                .filter(|o| !o.is_empty())
-                .collect(),
+            allowed_origins: self.allowed_origins.iter().map(|o| trim(o)).filter(|o| !o.is_empty()).collect(),
             limits: Limits {
                 live_sessions: self.max_sessions,
                 participants: self.max_participants,

@@ -50,6 +50,14 @@ pub enum ErrorCode {
     /// The server is starting or stopping.
     Unavailable,
     Internal,
+    /// A word or note that cannot be shown: empty, too long, too many words.
+    InvalidText,
+    /// A one-word entry that is too common to count ("the").
+    StopWord,
+    /// Text the profanity filter does not allow.
+    Inappropriate,
+    /// The participant has sent as many entries or notes as the activity allows.
+    TooManyEntries,
 }
 
 impl ErrorCode {
@@ -62,8 +70,13 @@ impl ErrorCode {
             | Self::UnknownStatement
             | Self::UnknownRound
             | Self::OutOfRange
-            | Self::InvalidAgenda => StatusCode::BAD_REQUEST,
-            Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers => StatusCode::CONFLICT,
+            | Self::InvalidAgenda
+            | Self::InvalidText
+            | Self::StopWord
+            | Self::Inappropriate => StatusCode::BAD_REQUEST,
+            Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers | Self::TooManyEntries => {
+                StatusCode::CONFLICT
+            }
             Self::SessionClosed => StatusCode::GONE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -86,25 +99,16 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     /// Says which activity of an agenda the refusal is about.
     pub fn in_activity(self, index: usize) -> Self {
-        Self {
-            message: format!("Activity {}: {}", index + 1, self.message),
-            ..self
-        }
+        Self { message: format!("Activity {}: {}", index + 1, self.message), ..self }
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            ErrorCode::NotFound,
-            "There is no session with that code. Check the code and try again.",
-        )
+        Self::new(ErrorCode::NotFound, "There is no session with that code. Check the code and try again.")
     }
 
     pub fn unauthorized() -> Self {
@@ -115,24 +119,15 @@ impl Refusal {
     }
 
     pub fn session_closed() -> Self {
-        Self::new(
-            ErrorCode::SessionClosed,
-            "This session has ended and no longer takes answers.",
-        )
+        Self::new(ErrorCode::SessionClosed, "This session has ended and no longer takes answers.")
     }
 
     pub fn not_saved() -> Self {
-        Self::new(
-            ErrorCode::NotSaved,
-            "Your answer could not be saved. Please try again in a moment.",
-        )
+        Self::new(ErrorCode::NotSaved, "Your answer could not be saved. Please try again in a moment.")
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            ErrorCode::Unavailable,
-            "The server is restarting. Please try again in a moment.",
-        )
+        Self::new(ErrorCode::Unavailable, "The server is restarting. Please try again in a moment.")
     }
 
     pub fn rate_limited() -> Self {
@@ -149,9 +144,6 @@ impl ResponseError for Refusal {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(HttpError {
-            error: self.code,
-            message: self.message.clone(),
-        })
+        HttpResponse::build(self.status_code()).json(HttpError { error: self.code, message: self.message.clone() })
     }
 }

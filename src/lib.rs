@@ -14,6 +14,8 @@
 //! - [`journal`]: the single SQLite writer with group commit, and replay at start.
 //! - [`activity`]: activity kinds (scale so far): configuration, answers, aggregates.
 //! - [`protocol`]: the wire types; the web client's TypeScript is generated from them.
+//! - [`text`]: the text pipeline (normalising, grouping key, stop words, profanity) shared
+//!   by word clouds and jam-board keywords.
 //! - [`auth`]: keys, tokens and join codes. [`error`]: refusals with stable codes.
 
 pub mod activity;
@@ -25,4 +27,5 @@ pub mod journal;
 pub mod protocol;
 pub mod routes;
 pub mod server;
+pub mod text;
 pub mod ws;

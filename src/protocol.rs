@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::activity::wordcloud::OwnEntry;
 use crate::activity::{Activity, Aggregate};
 use crate::error::ErrorCode;
 
@@ -62,6 +63,28 @@ pub enum ClientMessage {
         id: RequestId,
         show: bool,
     },
+    /// Facilitator: hide or show an item on every screen (a word-cloud group, by its id).
+    Hide {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        item: String,
+        hidden: bool,
+    },
+    /// Facilitator: count one word-cloud group as part of another from now on.
+    Merge {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        from: String,
+        into: String,
+    },
+    /// Facilitator: empty an activity's results (they stay in the journal).
+    Reset {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+    },
     /// Facilitator: close the session. No more answers; every screen is told.
     CloseSession {
         #[ts(type = "number")]
@@ -69,6 +92,7 @@ pub enum ClientMessage {
     },
     /// Participant: an answer to the current step. A scale answer names `round`, `statement`
     /// (0-based) and `value`; a later answer to the same statement and round replaces it.
+    /// A word-cloud answer has `text`: 1–3 words, at most 40 characters.
     Answer {
         #[ts(type = "number")]
         id: RequestId,
@@ -86,6 +110,13 @@ pub enum ClientMessage {
         #[ts(optional = nullable)]
         text: Option<String>,
     },
+    /// Participant: delete one of their own word-cloud entries (its id from `mine`).
+    EntryDelete {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        entry: u32,
+    },
 }
 
 impl ClientMessage {
@@ -97,7 +128,11 @@ impl ClientMessage {
             | Self::SetOpen { id, .. }
             | Self::Reveal { id, .. }
             | Self::CloseSession { id }
-            | Self::Answer { id, .. } => Some(*id),
+            | Self::Hide { id, .. }
+            | Self::Merge { id, .. }
+            | Self::Reset { id, .. }
+            | Self::Answer { id, .. }
+            | Self::EntryDelete { id, .. } => Some(*id),
         }
     }
 }
@@ -133,7 +168,11 @@ pub struct Mine {
     pub activity: String,
     pub round: Option<String>,
     /// Scale: the saved value per statement, null where the participant has not answered.
+    #[serde(default)]
     pub values: Vec<Option<i64>>,
+    /// Word cloud: the participant's entries, oldest first.
+    #[serde(default)]
+    pub entries: Vec<OwnEntry>,
 }
 
 /// The session as its facilitator sees it: `welcome_host`, and the HTTP API's session body.
@@ -269,14 +308,7 @@ mod tests {
     fn client_messages_read_as_the_contract_writes_them() {
         let goto: ClientMessage =
             serde_json::from_str(r#"{"type": "goto", "id": 1, "activity": "a1", "round": "Before"}"#).expect("goto");
-        assert_eq!(
-            goto,
-            ClientMessage::Goto {
-                id: 1,
-                activity: Some("a1".into()),
-                round: Some("Before".into())
-            }
-        );
+        assert_eq!(goto, ClientMessage::Goto { id: 1, activity: Some("a1".into()), round: Some("Before".into()) });
         let answer: ClientMessage = serde_json::from_str(
             r#"{"type": "answer", "id": 7, "activity": "a1", "round": "Before", "statement": 0, "value": 4}"#,
         )
@@ -284,13 +316,7 @@ mod tests {
         assert_eq!(answer.id(), Some(7));
         let join: ClientMessage =
             serde_json::from_str(r#"{"type": "join", "code": "48213377", "token": null}"#).expect("join");
-        assert_eq!(
-            join,
-            ClientMessage::Join {
-                code: "48213377".into(),
-                token: None
-            }
-        );
+        assert_eq!(join, ClientMessage::Join { code: "48213377".into(), token: None });
     }
 
     #[test]
@@ -304,7 +330,7 @@ mod tests {
 
 /// The TypeScript declarations of the wire types, as `web/src/lib/protocol.ts` holds them.
 pub fn typescript() -> String {
-    use crate::activity::{self, scale};
+    use crate::activity::{self, scale, wordcloud};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         ClientMessage::decl(&cfg),
@@ -329,6 +355,10 @@ pub fn typescript() -> String {
         scale::StatementResults::decl(&cfg),
         scale::RoundStats::decl(&cfg),
         scale::Paired::decl(&cfg),
+        wordcloud::WordCloud::decl(&cfg),
+        wordcloud::WordCloudAggregate::decl(&cfg),
+        wordcloud::CloudEntry::decl(&cfg),
+        wordcloud::OwnEntry::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src/protocol.rs and src/activity/ by\n\

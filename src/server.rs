@@ -71,10 +71,7 @@ impl AppState {
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let (journal, writer) = Journal::open(&settings.data_dir).await?;
     let hub = Hub::start(journal, settings.limits.clone()).await?;
-    let state = web::Data::new(AppState {
-        hub: hub.clone(),
-        settings: Arc::new(settings),
-    });
+    let state = web::Data::new(AppState { hub: hub.clone(), settings: Arc::new(settings) });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

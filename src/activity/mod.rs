@@ -6,12 +6,14 @@
 //! folds answers into, and the aggregate. This module only dispatches on the kind.
 
 pub mod scale;
+pub mod wordcloud;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{ErrorCode, Refusal};
 pub use scale::{Scale, ScaleAggregate, ScaleLabels, ScaleState};
+pub use wordcloud::{WordCloud, WordCloudAggregate, WordCloudState};
 
 /// Most activities an agenda may hold.
 pub const MAX_ACTIVITIES: usize = 50;
@@ -34,6 +36,7 @@ pub struct Activity {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActivitySpec {
     Scale(Scale),
+    Wordcloud(WordCloud),
 }
 
 impl ActivitySpec {
@@ -41,6 +44,7 @@ impl ActivitySpec {
     pub fn normalise(&mut self) -> Result<(), Refusal> {
         match self {
             Self::Scale(scale) => scale.normalise(),
+            Self::Wordcloud(cloud) => cloud.normalise(),
         }
     }
 
@@ -48,6 +52,7 @@ impl ActivitySpec {
     pub fn title(&self) -> &str {
         match self {
             Self::Scale(scale) => &scale.title,
+            Self::Wordcloud(cloud) => &cloud.prompt,
         }
     }
 
@@ -55,6 +60,7 @@ impl ActivitySpec {
     pub fn new_state(&self) -> ActivityState {
         match self {
             Self::Scale(scale) => ActivityState::Scale(ScaleState::new(scale)),
+            Self::Wordcloud(_) => ActivityState::Wordcloud(WordCloudState::default()),
         }
     }
 }
@@ -63,6 +69,7 @@ impl ActivitySpec {
 #[derive(Debug, Clone)]
 pub enum ActivityState {
     Scale(ScaleState),
+    Wordcloud(WordCloudState),
 }
 
 impl ActivityState {
@@ -70,14 +77,28 @@ impl ActivityState {
     pub fn has_answers(&self) -> bool {
         match self {
             Self::Scale(state) => state.has_answers(),
+            Self::Wordcloud(state) => state.has_answers(),
         }
     }
 
-    /// The live aggregate, as every screen shows it.
-    pub fn aggregate(&self, spec: &ActivitySpec) -> Aggregate {
+    /// The live aggregate. The console sees hidden items (to show them again); participants
+    /// and the projector do not.
+    pub fn aggregate(&self, spec: &ActivitySpec, include_hidden: bool) -> Option<Aggregate> {
         match (self, spec) {
-            (Self::Scale(state), ActivitySpec::Scale(scale)) => Aggregate::Scale(state.aggregate(scale)),
+            (Self::Scale(state), ActivitySpec::Scale(scale)) => Some(Aggregate::Scale(state.aggregate(scale))),
+            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => {
+                Some(Aggregate::Wordcloud(state.aggregate(include_hidden, wordcloud::FRAME_GROUPS)))
+            }
+            _ => None,
         }
+    }
+
+    /// Whether this state belongs to an activity of that kind.
+    pub fn is_kind_of(&self, spec: &ActivitySpec) -> bool {
+        matches!(
+            (self, spec),
+            (Self::Scale(_), ActivitySpec::Scale(_)) | (Self::Wordcloud(_), ActivitySpec::Wordcloud(_))
+        )
     }
 
     /// Checks that a changed configuration still fits the answers gathered, and adapts the
@@ -85,6 +106,10 @@ impl ActivityState {
     pub fn reconfigure(&mut self, spec: &ActivitySpec) -> Result<(), Refusal> {
         match (self, spec) {
             (Self::Scale(state), ActivitySpec::Scale(scale)) => state.reconfigure(scale),
+            // A word cloud's entries keep their meaning whatever its prompt or limits; a lower
+            // limit applies to new entries only.
+            (Self::Wordcloud(_), ActivitySpec::Wordcloud(_)) => Ok(()),
+            _ => Err(Refusal::new(ErrorCode::ActivityHasAnswers, "An activity cannot change its kind.")),
         }
     }
 }
@@ -94,6 +119,7 @@ impl ActivityState {
 #[serde(untagged)]
 pub enum Aggregate {
     Scale(ScaleAggregate),
+    Wordcloud(WordCloudAggregate),
 }
 
 /// Checks and normalises a whole agenda; new activities get fresh ids.
@@ -106,10 +132,7 @@ pub fn normalise_agenda(agenda: &mut [Activity], mut new_id: impl FnMut() -> Str
     }
     let mut seen = std::collections::HashSet::new();
     for (index, activity) in agenda.iter_mut().enumerate() {
-        activity
-            .spec
-            .normalise()
-            .map_err(|refusal| refusal.in_activity(index))?;
+        activity.spec.normalise().map_err(|refusal| refusal.in_activity(index))?;
         if activity.id.trim().is_empty() {
             activity.id = new_id();
         }

@@ -136,36 +136,22 @@ impl Scale {
     ) -> Result<(usize, usize, i32), Refusal> {
         let round = match round {
             Some(name) => self.round_index(name).ok_or_else(|| {
-                Refusal::new(
-                    ErrorCode::UnknownRound,
-                    format!("This activity has no round called \"{name}\"."),
-                )
+                Refusal::new(ErrorCode::UnknownRound, format!("This activity has no round called \"{name}\"."))
             })?,
             None if self.rounds.len() == 1 => 0,
             None => {
-                return Err(Refusal::new(
-                    ErrorCode::UnknownRound,
-                    "Say which round the answer is for.",
-                ));
+                return Err(Refusal::new(ErrorCode::UnknownRound, "Say which round the answer is for."));
             }
         };
         let statement = statement
             .map(|s| s as usize)
             .filter(|&s| s < self.statements.len())
-            .ok_or_else(|| {
-                Refusal::new(
-                    ErrorCode::UnknownStatement,
-                    "That statement is not part of this activity.",
-                )
-            })?;
+            .ok_or_else(|| Refusal::new(ErrorCode::UnknownStatement, "That statement is not part of this activity."))?;
         let value = value
             .and_then(|v| i32::try_from(v).ok())
             .filter(|v| (self.min..=self.max).contains(v))
             .ok_or_else(|| {
-                Refusal::new(
-                    ErrorCode::OutOfRange,
-                    format!("Choose a whole number from {} to {}.", self.min, self.max),
-                )
+                Refusal::new(ErrorCode::OutOfRange, format!("Choose a whole number from {} to {}.", self.min, self.max))
             })?;
         Ok((round, statement, value))
     }
@@ -251,10 +237,7 @@ impl ScaleState {
         self.answers
             .get(round)
             .map(|statements| {
-                statements
-                    .iter()
-                    .map(|answers| answers.get(&participant).map(|&v| i64::from(v)))
-                    .collect()
+                statements.iter().map(|answers| answers.get(&participant).map(|&v| i64::from(v))).collect()
             })
             .unwrap_or_default()
     }
@@ -293,10 +276,8 @@ impl ScaleState {
         for counts in &mut self.counts {
             counts.resize_with(scale.statements.len(), || vec![0; points]);
         }
-        self.answers
-            .resize_with(scale.rounds.len(), || vec![HashMap::new(); scale.statements.len()]);
-        self.counts
-            .resize_with(scale.rounds.len(), || vec![vec![0; points]; scale.statements.len()]);
+        self.answers.resize_with(scale.rounds.len(), || vec![HashMap::new(); scale.statements.len()]);
+        self.counts.resize_with(scale.rounds.len(), || vec![vec![0; points]; scale.statements.len()]);
         // The last round may have moved: recount the pairs from the answers.
         self.paired = vec![PairedSum::default(); scale.statements.len()];
         if self.answers.len() > 1 {
@@ -324,16 +305,9 @@ impl ScaleState {
                     .collect();
                 let paired = (scale.rounds.len() > 1).then(|| {
                     let PairedSum { n, sum } = self.paired[s];
-                    Paired {
-                        n,
-                        mean_change: (n > 0).then(|| sum as f64 / f64::from(n)),
-                    }
+                    Paired { n, mean_change: (n > 0).then(|| sum as f64 / f64::from(n)) }
                 });
-                StatementResults {
-                    text: text.clone(),
-                    rounds,
-                    paired,
-                }
+                StatementResults { text: text.clone(), rounds, paired }
             })
             .collect();
         ScaleAggregate { statements }
@@ -372,12 +346,7 @@ impl RoundStats {
     pub fn from_counts(min: i32, counts: &[u32]) -> Self {
         let n: u32 = counts.iter().sum();
         if n == 0 {
-            return Self {
-                n,
-                mean: None,
-                median: None,
-                counts: counts.to_vec(),
-            };
+            return Self { n, mean: None, median: None, counts: counts.to_vec() };
         }
         let value = |i: usize| f64::from(min) + i as f64;
         let total: f64 = counts.iter().enumerate().map(|(i, &c)| value(i) * f64::from(c)).sum();
@@ -392,17 +361,8 @@ impl RoundStats {
             }
             value(counts.len() - 1)
         };
-        let median = if n % 2 == 1 {
-            nth(n / 2)
-        } else {
-            (nth(n / 2 - 1) + nth(n / 2)) / 2.0
-        };
-        Self {
-            n,
-            mean: Some(total / f64::from(n)),
-            median: Some(median),
-            counts: counts.to_vec(),
-        }
+        let median = if n % 2 == 1 { nth(n / 2) } else { (nth(n / 2 - 1) + nth(n / 2)) / 2.0 };
+        Self { n, mean: Some(total / f64::from(n)), median: Some(median), counts: counts.to_vec() }
     }
 }
 
@@ -456,13 +416,7 @@ mod tests {
         assert_eq!(result.rounds["Before"].n, 1);
         assert_eq!(result.rounds["Before"].counts, vec![0, 0, 1, 0, 0]);
         assert_eq!(result.rounds["After"].n, 2);
-        assert_eq!(
-            result.paired,
-            Some(Paired {
-                n: 1,
-                mean_change: Some(2.0)
-            })
-        );
+        assert_eq!(result.paired, Some(Paired { n: 1, mean_change: Some(2.0) }));
     }
 
     #[test]
@@ -480,11 +434,7 @@ mod tests {
             r#"{"title": "T", "statements": ["a"], "rounds": ["Before", "Before"]}"#,
         ] {
             let mut scale: Scale = serde_json::from_str(bad).expect("parse");
-            assert_eq!(
-                scale.normalise().map_err(|e| e.code),
-                Err(ErrorCode::InvalidAgenda),
-                "{bad}"
-            );
+            assert_eq!(scale.normalise().map_err(|e| e.code), Err(ErrorCode::InvalidAgenda), "{bad}");
         }
     }
 

@@ -20,7 +20,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
-pub use session::{Command, Control, Frame, Frames, Joined};
+pub use session::{Command, Control, Frame, Frames, Joined, Request};
 use state::SessionState;
 
 use crate::activity::{Activity, normalise_agenda};
@@ -96,10 +96,7 @@ impl SessionHandle {
     /// Sends a command and waits for its answer.
     pub async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, Refusal> {
         let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(make(reply))
-            .await
-            .map_err(|_| Refusal::unavailable())?;
+        self.commands.send(make(reply)).await.map_err(|_| Refusal::unavailable())?;
         answer.await.map_err(|_| Refusal::unavailable())
     }
 
@@ -109,10 +106,7 @@ impl SessionHandle {
         make: impl FnOnce(oneshot::Sender<T>) -> Command,
     ) -> Result<oneshot::Receiver<T>, Refusal> {
         let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(make(reply))
-            .await
-            .map_err(|_| Refusal::unavailable())?;
+        self.commands.send(make(reply)).await.map_err(|_| Refusal::unavailable())?;
         Ok(answer)
     }
 }
@@ -215,12 +209,8 @@ impl Hub {
             online: online.clone(),
             limiter,
         };
-        let outlets = session::Outlets {
-            staff: staff_tx,
-            audience: audience_tx,
-            online,
-            max_participants: limits.participants,
-        };
+        let outlets =
+            session::Outlets { staff: staff_tx, audience: audience_tx, online, max_participants: limits.participants };
         tokio::spawn(session::run(state, self.inner.journal.clone(), queue, outlets));
         self.inner.sessions.insert(record.code.clone(), handle.clone());
         handle
@@ -232,13 +222,7 @@ impl Hub {
             return Ok(handle.clone());
         }
         let code = auth::parse_join_code(code).ok_or_else(Refusal::not_found)?;
-        let record = self
-            .inner
-            .journal
-            .session(&code)
-            .await
-            .map_err(internal)?
-            .ok_or_else(Refusal::not_found)?;
+        let record = self.inner.journal.session(&code).await.map_err(internal)?.ok_or_else(Refusal::not_found)?;
         // Two requests may load the same closed session at once; the first one registered wins.
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
@@ -269,11 +253,7 @@ impl Hub {
                     return Err(Refusal::unauthorized());
                 }
                 let info = handle
-                    .request(|reply| Command::Info {
-                        join_url: String::new(),
-                        present_key: String::new(),
-                        reply,
-                    })
+                    .request(|reply| Command::Info { join_url: String::new(), present_key: String::new(), reply })
                     .await??;
                 (Some(info.series), Some(info.agenda))
             }
@@ -295,23 +275,14 @@ impl Hub {
             closed_at: None,
         };
         let events = vec![Event::AgendaReplaced { agenda: agenda.clone() }];
-        self.inner
-            .journal
-            .create(record.clone(), events.clone())
-            .await
-            .map_err(|err| {
-                warn!(%err, "a session could not be stored");
-                Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
-            })?;
+        self.inner.journal.create(record.clone(), events.clone()).await.map_err(|err| {
+            warn!(%err, "a session could not be stored");
+            Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
+        })?;
         let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
         self.spawn(&record, state);
         info!(code = %code, series = %record.series, "session created");
-        Ok(NewSession {
-            code,
-            host_key,
-            present_key,
-            agenda,
-        })
+        Ok(NewSession { code, host_key, present_key, agenda })
     }
 
     async fn unused_code(&self) -> Result<String, Refusal> {
@@ -323,10 +294,7 @@ impl Hub {
                 return Ok(code);
             }
         }
-        Err(Refusal::new(
-            ErrorCode::Internal,
-            "No free join code was found. Please try again.",
-        ))
+        Err(Refusal::new(ErrorCode::Internal, "No free join code was found. Please try again."))
     }
 
     /// Counts a failed join attempt (an unknown code) from an address. Past its budget the
@@ -369,8 +337,5 @@ impl Hub {
 
 fn internal(err: JournalError) -> Refusal {
     warn!(%err, "journal read failed");
-    Refusal::new(
-        ErrorCode::Internal,
-        "Something went wrong on the server. Please try again.",
-    )
+    Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
 }

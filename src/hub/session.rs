@@ -24,11 +24,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{Instrument, debug, info_span, warn};
 
 use super::state::{Change, SessionState};
-use crate::activity::Activity;
+use crate::activity::{Activity, Aggregate};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, Journal, now_ms};
-use crate::protocol::{Mine, PROTOCOL_VERSION, ParticipantId, ServerMessage, SessionInfo, StepView};
+use crate::protocol::{
+    ClientMessage, Mine, PROTOCOL_VERSION, ParticipantId, RequestId, ServerMessage, SessionInfo, StepView,
+};
 
 /// How often the console and projector may get a new results frame.
 pub const STAFF_TICK: Duration = Duration::from_millis(100);
@@ -79,13 +81,51 @@ pub struct WelcomeParts {
 /// Facilitator controls.
 #[derive(Debug, Clone)]
 pub enum Control {
-    Goto {
-        activity: Option<String>,
-        round: Option<String>,
-    },
+    Goto { activity: Option<String>, round: Option<String> },
     SetOpen(bool),
     Reveal(bool),
+    Hide { activity: String, item: String, hidden: bool },
+    Merge { activity: String, from: String, into: String },
+    Reset { activity: String },
     Close,
+}
+
+impl Control {
+    /// The control a facilitator's message asks for, with its request id; `None` for a
+    /// message that is not a facilitator's.
+    pub fn from_message(message: ClientMessage) -> Option<(RequestId, Self)> {
+        Some(match message {
+            ClientMessage::Goto { id, activity, round } => (id, Self::Goto { activity, round }),
+            ClientMessage::SetOpen { id, open } => (id, Self::SetOpen(open)),
+            ClientMessage::Reveal { id, show } => (id, Self::Reveal(show)),
+            ClientMessage::Hide { id, activity, item, hidden } => (id, Self::Hide { activity, item, hidden }),
+            ClientMessage::Merge { id, activity, from, into } => (id, Self::Merge { activity, from, into }),
+            ClientMessage::Reset { id, activity } => (id, Self::Reset { activity }),
+            ClientMessage::CloseSession { id } => (id, Self::Close),
+            _ => return None,
+        })
+    }
+}
+
+/// What a participant asks of the session.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Answer { activity: String, round: Option<String>, statement: Option<u32>, value: Option<i64>, text: Option<String> },
+    DeleteEntry { activity: String, entry: u32 },
+}
+
+impl Request {
+    /// The request a participant's message makes, with its id; `None` for a message that is
+    /// not a participant's.
+    pub fn from_message(message: ClientMessage) -> Option<(RequestId, Self)> {
+        Some(match message {
+            ClientMessage::Answer { id, activity, round, statement, value, text } => {
+                (id, Self::Answer { activity, round, statement, value, text })
+            }
+            ClientMessage::EntryDelete { id, activity, entry } => (id, Self::DeleteEntry { activity, entry }),
+            _ => return None,
+        })
+    }
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
@@ -115,12 +155,9 @@ pub enum Command {
         control: Control,
         reply: Reply<()>,
     },
-    Answer {
+    Participate {
         participant: ParticipantId,
-        activity: String,
-        round: Option<String>,
-        statement: Option<u32>,
-        value: Option<i64>,
+        request: Request,
         reply: Reply<()>,
     },
     ReplaceAgenda {
@@ -132,10 +169,7 @@ pub enum Command {
 /// Who to tell once an event is committed and applied.
 enum Waiter {
     Ack(Reply<()>),
-    Joined {
-        participant: ParticipantId,
-        reply: Reply<Joined>,
-    },
+    Joined { participant: ParticipantId, reply: Reply<Joined> },
     Agenda(Reply<Vec<Activity>>),
 }
 
@@ -157,8 +191,9 @@ struct Session {
     outlets: Outlets,
     version: u64,
     /// Participant numbers are handed out when a join is proposed, so that joins in flight
-    /// never share one.
+    /// never share one; item numbers (word-cloud entries) likewise.
     next_participant: ParticipantId,
+    next_item: u32,
     staff_results_dirty: bool,
     audience_results_dirty: bool,
     audience_results_at: Instant,
@@ -169,6 +204,7 @@ struct Session {
 pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver<Command>, outlets: Outlets) {
     let span = info_span!("session", code = %state.code);
     let next_participant = state.last_participant + 1;
+    let next_item = state.last_item + 1;
     let mut session = Session {
         state,
         journal,
@@ -176,6 +212,7 @@ pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver
         outlets,
         version: 0,
         next_participant,
+        next_item,
         staff_results_dirty: false,
         audience_results_dirty: false,
         audience_results_at: Instant::now(),
@@ -215,11 +252,7 @@ impl Session {
             Command::Join { resume, fresh, reply } => {
                 if let Some(participant) = resume.as_deref().and_then(|hash| self.state.participant(hash)) {
                     let welcome = self.welcome(participant);
-                    let _ = reply.send(Ok(Joined {
-                        participant,
-                        fresh: false,
-                        welcome,
-                    }));
+                    let _ = reply.send(Ok(Joined { participant, fresh: false, welcome }));
                     return;
                 }
                 if self.state.is_closed() {
@@ -227,26 +260,17 @@ impl Session {
                     return;
                 }
                 if self.next_participant > self.outlets.max_participants {
-                    let refusal = Refusal::new(
-                        ErrorCode::LimitReached,
-                        "This session is full. Please tell the facilitator.",
-                    );
+                    let refusal =
+                        Refusal::new(ErrorCode::LimitReached, "This session is full. Please tell the facilitator.");
                     let _ = reply.send(Err(refusal));
                     return;
                 }
                 let participant = self.next_participant;
                 self.next_participant += 1;
-                let event = Event::Joined {
-                    participant,
-                    token_hash: fresh,
-                };
+                let event = Event::Joined { participant, token_hash: fresh };
                 self.journal(event, Waiter::Joined { participant, reply }).await;
             }
-            Command::Info {
-                join_url,
-                present_key,
-                reply,
-            } => {
+            Command::Info { join_url, present_key, reply } => {
                 let _ = reply.send(Ok(self.info(join_url, present_key)));
             }
             Command::Mine { participant, reply } => {
@@ -257,6 +281,9 @@ impl Session {
                     Control::Goto { activity, round } => self.state.propose_step(activity.as_deref(), round.as_deref()),
                     Control::SetOpen(open) => self.state.propose_open(open),
                     Control::Reveal(show) => self.state.propose_reveal(show),
+                    Control::Hide { activity, item, hidden } => self.state.propose_hide(&activity, &item, hidden),
+                    Control::Merge { activity, from, into } => self.state.propose_merge(&activity, &from, &into),
+                    Control::Reset { activity } => self.state.propose_reset(&activity),
                     Control::Close => self.state.propose_close(),
                 };
                 match proposal {
@@ -266,19 +293,28 @@ impl Session {
                     }
                 }
             }
-            Command::Answer {
-                participant,
-                activity,
-                round,
-                statement,
-                value,
-                reply,
-            } => {
-                match self
-                    .state
-                    .propose_answer(participant, &activity, round.as_deref(), statement, value)
-                {
-                    Ok(event) => self.journal(event, Waiter::Ack(reply)).await,
+            Command::Participate { participant, request, reply } => {
+                let proposal = match request {
+                    Request::Answer { activity, round, statement, value, text } => self.state.propose_answer(
+                        participant,
+                        &activity,
+                        round.as_deref(),
+                        statement,
+                        value,
+                        text.as_deref(),
+                        self.next_item,
+                    ),
+                    Request::DeleteEntry { activity, entry } => {
+                        self.state.propose_entry_delete(participant, &activity, entry)
+                    }
+                };
+                match proposal {
+                    Ok(event) => {
+                        if matches!(event, Event::WordEntry { .. }) {
+                            self.next_item += 1;
+                        }
+                        self.journal(event, Waiter::Ack(reply)).await;
+                    }
                     Err(refusal) => {
                         let _ = reply.send(Err(refusal));
                     }
@@ -323,11 +359,7 @@ impl Session {
                     }
                     Waiter::Joined { participant, reply } => {
                         let welcome = self.welcome(participant);
-                        let _ = reply.send(Ok(Joined {
-                            participant,
-                            fresh: true,
-                            welcome,
-                        }));
+                        let _ = reply.send(Ok(Joined { participant, fresh: true, welcome }));
                     }
                     Waiter::Agenda(reply) => {
                         let _ = reply.send(Ok(self.state.agenda.clone()));
@@ -381,10 +413,7 @@ impl Session {
     fn next_frame(&mut self, message: &ServerMessage) -> Option<Frame> {
         self.version += 1;
         match serde_json::to_string(message) {
-            Ok(text) => Some(Frame {
-                version: self.version,
-                text: text.into(),
-            }),
+            Ok(text) => Some(Frame { version: self.version, text: text.into() }),
             Err(err) => {
                 warn!(%err, "a frame could not be serialised");
                 None
@@ -392,34 +421,43 @@ impl Session {
         }
     }
 
-    fn results_frame(&mut self) -> Option<Frame> {
-        let (activity, data) = self.state.results()?;
+    fn results_frame(&mut self, activity: String, data: Aggregate) -> Option<Frame> {
         let seq = self.version + 1;
         self.next_frame(&ServerMessage::Results { activity, seq, data })
+    }
+
+    /// Results frames for the console and projector (hidden items included, marked hidden)
+    /// and, when `audience` is asked for, for participants (hidden items left out). One frame
+    /// serves both when they say the same.
+    fn results_frames(&mut self, audience: bool) -> (Option<Frame>, Option<Frame>) {
+        let Some((activity, staff)) = self.state.results(true) else { return (None, None) };
+        let public = if audience { self.state.results(false).map(|(_, data)| data) } else { None };
+        let same = public.as_ref() == Some(&staff);
+        let staff_frame = self.results_frame(activity.clone(), staff);
+        let audience_frame = match public {
+            Some(_) if same => staff_frame.clone(),
+            Some(data) => self.results_frame(activity, data),
+            None => None,
+        };
+        (staff_frame, audience_frame)
     }
 
     /// Publishes every slot at once: after a change of step, agenda or lifecycle.
     fn publish_all(&mut self) {
         let step = self.next_frame(&ServerMessage::Step(self.state.step_view()));
-        let results = self.results_frame();
-        let agenda = self.next_frame(&ServerMessage::Agenda {
-            agenda: self.state.agenda.clone(),
-        });
-        let closed = if self.state.is_closed() {
-            self.next_frame(&ServerMessage::SessionClosed)
-        } else {
-            None
-        };
         let reveal = self.state.step_view().reveal;
+        let (results, public_results) = self.results_frames(reveal);
+        let agenda = self.next_frame(&ServerMessage::Agenda { agenda: self.state.agenda.clone() });
+        let closed = if self.state.is_closed() { self.next_frame(&ServerMessage::SessionClosed) } else { None };
         self.outlets.staff.send_modify(|frames| {
             frames.step = step.clone();
-            frames.results = results.clone();
+            frames.results = results;
             frames.agenda = agenda;
             frames.closed = closed.clone();
         });
         self.outlets.audience.send_modify(|frames| {
             frames.step = step;
-            frames.results = if reveal { results } else { None };
+            frames.results = public_results;
             frames.closed = closed;
         });
         self.staff_results_dirty = false;
@@ -435,14 +473,13 @@ impl Session {
             && self.state.step.reveal
             && self.audience_results_at.elapsed() >= audience_interval(online);
         if self.staff_results_dirty || audience_due {
-            let results = self.results_frame();
+            let (results, public_results) = self.results_frames(audience_due);
             if self.staff_results_dirty {
-                let results = results.clone();
                 self.outlets.staff.send_modify(|frames| frames.results = results);
                 self.staff_results_dirty = false;
             }
             if audience_due {
-                self.outlets.audience.send_modify(|frames| frames.results = results);
+                self.outlets.audience.send_modify(|frames| frames.results = public_results);
                 self.audience_results_dirty = false;
                 self.audience_results_at = Instant::now();
             }
@@ -456,10 +493,7 @@ impl Session {
             return;
         }
         self.counts_sent = counts;
-        let frame = self.next_frame(&ServerMessage::Counts {
-            joined: counts.0,
-            online: counts.1,
-        });
+        let frame = self.next_frame(&ServerMessage::Counts { joined: counts.0, online: counts.1 });
         self.outlets.staff.send_modify(|frames| frames.counts = frame);
     }
 }

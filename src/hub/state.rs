@@ -9,10 +9,11 @@
 
 use std::collections::HashMap;
 
-use crate::activity::{Activity, ActivitySpec, ActivityState, Aggregate, normalise_agenda};
+use crate::activity::{Activity, ActivitySpec, ActivityState, Aggregate, WordCloud, WordCloudState, normalise_agenda};
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, SessionRecord};
 use crate::protocol::{Mine, ParticipantId, SessionState as Lifecycle, StepView};
+use crate::text;
 
 /// Where the session is: which activity and round, and whether it takes answers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -48,6 +49,8 @@ pub struct SessionState {
     participants: HashMap<String, ParticipantId>,
     /// Highest participant number handed out.
     pub last_participant: ParticipantId,
+    /// Highest item number (word-cloud entry) handed out.
+    pub last_item: u32,
 }
 
 impl SessionState {
@@ -63,6 +66,7 @@ impl SessionState {
             step: Step::default(),
             participants: HashMap::new(),
             last_participant: 0,
+            last_item: 0,
         }
     }
 
@@ -82,11 +86,7 @@ impl SessionState {
     }
 
     pub fn lifecycle(&self) -> Lifecycle {
-        if self.is_closed() {
-            Lifecycle::Closed
-        } else {
-            Lifecycle::Live
-        }
+        if self.is_closed() { Lifecycle::Closed } else { Lifecycle::Live }
     }
 
     pub fn joined(&self) -> u32 {
@@ -106,17 +106,35 @@ impl SessionState {
             .ok_or_else(|| Refusal::new(ErrorCode::UnknownActivity, "That activity is not on the agenda."))
     }
 
+    /// A word cloud's configuration and state, for changing it.
+    fn wordcloud(&mut self, id: &str) -> Result<(WordCloud, &mut WordCloudState), Refusal> {
+        let (_, found) = self.activity(id)?;
+        let ActivitySpec::Wordcloud(cloud) = &found.spec else {
+            return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a word cloud."));
+        };
+        let cloud = cloud.clone();
+        match self.activities.get_mut(id) {
+            Some(ActivityState::Wordcloud(state)) => Ok((cloud, state)),
+            _ => Err(internal()),
+        }
+    }
+
+    /// A word cloud's state, for checking a request against it.
+    fn wordcloud_state(&self, id: &str) -> Result<&WordCloudState, Refusal> {
+        self.activity(id)?;
+        match self.activities.get(id) {
+            Some(ActivityState::Wordcloud(state)) => Ok(state),
+            _ => Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a word cloud.")),
+        }
+    }
+
     fn current(&self) -> Option<(usize, &Activity)> {
         let id = self.step.activity.as_deref()?;
         self.activity(id).ok()
     }
 
     fn ensure_live(&self) -> Result<(), Refusal> {
-        if self.is_closed() {
-            Err(Refusal::session_closed())
-        } else {
-            Ok(())
-        }
+        if self.is_closed() { Err(Refusal::session_closed()) } else { Ok(()) }
     }
 
     // ---- proposals: requests checked and turned into events -------------------------------
@@ -124,29 +142,19 @@ impl SessionState {
     pub fn propose_step(&self, activity: Option<&str>, round: Option<&str>) -> Result<Event, Refusal> {
         self.ensure_live()?;
         let Some(id) = activity else {
-            return Ok(Event::Step {
-                activity: None,
-                round: 0,
-                open: false,
-                reveal: false,
-            });
+            return Ok(Event::Step { activity: None, round: 0, open: false, reveal: false });
         };
         let (_, activity) = self.activity(id)?;
         let round = match (&activity.spec, round) {
             (ActivitySpec::Scale(scale), Some(name)) => scale.round_index(name).ok_or_else(|| {
-                Refusal::new(
-                    ErrorCode::UnknownRound,
-                    format!("This activity has no round called \"{name}\"."),
-                )
+                Refusal::new(ErrorCode::UnknownRound, format!("This activity has no round called \"{name}\"."))
             })?,
-            (ActivitySpec::Scale(_), None) => 0,
+            (ActivitySpec::Scale(_), None) | (ActivitySpec::Wordcloud(_), None) => 0,
+            (ActivitySpec::Wordcloud(_), Some(_)) => {
+                return Err(Refusal::new(ErrorCode::UnknownRound, "Only scales are asked in rounds."));
+            }
         };
-        Ok(Event::Step {
-            activity: Some(id.to_owned()),
-            round,
-            open: true,
-            reveal: false,
-        })
+        Ok(Event::Step { activity: Some(id.to_owned()), round, open: true, reveal: false })
     }
 
     pub fn propose_open(&self, open: bool) -> Result<Event, Refusal> {
@@ -166,6 +174,8 @@ impl SessionState {
         Ok(Event::Closed)
     }
 
+    /// Checks an answer; a word-cloud entry gets the item number `item`.
+    #[allow(clippy::too_many_arguments)]
     pub fn propose_answer(
         &self,
         participant: ParticipantId,
@@ -173,26 +183,60 @@ impl SessionState {
         round: Option<&str>,
         statement: Option<u32>,
         value: Option<i64>,
+        text: Option<&str>,
+        item: u32,
     ) -> Result<Event, Refusal> {
         self.ensure_live()?;
         let (_, found) = self.activity(activity)?;
         if self.step.activity.as_deref() != Some(activity) {
             return Err(not_asked());
         }
-        match &found.spec {
-            ActivitySpec::Scale(scale) => {
+        let event = match (&found.spec, self.activities.get(activity)) {
+            (ActivitySpec::Scale(scale), _) => {
                 let (round, statement, value) = scale.check_answer(round, statement, value)?;
-                let event = Event::ScaleAnswer {
-                    participant,
-                    activity: activity.to_owned(),
-                    round,
-                    statement,
-                    value,
-                };
-                self.check_answerable(&event)?;
-                Ok(event)
+                Event::ScaleAnswer { participant, activity: activity.to_owned(), round, statement, value }
             }
-        }
+            (ActivitySpec::Wordcloud(cloud), Some(ActivityState::Wordcloud(state))) => {
+                let text = text.ok_or_else(|| Refusal::new(ErrorCode::InvalidText, "Type a word first."))?;
+                let entry = text::read_entry(text, &cloud.stop_words, cloud.profanity_filter)?;
+                state.check_room(participant, cloud)?;
+                Event::WordEntry { participant, activity: activity.to_owned(), entry: item, text: entry.display }
+            }
+            _ => return Err(internal()),
+        };
+        self.check_answerable(&event)?;
+        Ok(event)
+    }
+
+    /// Checks that a participant may delete one of their word-cloud entries.
+    pub fn propose_entry_delete(
+        &self,
+        participant: ParticipantId,
+        activity: &str,
+        entry: u32,
+    ) -> Result<Event, Refusal> {
+        let event = Event::EntryDeleted { participant, activity: activity.to_owned(), entry };
+        self.check_answerable(&event)?;
+        self.wordcloud_state(activity)?.check_delete(participant, entry)?;
+        Ok(event)
+    }
+
+    pub fn propose_hide(&self, activity: &str, item: &str, hidden: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.wordcloud_state(activity)?.check_group(item)?;
+        Ok(Event::Hidden { activity: activity.to_owned(), item: item.to_owned(), hidden })
+    }
+
+    pub fn propose_merge(&self, activity: &str, from: &str, into: &str) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.wordcloud_state(activity)?.check_merge(from, into)?;
+        Ok(Event::Merged { activity: activity.to_owned(), from: from.to_owned(), into: into.to_owned() })
+    }
+
+    pub fn propose_reset(&self, activity: &str) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.activity(activity)?;
+        Ok(Event::Reset { activity: activity.to_owned() })
     }
 
     /// An answer is taken only for the activity and round on screen, while answers are open.
@@ -202,10 +246,7 @@ impl SessionState {
         };
         self.ensure_live()?;
         if self.step.activity.as_deref() != Some(activity) || self.step.round != *round {
-            return Err(Refusal::new(
-                ErrorCode::NotOpen,
-                "This question is not being asked right now.",
-            ));
+            return Err(Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now."));
         }
         if !self.step.open {
             return Err(Refusal::new(ErrorCode::NotOpen, "Answers are closed for now."));
@@ -226,10 +267,7 @@ impl SessionState {
     fn rebuild_activities(&self, agenda: &[Activity]) -> Result<HashMap<String, ActivityState>, Refusal> {
         for (id, state) in &self.activities {
             if state.has_answers() && !agenda.iter().any(|activity| &activity.id == id) {
-                let title = self
-                    .activity(id)
-                    .map(|(_, a)| a.spec.title().to_owned())
-                    .unwrap_or_default();
+                let title = self.activity(id).map(|(_, a)| a.spec.title().to_owned()).unwrap_or_default();
                 return Err(Refusal::new(
                     ErrorCode::ActivityHasAnswers,
                     format!("\"{title}\" already has answers, so it cannot be removed."),
@@ -239,11 +277,9 @@ impl SessionState {
         let mut activities = HashMap::with_capacity(agenda.len());
         for (index, activity) in agenda.iter().enumerate() {
             let state = match self.activities.get(&activity.id) {
-                Some(old) if same_kind(old, &activity.spec) => {
+                Some(old) if old.is_kind_of(&activity.spec) => {
                     let mut state = old.clone();
-                    state
-                        .reconfigure(&activity.spec)
-                        .map_err(|refusal| refusal.in_activity(index))?;
+                    state.reconfigure(&activity.spec).map_err(|refusal| refusal.in_activity(index))?;
                     state
                 }
                 Some(old) if old.has_answers() => {
@@ -275,42 +311,30 @@ impl SessionState {
                     Some(ActivitySpec::Scale(scale)) => {
                         self.step.round = self.step.round.min(scale.rounds.len() - 1);
                     }
+                    Some(ActivitySpec::Wordcloud(_)) => self.step.round = 0,
                     None => self.step = Step::default(),
                 }
                 Ok(Change::Agenda)
             }
-            Event::Joined {
-                participant,
-                token_hash,
-            } => {
+            Event::Joined { participant, token_hash } => {
                 self.ensure_live()?;
                 self.participants.insert(token_hash.clone(), *participant);
                 self.last_participant = self.last_participant.max(*participant);
                 Ok(Change::Joined)
             }
-            Event::Step {
-                activity,
-                round,
-                open,
-                reveal,
-            } => {
+            Event::Step { activity, round, open, reveal } => {
                 self.ensure_live()?;
                 if let Some(id) = activity {
                     let (_, found) = self.activity(id)?;
-                    let ActivitySpec::Scale(scale) = &found.spec;
-                    if *round >= scale.rounds.len() {
-                        return Err(Refusal::new(
-                            ErrorCode::UnknownRound,
-                            "That round is not part of this activity.",
-                        ));
+                    let rounds = match &found.spec {
+                        ActivitySpec::Scale(scale) => scale.rounds.len(),
+                        ActivitySpec::Wordcloud(_) => 1,
+                    };
+                    if *round >= rounds {
+                        return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
                     }
                 }
-                self.step = Step {
-                    activity: activity.clone(),
-                    round: *round,
-                    open: *open,
-                    reveal: *reveal,
-                };
+                self.step = Step { activity: activity.clone(), round: *round, open: *open, reveal: *reveal };
                 Ok(Change::Step)
             }
             Event::SetOpen { open } => {
@@ -325,25 +349,55 @@ impl SessionState {
                 self.step.reveal = *show;
                 Ok(Change::Step)
             }
-            Event::ScaleAnswer {
-                participant,
-                activity,
-                round,
-                statement,
-                value,
-            } => {
+            Event::ScaleAnswer { participant, activity, round, statement, value } => {
                 self.check_answerable(event)?;
                 let (_, found) = self.activity(activity)?;
-                let ActivitySpec::Scale(scale) = &found.spec;
+                let ActivitySpec::Scale(scale) = &found.spec else { return Err(internal()) };
+                if *round >= scale.rounds.len() {
+                    return Err(not_asked());
+                }
                 scale.check_answer(
                     scale.rounds.get(*round).map(String::as_str),
                     Some(*statement as u32),
                     Some(i64::from(*value)),
                 )?;
                 let Some(ActivityState::Scale(state)) = self.activities.get_mut(activity) else {
-                    return Err(Refusal::new(ErrorCode::Internal, "The activity has no state."));
+                    return Err(internal());
                 };
                 state.answer(*participant, *round, *statement, *value);
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::WordEntry { participant, activity, entry, text } => {
+                self.check_answerable(event)?;
+                self.last_item = self.last_item.max(*entry);
+                let (cloud, state) = self.wordcloud(activity)?;
+                let entry_text = text::Entry { display: text.clone(), key: text::group_key(text) };
+                state.add(*participant, *entry, entry_text, &cloud)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::EntryDeleted { participant, activity, entry } => {
+                self.check_answerable(event)?;
+                let (_, state) = self.wordcloud(activity)?;
+                state.delete(*participant, *entry)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Hidden { activity, item, hidden } => {
+                self.ensure_live()?;
+                let (_, state) = self.wordcloud(activity)?;
+                state.hide(item, *hidden)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Merged { activity, from, into } => {
+                self.ensure_live()?;
+                let (_, state) = self.wordcloud(activity)?;
+                state.merge(from, into)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Reset { activity } => {
+                self.ensure_live()?;
+                let (_, found) = self.activity(activity)?;
+                let fresh = found.spec.new_state();
+                self.activities.insert(activity.clone(), fresh);
                 Ok(Change::Results(activity.clone()))
             }
             Event::Closed => {
@@ -361,6 +415,7 @@ impl SessionState {
         let current = self.current();
         let round = current.and_then(|(_, activity)| match &activity.spec {
             ActivitySpec::Scale(scale) => scale.rounds.get(self.step.round).cloned(),
+            ActivitySpec::Wordcloud(_) => None,
         });
         StepView {
             activity: current.map(|(_, activity)| activity.clone()),
@@ -372,11 +427,11 @@ impl SessionState {
         }
     }
 
-    /// The current activity's live results.
-    pub fn results(&self) -> Option<(String, Aggregate)> {
+    /// The current activity's live results, with or without hidden items.
+    pub fn results(&self, include_hidden: bool) -> Option<(String, Aggregate)> {
         let (_, activity) = self.current()?;
         let state = self.activities.get(&activity.id)?;
-        Some((activity.id.clone(), state.aggregate(&activity.spec)))
+        Some((activity.id.clone(), state.aggregate(&activity.spec, include_hidden)?))
     }
 
     /// A participant's own saved answers in the current step.
@@ -387,13 +442,21 @@ impl SessionState {
                 activity: activity.id.clone(),
                 round: scale.rounds.get(self.step.round).cloned(),
                 values: state.mine(participant, self.step.round),
+                entries: Vec::new(),
             }),
+            (ActivityState::Wordcloud(state), ActivitySpec::Wordcloud(_)) => Some(Mine {
+                activity: activity.id.clone(),
+                round: None,
+                values: Vec::new(),
+                entries: state.mine(participant),
+            }),
+            _ => None,
         }
     }
 }
 
-fn same_kind(state: &ActivityState, spec: &ActivitySpec) -> bool {
-    matches!((state, spec), (ActivityState::Scale(_), ActivitySpec::Scale(_)))
+fn internal() -> Refusal {
+    Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
 }
 
 fn not_asked() -> Refusal {
@@ -402,4 +465,95 @@ fn not_asked() -> Refusal {
 
 fn no_activity_shown() -> Refusal {
     Refusal::new(ErrorCode::NotOpen, "Go to an activity first.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{Scale, ScaleLabels};
+
+    fn session() -> SessionState {
+        let record = SessionRecord {
+            code: "12345678".into(),
+            series: "12345678".into(),
+            title: "Training".into(),
+            host_key_hash: String::new(),
+            present_key_hash: String::new(),
+            created_at: 0,
+            closed_at: None,
+        };
+        let scale = Scale {
+            title: "Feelings".into(),
+            statements: vec!["I understand".into(), "I can".into()],
+            min: 1,
+            max: 5,
+            labels: ScaleLabels::default(),
+            rounds: vec!["Before".into(), "After".into()],
+        };
+        let agenda = vec![Activity { id: "a".into(), spec: ActivitySpec::Scale(scale) }];
+        let mut state = SessionState::new(&record);
+        let event = state.propose_agenda(agenda, || "x".into()).expect("agenda");
+        state.apply(&event, 0).expect("apply agenda");
+        state
+    }
+
+    /// An answer checked while answers were open, but committed after the facilitator stopped
+    /// them, is refused when applied, exactly as replay will refuse it.
+    #[test]
+    fn an_answer_racing_a_stop_is_refused_at_apply() {
+        let mut state = session();
+        let step = state.propose_step(Some("a"), None).expect("step");
+        state.apply(&step, 1).expect("apply step");
+        let answer = state.propose_answer(1, "a", Some("Before"), Some(0), Some(4), None, 1).expect("answer");
+        let stop = state.propose_open(false).expect("stop");
+        state.apply(&stop, 2).expect("apply stop");
+        assert_eq!(state.apply(&answer, 3).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        let Some((_, Aggregate::Scale(results))) = state.results(true) else { panic!("results") };
+        assert_eq!(results.statements[0].rounds["Before"].n, 0);
+    }
+
+    /// Replaying the same events gives the same state, refusals included.
+    #[test]
+    fn replay_matches_the_live_fold() {
+        let mut live = session();
+        let record = SessionRecord {
+            code: live.code.clone(),
+            series: live.series.clone(),
+            title: live.title.clone(),
+            host_key_hash: String::new(),
+            present_key_hash: String::new(),
+            created_at: 0,
+            closed_at: None,
+        };
+        let mut events = vec![Event::AgendaReplaced { agenda: live.agenda.clone() }];
+        let mut push = |state: &mut SessionState, event: Event| {
+            let _ = state.apply(&event, 1);
+            events.push(event);
+        };
+        push(&mut live, Event::Joined { participant: 1, token_hash: "t1".into() });
+        push(&mut live, Event::Step { activity: Some("a".into()), round: 1, open: true, reveal: true });
+        push(&mut live, Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 1, statement: 1, value: 5 });
+        // Refused live (wrong round), and so at replay.
+        push(&mut live, Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 0, statement: 0, value: 2 });
+        push(&mut live, Event::Closed);
+        let replayed = SessionState::replay(&record, events.into_iter().map(|event| (1, event)));
+        assert_eq!(replayed.step, live.step);
+        assert_eq!(replayed.results(true), live.results(true));
+        assert_eq!(replayed.mine(1), live.mine(1));
+        assert_eq!(replayed.participant("t1"), Some(1));
+        assert!(replayed.is_closed());
+        assert_eq!(replayed.mine(1).map(|mine| mine.values), Some(vec![None, Some(5)]));
+    }
+
+    /// Removing the activity on screen sends everyone back to the waiting screen.
+    #[test]
+    fn removing_the_current_activity_returns_to_the_waiting_screen() {
+        let mut state = session();
+        let step = state.propose_step(Some("a"), Some("After")).expect("step");
+        state.apply(&step, 1).expect("apply step");
+        let event = state.propose_agenda(Vec::new(), || "x".into()).expect("empty agenda");
+        state.apply(&event, 2).expect("apply agenda");
+        assert_eq!(state.step_view().activity, None);
+        assert!(!state.step_view().open);
+    }
 }

@@ -40,6 +40,35 @@ pub enum Event {
         statement: usize,
         value: i32,
     },
+    /// A participant added an entry to a word cloud (`text` as cleaned by the text pipeline).
+    WordEntry {
+        participant: ParticipantId,
+        activity: String,
+        entry: u32,
+        text: String,
+    },
+    /// A participant deleted one of their own word-cloud entries.
+    EntryDeleted {
+        participant: ParticipantId,
+        activity: String,
+        entry: u32,
+    },
+    /// The facilitator hid or showed an item (a word-cloud group).
+    Hidden {
+        activity: String,
+        item: String,
+        hidden: bool,
+    },
+    /// The facilitator merged one word-cloud group into another.
+    Merged {
+        activity: String,
+        from: String,
+        into: String,
+    },
+    /// The facilitator emptied an activity's results.
+    Reset {
+        activity: String,
+    },
     /// No more answers.
     Closed,
 }

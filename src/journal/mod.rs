@@ -64,17 +64,8 @@ pub struct StoredEvent {
 }
 
 enum Write {
-    Create {
-        record: SessionRecord,
-        events: Vec<Event>,
-        done: oneshot::Sender<Result<(), String>>,
-    },
-    Append {
-        session: String,
-        at: i64,
-        event: Event,
-        done: oneshot::Sender<Result<(), String>>,
-    },
+    Create { record: SessionRecord, events: Vec<Event>, done: oneshot::Sender<Result<(), String>> },
+    Append { session: String, at: i64, event: Event, done: oneshot::Sender<Result<(), String>> },
 }
 
 /// Handle to the journal: cheap to clone, one writer behind it.
@@ -98,25 +89,17 @@ impl JournalWriter {
 
 /// Now, in milliseconds since the Unix epoch: the journal's clock.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Journal {
     /// Opens (creating if needed) `<data_dir>/chorus.db`, migrates it and starts the writer.
     pub async fn open(data_dir: &Path) -> Result<(Self, JournalWriter), JournalError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| JournalError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| JournalError::DataDir { path: data_dir.to_owned(), source })?;
         let path = data_dir.join("chorus.db");
         let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| JournalError::Open {
-                path: path.clone(),
-                source,
-            })?
+            .map_err(|source| JournalError::Open { path: path.clone(), source })?
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -136,10 +119,7 @@ impl Journal {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await
-            .map_err(|source| JournalError::Open {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| JournalError::Open { path: path.clone(), source })?;
         let (writes, queue) = mpsc::channel(QUEUE);
         let task = tokio::spawn(write_loop(writer, queue));
         info!(path = %path.display(), "journal open");
@@ -149,10 +129,7 @@ impl Journal {
     /// Stores a new session with its first events; returns once they are committed.
     pub async fn create(&self, record: SessionRecord, events: Vec<Event>) -> Result<(), JournalError> {
         let (done, committed) = oneshot::channel();
-        self.writes
-            .send(Write::Create { record, events, done })
-            .await
-            .map_err(|_| JournalError::Stopped)?;
+        self.writes.send(Write::Create { record, events, done }).await.map_err(|_| JournalError::Stopped)?;
         committed
             .await
             .map_err(|_| JournalError::Stopped)?
@@ -170,12 +147,7 @@ impl Journal {
     ) -> Result<oneshot::Receiver<Result<(), String>>, JournalError> {
         let (done, committed) = oneshot::channel();
         self.writes
-            .send(Write::Append {
-                session: session.to_owned(),
-                at,
-                event,
-                done,
-            })
+            .send(Write::Append { session: session.to_owned(), at, event, done })
             .await
             .map_err(|_| JournalError::Stopped)?;
         Ok(committed)
@@ -212,10 +184,7 @@ impl Journal {
         rows.iter()
             .map(|row| {
                 let event: String = row.get("event");
-                Ok(StoredEvent {
-                    at: row.get("at"),
-                    event: serde_json::from_str(&event)?,
-                })
+                Ok(StoredEvent { at: row.get("at"), event: serde_json::from_str(&event)? })
             })
             .collect()
     }
@@ -246,11 +215,7 @@ async fn write_loop(db: SqlitePool, mut queue: mpsc::Receiver<Write>) {
         let result = write_batch(&db, &batch).await;
         let size = batch.len();
         match &result {
-            Ok(()) => debug!(
-                size,
-                elapsed_us = started.elapsed().as_micros() as u64,
-                "journal batch committed"
-            ),
+            Ok(()) => debug!(size, elapsed_us = started.elapsed().as_micros() as u64, "journal batch committed"),
             Err(err) => warn!(size, %err, "journal batch failed; nothing in it was kept"),
         }
         let outcome = result.map_err(|err| err.to_string());

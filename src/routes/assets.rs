@@ -41,11 +41,7 @@ async fn asset(req: HttpRequest) -> HttpResponse {
     match Web::get(path) {
         Some(file) => {
             // Vite puts a content hash in every name under assets/: those never change.
-            let cache = if path.starts_with("assets/") {
-                "public, max-age=31536000, immutable"
-            } else {
-                "no-cache"
-            };
+            let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
             HttpResponse::Ok()
                 .content_type(file.metadata.mimetype())
                 .insert_header((header::CACHE_CONTROL, cache))

@@ -30,18 +30,13 @@ pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default().limit(MAX_BODY).error_handler(|err, _req| {
         let refusal = match &err {
             actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-            | actix_web::error::JsonPayloadError::Overflow { .. } => Refusal::new(
-                ErrorCode::TooLarge,
-                format!("The request is larger than {} KiB.", MAX_BODY / 1024),
-            ),
-            actix_web::error::JsonPayloadError::ContentType => Refusal::new(
-                ErrorCode::InvalidMessage,
-                "Send the request as JSON (Content-Type: application/json).",
-            ),
-            other => Refusal::new(
-                ErrorCode::InvalidMessage,
-                format!("The request could not be read: {other}"),
-            ),
+            | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                Refusal::new(ErrorCode::TooLarge, format!("The request is larger than {} KiB.", MAX_BODY / 1024))
+            }
+            actix_web::error::JsonPayloadError::ContentType => {
+                Refusal::new(ErrorCode::InvalidMessage, "Send the request as JSON (Content-Type: application/json).")
+            }
+            other => Refusal::new(ErrorCode::InvalidMessage, format!("The request could not be read: {other}")),
         };
         refusal.into()
     })

@@ -34,13 +34,7 @@ async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<Sessio
 async fn info(app: &AppState, req: &HttpRequest, handle: &SessionHandle) -> Result<SessionInfo, Refusal> {
     let join_url = format!("{}/j/{}", app.base_url(req), handle.code);
     let present_key = bearer(req).map(auth::present_key_for).unwrap_or_default();
-    handle
-        .request(|reply| Command::Info {
-            join_url,
-            present_key,
-            reply,
-        })
-        .await?
+    handle.request(|reply| Command::Info { join_url, present_key, reply }).await?
 }
 
 /// `POST /api/sessions`
@@ -60,10 +54,7 @@ pub async fn create(
         }
     }
     let body = body.into_inner();
-    let created = app
-        .hub
-        .create(&body.title, body.agenda, body.copy_from.as_ref())
-        .await?;
+    let created = app.hub.create(&body.title, body.agenda, body.copy_from.as_ref()).await?;
     let base = app.base_url(&req);
     let code = &created.code;
     Ok(HttpResponse::Created().json(Created {
@@ -96,9 +87,7 @@ pub async fn replace_agenda(
 ) -> Result<HttpResponse, Refusal> {
     let handle = as_host(&app, &req, &code).await?;
     let agenda = body.into_inner().agenda;
-    handle
-        .request(|reply| Command::ReplaceAgenda { agenda, reply })
-        .await??;
+    handle.request(|reply| Command::ReplaceAgenda { agenda, reply }).await??;
     Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
 }
 
@@ -109,12 +98,7 @@ pub async fn close(
     code: web::Path<String>,
 ) -> Result<HttpResponse, Refusal> {
     let handle = as_host(&app, &req, &code).await?;
-    handle
-        .request(|reply| Command::Control {
-            control: Control::Close,
-            reply,
-        })
-        .await??;
+    handle.request(|reply| Command::Control { control: Control::Close, reply }).await??;
     Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
 }
 

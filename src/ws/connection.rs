@@ -19,7 +19,7 @@ use tracing::{Instrument, debug, info_span};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::hub::session::welcome_message;
-use crate::hub::{Command, Control, Frames, Hub, OnlineGuard, SessionHandle};
+use crate::hub::{Command, Control, Frames, Hub, OnlineGuard, Request, SessionHandle};
 use crate::protocol::{ClientMessage, PROTOCOL_VERSION, ParticipantId, PresentInfo, RequestId, ServerMessage};
 
 /// How often the server pings.
@@ -29,7 +29,8 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// Time to say who is connecting.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
 
-type Pending = Pin<Box<dyn Future<Output = ServerMessage>>>;
+/// A reply still to come from the session task (nothing to send when it is `None`).
+type Pending = Pin<Box<dyn Future<Output = Option<ServerMessage>>>>;
 
 /// Who is on the other end, once it has said so.
 enum Role {
@@ -113,6 +114,7 @@ impl Connection {
                     }
                 }
                 Some(reply) = self.pending.next(), if !self.pending.is_empty() => {
+                    let Some(reply) = reply else { continue };
                     if let Err(goodbye) = self.send(&reply).await {
                         break Some(goodbye);
                     }
@@ -144,10 +146,7 @@ impl Connection {
             }
         };
         if let Some(Goodbye(code, description)) = goodbye {
-            let reason = CloseReason {
-                code,
-                description: (!description.is_empty()).then(|| description.to_owned()),
-            };
+            let reason = CloseReason { code, description: (!description.is_empty()).then(|| description.to_owned()) };
             let _ = self.session.close(Some(reason)).await;
         }
         debug!("connection closed");
@@ -159,12 +158,7 @@ impl Connection {
     }
 
     async fn refuse(&mut self, id: Option<RequestId>, refusal: Refusal) -> Result<(), Goodbye> {
-        self.send(&ServerMessage::Error {
-            id,
-            error: refusal.code,
-            message: refusal.message,
-        })
-        .await
+        self.send(&ServerMessage::Error { id, error: refusal.code, message: refusal.message }).await
     }
 
     /// Sends whichever slots of the view moved on since this connection last sent them.
@@ -192,25 +186,10 @@ impl Connection {
         for text in out {
             self.session.text(text).await.map_err(gone)?;
         }
-        if step_changed {
-            if let Some(Role::Participant {
-                handle, participant, ..
-            }) = &self.role
-            {
-                let participant = *participant;
-                let answer = handle.submit(|reply| Command::Mine { participant, reply }).await;
-                if let Ok(answer) = answer {
-                    self.pending.push(Box::pin(async move {
-                        match answer.await {
-                            Ok(Some(mine)) => ServerMessage::Mine(mine),
-                            _ => ServerMessage::Error {
-                                id: None,
-                                error: ErrorCode::Unavailable,
-                                message: String::new(),
-                            },
-                        }
-                    }));
-                }
+        if step_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
+            let participant = *participant;
+            if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
+                self.pending.push(Box::pin(async move { answer.await.ok().flatten().map(ServerMessage::Mine) }));
             }
         }
         Ok(())
@@ -229,78 +208,36 @@ impl Connection {
             (None, ClientMessage::Host { code, key }) => self.host(&code, &key, false).await,
             (None, ClientMessage::Present { code, key }) => self.host(&code, &key, true).await,
             (None, message) => {
-                self.refuse(
-                    message.id(),
-                    Refusal::new(ErrorCode::NotJoined, "Say join, host or present first."),
-                )
-                .await?;
+                self.refuse(message.id(), Refusal::new(ErrorCode::NotJoined, "Say join, host or present first."))
+                    .await?;
                 Err(Goodbye(CloseCode::Policy, "Say join, host or present first."))
             }
             (Some(_), ClientMessage::Join { .. } | ClientMessage::Host { .. } | ClientMessage::Present { .. }) => {
-                self.refuse(
-                    None,
-                    Refusal::new(ErrorCode::AlreadyJoined, "This connection has already joined."),
-                )
-                .await
+                self.refuse(None, Refusal::new(ErrorCode::AlreadyJoined, "This connection has already joined.")).await
             }
-            (
-                Some(Role::Participant {
-                    handle, participant, ..
-                }),
-                ClientMessage::Answer {
-                    id,
-                    activity,
-                    round,
-                    statement,
-                    value,
-                    text: _,
-                },
-            ) => {
+            (Some(Role::Participant { handle, participant, .. }), message) => {
+                let Some((id, request)) = Request::from_message(message.clone()) else {
+                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                };
                 if handle.limiter.check_key(participant).is_err() {
                     return self.refuse(Some(id), Refusal::rate_limited()).await;
                 }
                 let participant = *participant;
                 let handle = handle.clone();
-                self.forward(id, &handle, |reply| Command::Answer {
-                    participant,
-                    activity,
-                    round,
-                    statement,
-                    value,
-                    reply,
-                })
-                .await
+                self.forward(id, &handle, |reply| Command::Participate { participant, request, reply }).await
             }
-            (
-                Some(Role::Host { handle }),
-                message @ (ClientMessage::Goto { .. }
-                | ClientMessage::SetOpen { .. }
-                | ClientMessage::Reveal { .. }
-                | ClientMessage::CloseSession { .. }),
-            ) => {
+            (Some(Role::Host { handle }), message) => {
+                let Some((id, control)) = Control::from_message(message.clone()) else {
+                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                };
                 let handle = handle.clone();
-                let (id, control) = match message {
-                    ClientMessage::Goto { id, activity, round } => (id, Control::Goto { activity, round }),
-                    ClientMessage::SetOpen { id, open } => (id, Control::SetOpen(open)),
-                    ClientMessage::Reveal { id, show } => (id, Control::Reveal(show)),
-                    ClientMessage::CloseSession { id } => (id, Control::Close),
-                    _ => unreachable!("matched above"),
-                };
-                self.forward(id, &handle, |reply| Command::Control { control, reply })
-                    .await
+                self.forward(id, &handle, |reply| Command::Control { control, reply }).await
             }
-            (Some(role), message) => {
-                let refusal = match role {
-                    Role::Participant { .. } => "Only the facilitator can do that.",
-                    Role::Host { .. } => "Answers come from participants' phones, not the console.",
-                    Role::Presenter { .. } => "The projector view only shows; it cannot change anything.",
-                };
-                self.refuse(message.id(), Refusal::new(ErrorCode::Forbidden, refusal))
-                    .await
+            (Some(Role::Presenter { .. }), message) => {
+                self.refuse(message.id(), forbidden_for(self.role.as_ref())).await
             }
         }
     }
-
     /// Sends a request to the session; its `ack` or `error` is written when it arrives.
     async fn forward(
         &mut self,
@@ -311,22 +248,17 @@ impl Connection {
         match handle.submit(make).await {
             Ok(answer) => {
                 self.pending.push(Box::pin(async move {
-                    match answer.await {
+                    let message = match answer.await {
                         Ok(Ok(())) => ServerMessage::Ack { id },
-                        Ok(Err(refusal)) => ServerMessage::Error {
-                            id: Some(id),
-                            error: refusal.code,
-                            message: refusal.message,
-                        },
+                        Ok(Err(refusal)) => {
+                            ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }
+                        }
                         Err(_) => {
                             let refusal = Refusal::unavailable();
-                            ServerMessage::Error {
-                                id: Some(id),
-                                error: refusal.code,
-                                message: refusal.message,
-                            }
+                            ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }
                         }
-                    }
+                    };
+                    Some(message)
                 }));
                 Ok(())
             }
@@ -339,10 +271,10 @@ impl Connection {
         match self.hub.get(code).await {
             Ok(handle) => Ok(handle),
             Err(refusal) => {
-                if refusal.code == ErrorCode::NotFound {
-                    if let Some(peer) = self.peer {
-                        self.hub.failed_join(peer);
-                    }
+                if refusal.code == ErrorCode::NotFound
+                    && let Some(peer) = self.peer
+                {
+                    self.hub.failed_join(peer);
                 }
                 self.refuse(None, refusal).await?;
                 Err(Goodbye(CloseCode::Policy, "No such session."))
@@ -351,10 +283,7 @@ impl Connection {
     }
 
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
-        let resume = token
-            .as_deref()
-            .filter(|t| !t.is_empty() && t.len() <= 64)
-            .map(auth::hash_secret);
+        let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
         if resume.is_none() && self.peer.is_some_and(|peer| self.hub.join_blocked(peer)) {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
@@ -362,13 +291,7 @@ impl Connection {
         let handle = self.find(code).await?;
         let fresh = auth::new_secret();
         let fresh_hash = auth::hash_secret(&fresh);
-        let joined = handle
-            .request(|reply| Command::Join {
-                resume,
-                fresh: fresh_hash,
-                reply,
-            })
-            .await;
+        let joined = handle.request(|reply| Command::Join { resume, fresh: fresh_hash, reply }).await;
         let joined = match joined.and_then(|joined| joined) {
             Ok(joined) => joined,
             Err(refusal) => {
@@ -377,9 +300,7 @@ impl Connection {
             }
         };
         let token = if joined.fresh { fresh } else { token.unwrap_or_default() };
-        tracing::Span::current()
-            .record("session", handle.code.as_str())
-            .record("role", "participant");
+        tracing::Span::current().record("session", handle.code.as_str()).record("role", "participant");
         self.send(&welcome_message(&joined, token)).await?;
         self.view = Some(handle.audience.clone());
         self.role = Some(Role::Participant {
@@ -393,28 +314,14 @@ impl Connection {
 
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
         let handle = self.find(code).await?;
-        let allowed = if presenter {
-            handle.is_presenter(key)
-        } else {
-            handle.is_host(key)
-        };
+        let allowed = if presenter { handle.is_presenter(key) } else { handle.is_host(key) };
         if !allowed {
             self.refuse(None, Refusal::unauthorized()).await?;
             return Err(Goodbye(CloseCode::Policy, "Wrong key."));
         }
         let join_url = format!("{}/j/{}", self.base_url, handle.code);
-        let present_key = if presenter {
-            String::new()
-        } else {
-            auth::present_key_for(key)
-        };
-        let info = handle
-            .request(|reply| Command::Info {
-                join_url,
-                present_key,
-                reply,
-            })
-            .await;
+        let present_key = if presenter { String::new() } else { auth::present_key_for(key) };
+        let info = handle.request(|reply| Command::Info { join_url, present_key, reply }).await;
         let info = match info.and_then(|info| info) {
             Ok(info) => info,
             Err(refusal) => {
@@ -425,32 +332,28 @@ impl Connection {
         let welcome = if presenter {
             ServerMessage::WelcomePresent {
                 protocol: PROTOCOL_VERSION,
-                session: PresentInfo {
-                    code: info.code,
-                    title: info.title,
-                    state: info.state,
-                    join_url: info.join_url,
-                },
+                session: PresentInfo { code: info.code, title: info.title, state: info.state, join_url: info.join_url },
             }
         } else {
-            ServerMessage::WelcomeHost {
-                protocol: PROTOCOL_VERSION,
-                session: info,
-            }
+            ServerMessage::WelcomeHost { protocol: PROTOCOL_VERSION, session: info }
         };
         let role = if presenter { "presenter" } else { "host" };
-        tracing::Span::current()
-            .record("session", handle.code.as_str())
-            .record("role", role);
+        tracing::Span::current().record("session", handle.code.as_str()).record("role", role);
         self.send(&welcome).await?;
         self.view = Some(handle.staff.clone());
-        self.role = Some(if presenter {
-            Role::Presenter { _handle: handle }
-        } else {
-            Role::Host { handle }
-        });
+        self.role = Some(if presenter { Role::Presenter { _handle: handle } } else { Role::Host { handle } });
         self.send_view().await
     }
+}
+
+/// The refusal for a message that is not for this role.
+fn forbidden_for(role: Option<&Role>) -> Refusal {
+    let message = match role {
+        Some(Role::Participant { .. }) => "Only the facilitator can do that.",
+        Some(Role::Host { .. }) => "Answers come from participants' phones, not the console.",
+        _ => "The projector view only shows; it cannot change anything.",
+    };
+    Refusal::new(ErrorCode::Forbidden, message)
 }
 
 /// Waits for the view to change; never resolves before there is a view.
@@ -479,37 +382,29 @@ fn protocol_goodbye(err: &ProtocolError) -> Goodbye {
 /// when one can be found.
 fn explain_bad_message(text: &str, err: &serde_json::Error) -> (Option<RequestId>, Refusal) {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return (
-            None,
-            Refusal::new(ErrorCode::InvalidMessage, "That message is not valid JSON."),
-        );
+        return (None, Refusal::new(ErrorCode::InvalidMessage, "That message is not valid JSON."));
     };
     let id = value.get("id").and_then(serde_json::Value::as_u64);
     let Some(kind) = value.get("type").and_then(serde_json::Value::as_str) else {
-        return (
-            id,
-            Refusal::new(ErrorCode::InvalidMessage, "A message needs a \"type\"."),
-        );
+        return (id, Refusal::new(ErrorCode::InvalidMessage, "A message needs a \"type\"."));
     };
-    const KNOWN: [&str; 8] = [
+    const KNOWN: [&str; 12] = [
         "join",
         "host",
         "present",
         "goto",
         "set_open",
         "reveal",
+        "hide",
+        "merge",
+        "reset",
         "close_session",
         "answer",
+        "entry_delete",
     ];
     if !KNOWN.contains(&kind) {
         let kind: String = kind.chars().take(40).collect();
-        return (
-            id,
-            Refusal::new(
-                ErrorCode::UnknownType,
-                format!("\"{kind}\" is not a message this server knows."),
-            ),
-        );
+        return (id, Refusal::new(ErrorCode::UnknownType, format!("\"{kind}\" is not a message this server knows.")));
     }
     (
         id,

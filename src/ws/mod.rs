@@ -27,10 +27,7 @@ pub async fn upgrade(
         }
     }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream
-        .max_frame_size(MAX_FRAME)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_FRAME);
+    let stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     let peer = req.peer_addr().map(|addr| addr.ip());
     let base_url = app.base_url(&req);
     actix_web::rt::spawn(connection::run(app.hub.clone(), session, stream, peer, base_url));

@@ -17,50 +17,26 @@ async fn impossible_answers_are_refused_and_change_nothing() {
     let session = create_session(&server).await;
     let scale = session.activity(0);
     let (mut host, _) = Client::host(&server.ws_url(), &session).await;
-    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"}))
-        .await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
     let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
-    phone
-        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3}))
-        .await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3})).await;
 
     let cases = [
-        (
-            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 0}),
-            "out_of_range",
-        ),
-        (
-            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 6}),
-            "out_of_range",
-        ),
-        (
-            json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0}),
-            "out_of_range",
-        ),
+        (json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 0}), "out_of_range"),
+        (json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 6}), "out_of_range"),
+        (json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0}), "out_of_range"),
         (
             json!({"type": "answer", "activity": scale, "round": "Before", "statement": 2, "value": 3}),
             "unknown_statement",
         ),
-        (
-            json!({"type": "answer", "activity": scale, "round": "During", "statement": 0, "value": 3}),
-            "unknown_round",
-        ),
-        (
-            json!({"type": "answer", "activity": scale, "statement": 0, "value": 3}),
-            "unknown_round",
-        ),
+        (json!({"type": "answer", "activity": scale, "round": "During", "statement": 0, "value": 3}), "unknown_round"),
+        (json!({"type": "answer", "activity": scale, "statement": 0, "value": 3}), "unknown_round"),
         (
             json!({"type": "answer", "activity": "nope", "round": "Before", "statement": 0, "value": 3}),
             "unknown_activity",
         ),
-        (
-            json!({"type": "answer", "activity": session.activity(1), "statement": 0, "value": 3}),
-            "not_open",
-        ),
-        (
-            json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 3}),
-            "not_open",
-        ),
+        (json!({"type": "answer", "activity": session.activity(1), "statement": 0, "value": 3}), "not_open"),
+        (json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 3}), "not_open"),
         (
             json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3.5}),
             "invalid_message",
@@ -89,42 +65,22 @@ async fn impossible_answers_are_refused_and_change_nothing() {
     // Not JSON at all: refused without an id, and the connection carries on.
     phone.send_raw(Message::text("{not json")).await;
     let reply = phone.expect("error").await;
-    assert_eq!(
-        (reply["error"].as_str(), reply["id"].is_null()),
-        (Some("invalid_message"), true)
-    );
+    assert_eq!((reply["error"].as_str(), reply["id"].is_null()), (Some("invalid_message"), true));
 
     // The facilitator cannot answer as a participant either.
-    let refused = host
-        .refused(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 1}))
-        .await;
+    let refused =
+        host.refused(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 1})).await;
     assert_eq!(refused, "forbidden");
     // Nor go to a step that does not exist.
-    assert_eq!(
-        host.refused(json!({"type": "goto", "activity": "nope"})).await,
-        "unknown_activity"
-    );
-    assert_eq!(
-        host.refused(json!({"type": "goto", "activity": scale, "round": "During"}))
-            .await,
-        "unknown_round"
-    );
+    assert_eq!(host.refused(json!({"type": "goto", "activity": "nope"})).await, "unknown_activity");
+    assert_eq!(host.refused(json!({"type": "goto", "activity": scale, "round": "During"})).await, "unknown_round");
 
     // Still open, still on Before, still exactly one answer of 3.
-    phone
-        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 1, "value": 1}))
-        .await;
-    let results = host
-        .expect_where("the last answer", |m| {
-            m["type"] == "results" && round_stats(m, 1, "Before")["n"] == 1
-        })
-        .await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 1, "value": 1})).await;
+    let results =
+        host.expect_where("the last answer", |m| m["type"] == "results" && round_stats(m, 1, "Before")["n"] == 1).await;
     assert_eq!(round_stats(&results, 0, "Before")["counts"], json!([0, 0, 1, 0, 0]));
-    let (_, info) = get_json(
-        &server.url(&format!("/api/sessions/{}", session.code)),
-        Some(&session.host_key),
-    )
-    .await;
+    let (_, info) = get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
     assert_eq!(info["step"]["round"], "Before");
     assert_eq!(info["step"]["open"], true);
     assert_eq!(info["participants"], 1);
@@ -153,9 +109,7 @@ async fn wrong_keys_are_refused_and_the_connection_closed() {
     // The presenter key opens the projector, and the host key does too.
     Client::presenter(&server.ws_url(), &session).await;
     let mut client = Client::connect(&server.ws_url()).await;
-    client
-        .send(json!({"type": "present", "code": session.code, "key": session.host_key}))
-        .await;
+    client.send(json!({"type": "present", "code": session.code, "key": session.host_key})).await;
     client.expect("welcome_present").await;
 }
 
@@ -167,14 +121,9 @@ async fn protocol_violations_close_with_the_right_code() {
 
     // Anything before join/host/present.
     let mut early = Client::connect(&server.ws_url()).await;
-    early
-        .send(json!({"type": "answer", "id": 1, "activity": "x", "statement": 0, "value": 1}))
-        .await;
+    early.send(json!({"type": "answer", "id": 1, "activity": "x", "statement": 0, "value": 1})).await;
     let error = early.expect("error").await;
-    assert_eq!(
-        (error["error"].as_str(), error["id"].as_u64()),
-        (Some("not_joined"), Some(1))
-    );
+    assert_eq!((error["error"].as_str(), error["id"].as_u64()), (Some("not_joined"), Some(1)));
     assert_eq!(early.closed().await, Some(1008));
 
     // A binary frame.
@@ -184,10 +133,7 @@ async fn protocol_violations_close_with_the_right_code() {
 
     // A frame over 16 KiB.
     let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
-    let huge = format!(
-        "{{\"type\":\"answer\",\"id\":1,\"activity\":\"{}\"}}",
-        "x".repeat(17 * 1024)
-    );
+    let huge = format!("{{\"type\":\"answer\",\"id\":1,\"activity\":\"{}\"}}", "x".repeat(17 * 1024));
     phone.send_raw(Message::text(huge)).await;
     assert_eq!(phone.closed().await, Some(1009));
 
@@ -218,9 +164,7 @@ async fn guessing_join_codes_is_rate_limited() {
     let mut codes = Vec::new();
     for guess in 0..5 {
         let mut client = Client::connect(&server.ws_url()).await;
-        client
-            .send(json!({"type": "join", "code": format!("{:08}", 10_000_000 + guess)}))
-            .await;
+        client.send(json!({"type": "join", "code": format!("{:08}", 10_000_000 + guess)})).await;
         codes.push(client.expect("error").await["error"].as_str().expect("code").to_owned());
     }
     assert_eq!(codes[..3], ["not_found", "not_found", "not_found"]);

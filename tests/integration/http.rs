@@ -16,24 +16,11 @@ async fn creating_a_session_gives_links_keys_and_a_normalised_agenda() {
     assert_eq!(session.host_key.len(), 32);
     assert_ne!(session.host_key, session.present_key);
     assert_eq!(body["join_url"], server.url(&format!("/j/{}", session.code)));
-    assert_eq!(
-        body["host_url"],
-        server.url(&format!("/host/{}#key={}", session.code, session.host_key))
-    );
-    assert_eq!(
-        body["present_url"],
-        server.url(&format!("/present/{}#key={}", session.code, session.present_key))
-    );
+    assert_eq!(body["host_url"], server.url(&format!("/host/{}#key={}", session.code, session.host_key)));
+    assert_eq!(body["present_url"], server.url(&format!("/present/{}#key={}", session.code, session.present_key)));
     assert_eq!(body["agenda"][0]["rounds"], json!(["Before", "After"]));
-    assert_eq!(
-        body["agenda"][1]["rounds"],
-        json!(["Answers"]),
-        "a scale without rounds gets one"
-    );
-    assert_eq!(
-        (body["agenda"][1]["min"].as_i64(), body["agenda"][1]["max"].as_i64()),
-        (Some(1), Some(5))
-    );
+    assert_eq!(body["agenda"][1]["rounds"], json!(["Answers"]), "a scale without rounds gets one");
+    assert_eq!((body["agenda"][1]["min"].as_i64(), body["agenda"][1]["max"].as_i64()), (Some(1), Some(5)));
     assert_ne!(session.activity(0), session.activity(1));
 
     // The keys are not stored: the database holds only their hashes.
@@ -42,10 +29,7 @@ async fn creating_a_session_gives_links_keys_and_a_normalised_agenda() {
     for bytes in [db, wal] {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(&session.host_key), "the host key is stored in clear");
-        assert!(
-            !text.contains(&session.present_key),
-            "the presenter key is stored in clear"
-        );
+        assert!(!text.contains(&session.present_key), "the presenter key is stored in clear");
     }
 }
 
@@ -56,10 +40,7 @@ async fn bad_agendas_are_refused_in_plain_language() {
     let url = server.url("/api/sessions");
     let cases = [
         (json!({"title": "", "agenda": []}), "invalid_message"),
-        (
-            json!({"title": "T", "agenda": [{"kind": "scale", "title": "x", "statements": []}]}),
-            "invalid_agenda",
-        ),
+        (json!({"title": "T", "agenda": [{"kind": "scale", "title": "x", "statements": []}]}), "invalid_agenda"),
         (
             json!({"title": "T", "agenda": [{"kind": "scale", "title": "x", "statements": ["a"], "min": 3, "max": 2}]}),
             "invalid_agenda",
@@ -68,10 +49,7 @@ async fn bad_agendas_are_refused_in_plain_language() {
             json!({"title": "T", "agenda": [{"kind": "scale", "title": "x", "statements": vec!["s"; 11]}]}),
             "invalid_agenda",
         ),
-        (
-            json!({"title": "T", "agenda": [{"kind": "poll", "title": "x"}]}),
-            "invalid_message",
-        ),
+        (json!({"title": "T", "agenda": [{"kind": "poll", "title": "x"}]}), "invalid_message"),
         (json!({"title": 7}), "invalid_message"),
     ];
     for (body, expected) in cases {
@@ -118,62 +96,38 @@ async fn replacing_the_agenda_keeps_answers_safe() {
     let (mut host, _) = Client::host(&server.ws_url(), &session).await;
     host.ok(json!({"type": "goto", "activity": scale})).await;
     let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
-    phone
-        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 4}))
-        .await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 4})).await;
 
     // Removing the answered scale, or a statement of it, is refused.
     let without = json!({"agenda": [session.body["agenda"][1]]});
     let (status, body) = put_json(&url, Some(&session.host_key), &without).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (409, Some("activity_has_answers")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"].as_str()), (409, Some("activity_has_answers")), "{body}");
     let mut fewer = session.body["agenda"].clone();
     fewer[0]["statements"] = json!(["I understand the term co-production"]);
     let (status, body) = put_json(&url, Some(&session.host_key), &json!({"agenda": fewer})).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (409, Some("activity_has_answers")),
-        "{body}"
-    );
+    assert_eq!((status, body["error"].as_str()), (409, Some("activity_has_answers")), "{body}");
 
     // Rewording, adding a statement and a new activity are fine; the answer stays.
     let mut agenda = session.body["agenda"].clone();
     agenda[0]["statements"][0] = json!("I understand what co-production means");
-    agenda[0]["statements"]
-        .as_array_mut()
-        .expect("statements")
-        .push(json!("My colleagues understand it"));
-    agenda
-        .as_array_mut()
-        .expect("agenda")
-        .push(json!({"kind": "scale", "title": "New", "statements": ["New one"]}));
+    agenda[0]["statements"].as_array_mut().expect("statements").push(json!("My colleagues understand it"));
+    agenda.as_array_mut().expect("agenda").push(json!({"kind": "scale", "title": "New", "statements": ["New one"]}));
     let (status, body) = put_json(&url, Some(&session.host_key), &json!({"agenda": agenda})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["agenda"][0]["id"], scale);
     assert_eq!(body["agenda"].as_array().map(Vec::len), Some(3));
     assert!(body["agenda"][2]["id"].as_str().is_some_and(|id| !id.is_empty()));
     let pushed = host
-        .expect_where("the new agenda", |m| {
-            m["type"] == "agenda" && m["agenda"].as_array().map(Vec::len) == Some(3)
-        })
+        .expect_where("the new agenda", |m| m["type"] == "agenda" && m["agenda"].as_array().map(Vec::len) == Some(3))
         .await;
-    assert_eq!(
-        pushed["agenda"][0]["statements"][0],
-        "I understand what co-production means"
-    );
+    assert_eq!(pushed["agenda"][0]["statements"][0], "I understand what co-production means");
     let results = host
         .expect_where("results with three statements", |m| {
             m["type"] == "results" && m["data"]["statements"].as_array().map(Vec::len) == Some(3)
         })
         .await;
     assert_eq!(round_stats(&results, 0, "Before")["counts"], json!([0, 0, 0, 1, 0]));
-    assert_eq!(
-        results["data"]["statements"][0]["text"],
-        "I understand what co-production means"
-    );
+    assert_eq!(results["data"]["statements"][0]["text"], "I understand what co-production means");
 }
 
 /// The QR code encodes the join link; health answers; pages carry the security headers.
@@ -181,53 +135,26 @@ async fn replacing_the_agenda_keeps_answers_safe() {
 async fn qr_health_pages_and_headers() {
     let server = TestServer::start().await;
     let session = create_session(&server).await;
-    let mut response = awc::Client::new()
-        .get(server.url(&format!("/api/sessions/{}/qr.svg", session.code)))
-        .send()
-        .await
-        .expect("qr");
+    let mut response =
+        awc::Client::new().get(server.url(&format!("/api/sessions/{}/qr.svg", session.code))).send().await.expect("qr");
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()),
-        Some("image/svg+xml")
-    );
+    assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
     let svg = response.body().await.expect("svg body");
     assert!(svg.starts_with(b"<?xml") && String::from_utf8_lossy(&svg).contains("<svg"));
-    let response = awc::Client::new()
-        .get(server.url("/api/sessions/12345678/qr.svg"))
-        .send()
-        .await
-        .expect("qr");
+    let response = awc::Client::new().get(server.url("/api/sessions/12345678/qr.svg")).send().await.expect("qr");
     assert_eq!(response.status(), 404);
 
     let (status, body) = get_json(&server.url("/healthz"), None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
 
-    for page in [
-        "/",
-        &format!("/j/{}", session.code),
-        "/host/12345678",
-        "/present/12345678",
-    ] {
+    for page in ["/", &format!("/j/{}", session.code), "/host/12345678", "/present/12345678"] {
         let response = awc::Client::new().get(server.url(page)).send().await.expect("page");
         assert_eq!(response.status(), 200, "{page}");
         let headers = response.headers();
-        let csp = headers
-            .get("content-security-policy")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        assert!(
-            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
-            "{csp}"
-        );
-        assert_eq!(
-            headers.get("x-content-type-options").and_then(|v| v.to_str().ok()),
-            Some("nosniff")
-        );
-        assert_eq!(
-            headers.get("referrer-policy").and_then(|v| v.to_str().ok()),
-            Some("no-referrer")
-        );
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        assert_eq!(headers.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"));
     }
     let (status, body) = get_json(&server.url("/api/nothing"), None).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));

@@ -14,8 +14,7 @@ async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
     let session = create_session_at(&server.url(""), workshop_agenda()).await;
     let scale = session.activity(0);
     let (mut host, _) = Client::host(&server.ws_url(), &session).await;
-    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"}))
-        .await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
     let mut tokens = Vec::new();
     for (i, value) in [1, 2, 3, 4, 5, 5, 4].into_iter().enumerate() {
         let (mut phone, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
@@ -24,23 +23,17 @@ async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
             .await;
         tokens.push(welcome["token"].as_str().expect("token").to_owned());
     }
-    host.ok(json!({"type": "goto", "activity": scale, "round": "After"}))
-        .await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "After"})).await;
     let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, Some(&tokens[0])).await;
-    phone
-        .ok(json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 4}))
-        .await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 4})).await;
     host.ok(json!({"type": "reveal", "show": true})).await;
     host.ok(json!({"type": "set_open", "open": false})).await;
     server.kill();
 
     let server = ServerProcess::start(data_dir.path());
     server.wait_healthy().await;
-    let (status, info) = get_json(
-        &server.url(&format!("/api/sessions/{}", session.code)),
-        Some(&session.host_key),
-    )
-    .await;
+    let (status, info) =
+        get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["participants"], 7);
     assert_eq!(info["step"]["activity"]["id"], scale);
@@ -54,10 +47,7 @@ async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
     assert_eq!(round_stats(&results, 0, "Before")["counts"], json!([1, 0, 1, 1, 1]));
     assert_eq!(round_stats(&results, 1, "Before")["counts"], json!([0, 1, 0, 1, 1]));
     assert_eq!(round_stats(&results, 0, "After")["counts"], json!([0, 0, 0, 1, 0]));
-    assert_eq!(
-        results["data"]["statements"][0]["paired"],
-        json!({"n": 1, "mean_change": 3.0})
-    );
+    assert_eq!(results["data"]["statements"][0]["paired"], json!({"n": 1, "mean_change": 3.0}));
 
     // The first participant is still itself, with its answers.
     let (_, welcome) = Client::participant(&server.ws_url(), &session.code, Some(&tokens[0])).await;
@@ -74,9 +64,7 @@ async fn an_orderly_stop_says_restart_and_keeps_everything() {
     let (mut host, _) = Client::host(&server.ws_url(), &session).await;
     host.ok(json!({"type": "goto", "activity": scale})).await;
     let (mut phone, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
-    phone
-        .ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 2}))
-        .await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 2})).await;
     let token = welcome["token"].as_str().expect("token").to_owned();
 
     let stopping = tokio::spawn(server.stop());

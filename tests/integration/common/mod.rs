@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -49,26 +49,9 @@ impl TestServer {
         let task = tokio::spawn(chorus::server::run(listener, settings, async move {
             let _ = stopped.await;
         }));
-        let server = Self {
-            addr,
-            data_dir,
-            stop: Some(stop),
-            task: Some(task),
-        };
-        server.wait_healthy().await;
+        let server = Self { addr, data_dir, stop: Some(stop), task: Some(task) };
+        wait_healthy(&server.url("/healthz")).await;
         server
-    }
-
-    async fn wait_healthy(&self) {
-        for _ in 0..100 {
-            if let Ok(response) = awc::Client::new().get(self.url("/healthz")).send().await {
-                if response.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not become healthy");
     }
 
     /// Stops the server the orderly way, as SIGTERM would, and keeps its data dir.
@@ -110,19 +93,14 @@ impl ServerProcess {
             .expect("start the chorus binary");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the first line");
+        BufReader::new(stdout).read_line(&mut line).expect("read the first line");
         // "Chorus is running at http://localhost:PORT (data in …)"
         let port = line
             .split("http://localhost:")
             .nth(1)
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Self {
-            addr: format!("127.0.0.1:{port}"),
-            child,
-        }
+        Self { addr: format!("127.0.0.1:{port}"), child }
     }
 
     /// SIGKILL: no shutdown, no flush.
@@ -140,15 +118,7 @@ impl ServerProcess {
     }
 
     pub async fn wait_healthy(&self) {
-        for _ in 0..200 {
-            if let Ok(response) = awc::Client::new().get(self.url("/healthz")).send().await {
-                if response.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server process did not become healthy");
+        wait_healthy(&self.url("/healthz")).await;
     }
 }
 
@@ -159,8 +129,16 @@ impl Drop for ServerProcess {
     }
 }
 
-pub fn data_path(dir: &tempfile::TempDir) -> PathBuf {
-    dir.path().to_owned()
+/// Waits until `/healthz` answers 200.
+async fn wait_healthy(url: &str) {
+    for _ in 0..200 {
+        let response = awc::Client::new().get(url).send().await;
+        if response.is_ok_and(|response| response.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not become healthy");
 }
 
 // ---- HTTP -------------------------------------------------------------------------------
@@ -187,10 +165,7 @@ pub struct Session {
 
 impl Session {
     pub fn activity(&self, index: usize) -> String {
-        self.body["agenda"][index]["id"]
-            .as_str()
-            .expect("activity id")
-            .to_owned()
+        self.body["agenda"][index]["id"].as_str().expect("activity id").to_owned()
     }
 }
 
@@ -228,12 +203,9 @@ pub async fn get_json(url: &str, bearer: Option<&str>) -> (u16, Value) {
 }
 
 pub async fn create_session_at(base: &str, agenda: Value) -> Session {
-    let (status, body) = post_json(
-        &format!("{base}/api/sessions"),
-        None,
-        &json!({"title": "Co-production training", "agenda": agenda}),
-    )
-    .await;
+    let (status, body) =
+        post_json(&format!("{base}/api/sessions"), None, &json!({"title": "Co-production training", "agenda": agenda}))
+            .await;
     assert_eq!(status, 201, "create: {body}");
     Session {
         code: body["code"].as_str().expect("code").to_owned(),
@@ -278,18 +250,14 @@ impl Client {
 
     pub async fn host(ws_url: &str, session: &Session) -> (Self, Value) {
         let mut client = Self::connect(ws_url).await;
-        client
-            .send(json!({"type": "host", "code": session.code, "key": session.host_key}))
-            .await;
+        client.send(json!({"type": "host", "code": session.code, "key": session.host_key})).await;
         let welcome = client.expect("welcome_host").await;
         (client, welcome)
     }
 
     pub async fn presenter(ws_url: &str, session: &Session) -> (Self, Value) {
         let mut client = Self::connect(ws_url).await;
-        client
-            .send(json!({"type": "present", "code": session.code, "key": session.present_key}))
-            .await;
+        client.send(json!({"type": "present", "code": session.code, "key": session.present_key})).await;
         let welcome = client.expect("welcome_present").await;
         (client, welcome)
     }
@@ -305,9 +273,7 @@ impl Client {
     /// The next message, whatever it is.
     pub async fn next(&mut self) -> Result<Value, Ending> {
         loop {
-            let message = tokio::time::timeout(PATIENCE, self.ws.next())
-                .await
-                .expect("a message in time");
+            let message = tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("a message in time");
             match message {
                 Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).expect("JSON from the server")),
                 Some(Ok(Message::Close(frame))) => return Err(Ending::Closed(frame)),
@@ -341,10 +307,7 @@ impl Client {
 
     /// Waits for the ack or error answering request `id`.
     pub async fn reply(&mut self, id: u64) -> Value {
-        self.expect_where("a reply", |m| {
-            (m["type"] == "ack" || m["type"] == "error") && m["id"] == id
-        })
-        .await
+        self.expect_where("a reply", |m| (m["type"] == "ack" || m["type"] == "error") && m["id"] == id).await
     }
 
     /// Sends a request with a fresh id and returns its ack or error.
@@ -366,10 +329,7 @@ impl Client {
     pub async fn refused(&mut self, message: Value) -> String {
         let reply = self.request(message.clone()).await;
         assert_eq!(reply["type"], "error", "{message} was accepted");
-        assert!(
-            reply["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "no plain-language message: {reply}"
-        );
+        assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()), "no plain-language message: {reply}");
         reply["error"].as_str().expect("error code").to_owned()
     }
 

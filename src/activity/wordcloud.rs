@@ -1,0 +1,423 @@
+//! Word clouds: a prompt, and up to `max_entries` short entries from each participant,
+//! counted by what they mean (see [`crate::text`]).
+//!
+//! Entries are grouped by their key. Each group keeps its count and the count of each
+//! spelling, so that adding or deleting an entry is O(1) and the display form (the most
+//! frequent spelling, the earliest on a tie) is known without scanning. The facilitator can
+//! hide a group (it stays in the data, marked hidden) and merge one group into another; a
+//! merge is a mapping from one key to another, so later entries follow it too.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::clean_text;
+use crate::error::{ErrorCode, Refusal};
+use crate::protocol::ParticipantId;
+use crate::text;
+
+/// Most entries a participant may be allowed.
+pub const MAX_ENTRIES_LIMIT: u32 = 10;
+/// Most groups a results frame carries: the cloud shows no more than that.
+pub const FRAME_GROUPS: usize = 150;
+/// Most extra stop words per activity.
+pub const MAX_STOP_WORDS: usize = 200;
+
+/// A word cloud's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct WordCloud {
+    /// The question people answer, e.g. "What word would you use instead of co-production?".
+    pub prompt: String,
+    /// Entries each participant may send (1–10, default 3).
+    #[serde(default = "default_max_entries")]
+    pub max_entries: u32,
+    /// Refuse profanity (default on).
+    #[serde(default = "default_true")]
+    pub profanity_filter: bool,
+    /// Words refused as entries on their own, besides the common English ones.
+    #[serde(default)]
+    pub stop_words: Vec<String>,
+}
+
+fn default_max_entries() -> u32 {
+    3
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl WordCloud {
+    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+        self.prompt = clean_text(&self.prompt, "prompt", super::MAX_TITLE_CHARS, true)?;
+        if !(1..=MAX_ENTRIES_LIMIT).contains(&self.max_entries) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidAgenda,
+                format!("Allow each person 1 to {MAX_ENTRIES_LIMIT} entries."),
+            ));
+        }
+        if self.stop_words.len() > MAX_STOP_WORDS {
+            return Err(Refusal::new(ErrorCode::InvalidAgenda, format!("Add at most {MAX_STOP_WORDS} stop words.")));
+        }
+        let mut words = Vec::with_capacity(self.stop_words.len());
+        for word in &self.stop_words {
+            let word = clean_text(word, "stop word", text::MAX_ENTRY_CHARS, false)?;
+            if !word.is_empty() && !words.contains(&word) {
+                words.push(word);
+            }
+        }
+        self.stop_words = words;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    participant: ParticipantId,
+    key: String,
+    display: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Group {
+    count: u32,
+    spellings: HashMap<String, Spelling>,
+    /// Order of the group's first entry: ties in the ranking go to the earlier group.
+    first: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Spelling {
+    count: u32,
+    /// Order of its first entry.
+    first: u64,
+    /// Whether it came in by a merge: a group merged into another keeps the other's name.
+    merged: bool,
+}
+
+impl Group {
+    /// The display form: the most frequent of the group's own spellings, the earliest on a
+    /// tie; spellings that came in by a merge only when it has none of its own.
+    fn display(&self) -> &str {
+        self.spellings
+            .iter()
+            .max_by(|(_, a), (_, b)| {
+                (!a.merged).cmp(&!b.merged).then(a.count.cmp(&b.count)).then(b.first.cmp(&a.first))
+            })
+            .map(|(spelling, _)| spelling.as_str())
+            .unwrap_or_default()
+    }
+
+    fn add(&mut self, spelling: &str, order: u64, merged: bool) {
+        if self.count == 0 {
+            self.first = order;
+        }
+        self.count += 1;
+        let slot = self.spellings.entry(spelling.to_owned()).or_insert(Spelling { count: 0, first: order, merged });
+        slot.count += 1;
+        // Typed again into this group, a spelling becomes its own.
+        slot.merged &= merged;
+    }
+
+    fn remove(&mut self, spelling: &str) {
+        self.count = self.count.saturating_sub(1);
+        if let Some(slot) = self.spellings.get_mut(spelling) {
+            slot.count -= 1;
+            if slot.count == 0 {
+                self.spellings.remove(spelling);
+            }
+        }
+    }
+}
+
+/// Everything a session has gathered for one word cloud.
+#[derive(Debug, Clone, Default)]
+pub struct WordCloudState {
+    entries: HashMap<u32, Entry>,
+    /// Each participant's live entries, oldest first.
+    by_participant: HashMap<ParticipantId, Vec<u32>>,
+    groups: HashMap<String, Group>,
+    /// Merged key → the key it was merged into.
+    merged: HashMap<String, String>,
+    hidden: HashSet<String>,
+    /// Entries ever added, for first-seen order.
+    added: u64,
+}
+
+impl WordCloudState {
+    pub fn has_answers(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    /// The group a key counts in now, following merges.
+    fn resolve<'a>(&'a self, mut key: &'a str) -> &'a str {
+        // Merges never form a cycle (see `merge`), so this ends.
+        while let Some(into) = self.merged.get(key) {
+            key = into;
+        }
+        key
+    }
+
+    /// Whether a participant may add another entry.
+    pub fn check_room(&self, participant: ParticipantId, config: &WordCloud) -> Result<(), Refusal> {
+        let mine = self.by_participant.get(&participant).map_or(0, Vec::len);
+        if mine >= config.max_entries as usize {
+            let n = config.max_entries;
+            let words = if n == 1 { "word" } else { "words" };
+            return Err(Refusal::new(
+                ErrorCode::TooManyEntries,
+                format!("You have already sent {n} {words}. Delete one to send another."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds an entry already read through the pipeline.
+    pub fn add(
+        &mut self,
+        participant: ParticipantId,
+        id: u32,
+        entry: text::Entry,
+        config: &WordCloud,
+    ) -> Result<(), Refusal> {
+        self.check_room(participant, config)?;
+        if self.entries.contains_key(&id) {
+            return Err(Refusal::new(ErrorCode::InvalidMessage, "That entry exists already."));
+        }
+        self.added += 1;
+        let group = self.resolve(&entry.key).to_owned();
+        let merged = group != entry.key;
+        self.groups.entry(group).or_default().add(&entry.display, self.added, merged);
+        self.by_participant.entry(participant).or_default().push(id);
+        self.entries.insert(id, Entry { participant, key: entry.key, display: entry.display });
+        Ok(())
+    }
+
+    /// Checks that an entry is the participant's own.
+    pub fn check_delete(&self, participant: ParticipantId, id: u32) -> Result<(), Refusal> {
+        match self.entries.get(&id) {
+            Some(entry) if entry.participant == participant => Ok(()),
+            _ => Err(Refusal::new(ErrorCode::NotFound, "That entry is not one of yours.")),
+        }
+    }
+
+    /// Deletes one of a participant's own entries.
+    pub fn delete(&mut self, participant: ParticipantId, id: u32) -> Result<(), Refusal> {
+        self.check_delete(participant, id)?;
+        let Some(entry) = self.entries.remove(&id) else { return Ok(()) };
+        let group = self.resolve(&entry.key).to_owned();
+        if let Some(found) = self.groups.get_mut(&group) {
+            found.remove(&entry.display);
+            if found.count == 0 {
+                self.groups.remove(&group);
+                self.hidden.remove(&group);
+            }
+        }
+        if let Some(ids) = self.by_participant.get_mut(&participant) {
+            ids.retain(|&other| other != id);
+        }
+        Ok(())
+    }
+
+    /// Checks that a key leads to a group in the cloud.
+    pub fn check_group(&self, key: &str) -> Result<(), Refusal> {
+        if self.groups.contains_key(self.resolve(key)) {
+            Ok(())
+        } else {
+            Err(Refusal::new(ErrorCode::NotFound, "That word is not in the cloud."))
+        }
+    }
+
+    /// Hides or shows a group, by any key that leads to it.
+    pub fn hide(&mut self, key: &str, hidden: bool) -> Result<(), Refusal> {
+        self.check_group(key)?;
+        let group = self.resolve(key).to_owned();
+        if hidden {
+            self.hidden.insert(group);
+        } else {
+            self.hidden.remove(&group);
+        }
+        Ok(())
+    }
+
+    /// Checks that two keys lead to two different groups in the cloud.
+    pub fn check_merge(&self, from: &str, into: &str) -> Result<(), Refusal> {
+        let both = || Refusal::new(ErrorCode::NotFound, "Both words must be in the cloud.");
+        self.check_group(from).map_err(|_| both())?;
+        self.check_group(into).map_err(|_| both())?;
+        if self.resolve(from) == self.resolve(into) {
+            return Err(Refusal::new(ErrorCode::InvalidMessage, "Those are already one word."));
+        }
+        Ok(())
+    }
+
+    /// Counts one group as part of another from now on ("parents" into "families").
+    pub fn merge(&mut self, from: &str, into: &str) -> Result<(), Refusal> {
+        self.check_merge(from, into)?;
+        let from = self.resolve(from).to_owned();
+        let into = self.resolve(into).to_owned();
+        let moved = self.groups.remove(&from).unwrap_or_default();
+        let target = self.groups.entry(into.clone()).or_default();
+        target.count += moved.count;
+        target.first = target.first.min(moved.first);
+        for (name, moved) in moved.spellings {
+            let slot = target.spellings.entry(name).or_insert(Spelling { count: 0, merged: true, ..moved });
+            slot.count += moved.count;
+            slot.first = slot.first.min(moved.first);
+        }
+        self.hidden.remove(&from);
+        self.merged.insert(from, into);
+        Ok(())
+    }
+
+    /// Empties the cloud. Entries stay in the journal; the cloud starts again.
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// A participant's own live entries, oldest first.
+    pub fn mine(&self, participant: ParticipantId) -> Vec<OwnEntry> {
+        self.by_participant
+            .get(&participant)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| {
+                        self.entries.get(id).map(|entry| OwnEntry { id: *id, text: entry.display.clone() })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Groups ranked by count (then first seen), at most `limit` of them; hidden ones only
+    /// when `include_hidden`.
+    pub fn aggregate(&self, include_hidden: bool, limit: usize) -> WordCloudAggregate {
+        let mut ranked: Vec<(&String, &Group)> =
+            self.groups.iter().filter(|(key, _)| include_hidden || !self.hidden.contains(*key)).collect();
+        ranked.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.first.cmp(&b.1.first)));
+        let entries = ranked
+            .into_iter()
+            .take(limit)
+            .map(|(key, group)| CloudEntry {
+                id: key.clone(),
+                text: group.display().to_owned(),
+                count: group.count,
+                hidden: self.hidden.contains(key),
+            })
+            .collect();
+        WordCloudAggregate {
+            entries,
+            total: self.entries.len() as u32,
+            groups: self.groups.len() as u32,
+            participants: self.by_participant.values().filter(|ids| !ids.is_empty()).count() as u32,
+        }
+    }
+}
+
+/// One of a participant's own entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OwnEntry {
+    pub id: u32,
+    pub text: String,
+}
+
+/// The live results of a word cloud.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct WordCloudAggregate {
+    /// Groups ranked by count, at most 150.
+    pub entries: Vec<CloudEntry>,
+    /// Entries in the cloud (all groups).
+    pub total: u32,
+    /// Distinct groups in the cloud.
+    pub groups: u32,
+    /// Participants with at least one entry.
+    pub participants: u32,
+}
+
+/// A group of entries that mean the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CloudEntry {
+    /// The group's id: use it to hide or merge the group.
+    pub id: String,
+    /// The most frequent spelling.
+    pub text: String,
+    pub count: u32,
+    pub hidden: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> WordCloud {
+        WordCloud { prompt: "A word?".into(), max_entries: 3, profanity_filter: true, stop_words: vec![] }
+    }
+
+    fn add(state: &mut WordCloudState, participant: ParticipantId, id: u32, raw: &str) -> Result<(), Refusal> {
+        let entry = text::read_entry(raw, &[], true)?;
+        state.add(participant, id, entry, &config())
+    }
+
+    fn ranked(state: &WordCloudState) -> Vec<(String, u32, bool)> {
+        state.aggregate(true, FRAME_GROUPS).entries.into_iter().map(|e| (e.text, e.count, e.hidden)).collect()
+    }
+
+    #[test]
+    fn groups_rank_by_count_and_show_the_most_frequent_spelling() {
+        let mut state = WordCloudState::default();
+        for (i, raw) in ["Families", "trust", "family", "family", "Trust", "trust", "time"].into_iter().enumerate() {
+            add(&mut state, i as u32 + 1, i as u32 + 1, raw).expect("entry");
+        }
+        // A tie on count goes to the group seen first.
+        assert_eq!(
+            ranked(&state),
+            vec![("family".into(), 3, false), ("trust".into(), 3, false), ("time".into(), 1, false)]
+        );
+        let aggregate = state.aggregate(false, FRAME_GROUPS);
+        assert_eq!((aggregate.total, aggregate.groups, aggregate.participants), (7, 3, 7));
+        assert_eq!(state.aggregate(false, 2).entries.len(), 2, "frames carry at most the limit");
+    }
+
+    #[test]
+    fn each_participant_has_a_limit_and_may_delete_only_their_own() {
+        let mut state = WordCloudState::default();
+        for (id, raw) in [(1, "trust"), (2, "time"), (3, "money")] {
+            add(&mut state, 7, id, raw).expect("entry");
+        }
+        let refused = add(&mut state, 7, 4, "care").expect_err("a fourth entry");
+        assert_eq!(refused.code, ErrorCode::TooManyEntries);
+        assert_eq!(refused.message, "You have already sent 3 words. Delete one to send another.");
+        assert_eq!(state.delete(8, 1).map_err(|r| r.code), Err(ErrorCode::NotFound));
+        state.delete(7, 1).expect("delete own");
+        add(&mut state, 7, 4, "care").expect("room again");
+        let mine: Vec<String> = state.mine(7).into_iter().map(|e| e.text).collect();
+        assert_eq!(mine, vec!["time", "money", "care"]);
+        assert!(!ranked(&state).iter().any(|(text, _, _)| text == "trust"), "an emptied group disappears");
+    }
+
+    #[test]
+    fn hidden_groups_are_marked_and_merges_are_followed_by_later_entries() {
+        let mut state = WordCloudState::default();
+        add(&mut state, 1, 1, "parents").expect("entry");
+        add(&mut state, 2, 2, "families").expect("entry");
+        add(&mut state, 3, 3, "family").expect("entry");
+        let parents = text::group_key("parents");
+        let families = text::group_key("families");
+        state.merge(&parents, &families).expect("merge");
+        add(&mut state, 4, 4, "Parents").expect("a later entry follows the merge");
+        assert_eq!(ranked(&state), vec![("families".into(), 4, false)]);
+        state.hide(&parents, true).expect("hide through the merged key");
+        assert_eq!(ranked(&state), vec![("families".into(), 4, true)]);
+        assert!(state.aggregate(false, FRAME_GROUPS).entries.is_empty(), "hidden groups leave public frames");
+        assert_eq!(state.merge(&families, &parents).map_err(|r| r.code), Err(ErrorCode::InvalidMessage));
+        state.delete(4, 4).expect("delete a merged entry");
+        assert_eq!(ranked(&state), vec![("families".into(), 3, true)]);
+        // With none of its own spellings left, the group shows the merged one.
+        state.delete(2, 2).expect("delete");
+        state.delete(3, 3).expect("delete");
+        assert_eq!(ranked(&state), vec![("parents".into(), 1, true)]);
+        state.reset();
+        assert!(ranked(&state).is_empty() && !state.has_answers());
+    }
+}

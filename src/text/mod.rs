@@ -1,0 +1,217 @@
+//! The text pipeline: how Chorus reads a word or a note so that it counts what people mean.
+//!
+//! Word clouds group entries and jam boards count keywords through the same steps:
+//!
+//! 1. **Clean** ([`clean`]): Unicode NFKC (full-width letters become ordinary ones), spaces
+//!    and punctuation trimmed from the ends, inner spaces collapsed. This is what is shown.
+//! 2. **Key** ([`group_key`]): lowercase, accents removed ("café" groups with "cafe"), each
+//!    word stemmed with the English Snowball stemmer ("families" with "family"), words joined
+//!    without hyphens or spaces ("co-production", "co production" and "coproduction" group).
+//!    Short acronyms (GP, NHS, A&E, SEN, "GPs") are kept whole, never stemmed.
+//! 3. **Filters**: a one-word entry that is a stop word (NLTK's English list, 198 words, plus
+//!    any the facilitator adds) is refused, as is profanity ([`rustrict`]) unless the
+//!    facilitator turns the filter off.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::error::{ErrorCode, Refusal};
+
+/// Most words in one word-cloud entry.
+pub const MAX_WORDS: usize = 3;
+/// Longest word-cloud entry, in characters.
+pub const MAX_ENTRY_CHARS: usize = 40;
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words::get("en").iter().copied().collect());
+
+/// NFKC, ends trimmed of spaces and punctuation, inner white space collapsed to one space.
+pub fn clean(raw: &str) -> String {
+    let normalised: String = raw.nfkc().collect();
+    let trimmed = normalised.trim_matches(|c: char| c.is_whitespace() || is_edge_punctuation(c));
+    trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Punctuation that is trimmed from the ends of an entry. `&` stays (A&E), and so do
+/// symbols people mean (£, %, +).
+fn is_edge_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation() && !matches!(c, '&' | '%' | '+' | '#' | '@' | '$')
+        || matches!(c, '“' | '”' | '‘' | '’' | '«' | '»' | '…' | '–' | '—' | '¡' | '¿')
+}
+
+/// Whether a word, as typed, is a short acronym kept whole: 2–5 capitals (and `&`), with an
+/// optional plural "s" ("GPs").
+fn acronym(word: &str) -> Option<&str> {
+    let base = word.strip_suffix('s').filter(|base| base.len() >= 2).unwrap_or(word);
+    let letters = base.chars().filter(char::is_ascii_uppercase).count();
+    let all_caps = base.chars().all(|c| c.is_ascii_uppercase() || c == '&');
+    (all_caps && (2..=5).contains(&base.len()) && letters >= 2).then_some(base)
+}
+
+/// Lowercase without accents or apostrophes.
+fn fold(word: &str) -> String {
+    word.nfd().filter(|c| !is_combining_mark(*c) && !matches!(c, '\'' | '’')).flat_map(char::to_lowercase).collect()
+}
+
+/// The grouping key of a cleaned entry: entries with the same key count as one.
+pub fn group_key(cleaned: &str) -> String {
+    cleaned
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '‑' | '_' | '/'))
+        .filter(|word| !word.is_empty())
+        .map(|word| match acronym(word) {
+            Some(acronym) => acronym.to_ascii_lowercase(),
+            None => STEMMER.stem(&fold(word)).into_owned(),
+        })
+        .collect()
+}
+
+/// Whether a single word is too common to count: a stop word, or one of `extra` (compared
+/// folded). Acronyms never are ("US", "IT").
+pub fn is_stop_word(word: &str, extra: &[String]) -> bool {
+    if acronym(word).is_some() {
+        return false;
+    }
+    let folded: String = word.chars().flat_map(char::to_lowercase).collect();
+    STOP_WORDS.contains(folded.as_str()) || extra.iter().any(|stop| fold(stop) == fold(word))
+}
+
+/// Whether text is profane, offensive or sexual.
+pub fn is_inappropriate(text: &str) -> bool {
+    use rustrict::CensorStr;
+    text.is_inappropriate()
+}
+
+/// A word-cloud entry read through the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// As shown: cleaned, in the participant's own spelling.
+    pub display: String,
+    pub key: String,
+}
+
+/// Reads a word-cloud entry, refusing what cannot be shown, in words a participant can act on.
+pub fn read_entry(raw: &str, extra_stop_words: &[String], profanity_filter: bool) -> Result<Entry, Refusal> {
+    let display = clean(raw);
+    if display.is_empty() || group_key(&display).is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidText, "Type a word first."));
+    }
+    if display.chars().count() > MAX_ENTRY_CHARS {
+        return Err(Refusal::new(ErrorCode::InvalidText, format!("Use at most {MAX_ENTRY_CHARS} characters.")));
+    }
+    let words: Vec<&str> = display.split(' ').collect();
+    if words.len() > MAX_WORDS {
+        return Err(Refusal::new(ErrorCode::InvalidText, format!("Use at most {MAX_WORDS} words.")));
+    }
+    if let [word] = words[..]
+        && is_stop_word(word, extra_stop_words)
+    {
+        return Err(Refusal::new(
+            ErrorCode::StopWord,
+            format!("\u{201c}{word}\u{201d} is too common to show \u{2014} try another word."),
+        ));
+    }
+    if profanity_filter && is_inappropriate(&display) {
+        return Err(Refusal::new(ErrorCode::Inappropriate, "Please choose a different word."));
+    }
+    let key = group_key(&display);
+    Ok(Entry { display, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(raw: &str) -> String {
+        group_key(&clean(raw))
+    }
+
+    #[test]
+    fn cleaning_trims_and_normalises() {
+        let cases = [
+            ("  together!  ", "together"),
+            ("\u{201c}Trust\u{201d}.", "Trust"),
+            ("co   production", "co production"),
+            ("ＮＨＳ", "NHS"),
+            ("A&E.", "A&E"),
+            ("#together", "#together"),
+            ("...", ""),
+            ("don't", "don't"),
+        ];
+        for (raw, cleaned) in cases {
+            assert_eq!(clean(raw), cleaned, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn entries_that_mean_the_same_group_together() {
+        let groups: [&[&str]; 9] = [
+            &["together", "Together", "TOGETHER", " together. "],
+            &["family", "families", "Families"],
+            &["partnership", "partnerships"],
+            &["co-production", "coproduction", "co production", "Co-Production", "co‑production"],
+            &["café", "cafe", "Café"],
+            &["GP", "GPs", "gp"],
+            &["NHS", "ＮＨＳ"],
+            &["A&E", "a&e"],
+            &["parent carers", "parent carer", "Parent-carers"],
+        ];
+        for group in groups {
+            let first = key(group[0]);
+            for entry in group {
+                assert_eq!(key(entry), first, "{entry:?} should group with {:?}", group[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn entries_that_differ_stay_apart() {
+        let apart =
+            [("community", "communication"), ("care", "carer"), ("SEN", "send"), ("NHS", "NH"), ("trust", "truth")];
+        for (a, b) in apart {
+            assert_ne!(key(a), key(b), "{a:?} and {b:?}");
+        }
+    }
+
+    #[test]
+    fn acronyms_are_kept_whole() {
+        assert_eq!(key("NHS"), "nhs");
+        assert_eq!(key("SEN"), "sen");
+        assert_eq!(key("GPs"), "gp");
+        assert!(read_entry("US", &[], true).is_ok(), "an acronym is not the stop word 'us'");
+        assert!(read_entry("IT", &[], true).is_ok());
+        assert_eq!(read_entry("GP", &[], true).map(|e| e.display), Ok("GP".to_owned()));
+    }
+
+    #[test]
+    fn stop_words_are_refused_only_alone() {
+        let refused = read_entry("the", &[], true).expect_err("a stop word");
+        assert_eq!(refused.code, ErrorCode::StopWord);
+        assert!(refused.message.contains("the") && refused.message.contains("too common"));
+        assert_eq!(read_entry("The", &[], true).map_err(|e| e.code), Err(ErrorCode::StopWord));
+        assert!(read_entry("the best", &[], true).is_ok());
+        for useful in ["good", "great", "useful", "interesting", "together"] {
+            assert!(read_entry(useful, &[], true).is_ok(), "{useful} is a word a workshop needs");
+        }
+        let extra = vec!["co-production".to_owned()];
+        assert_eq!(read_entry("Co-production", &extra, true).map_err(|e| e.code), Err(ErrorCode::StopWord));
+    }
+
+    #[test]
+    fn limits_and_empty_entries() {
+        assert_eq!(read_entry("  !!  ", &[], true).map_err(|e| e.code), Err(ErrorCode::InvalidText));
+        assert_eq!(read_entry("one two three four", &[], true).map_err(|e| e.code), Err(ErrorCode::InvalidText));
+        assert_eq!(read_entry(&"a".repeat(41), &[], true).map_err(|e| e.code), Err(ErrorCode::InvalidText));
+        assert!(read_entry("one two three", &[], true).is_ok());
+    }
+
+    #[test]
+    fn profanity_is_refused_unless_the_filter_is_off() {
+        assert_eq!(read_entry("shit", &[], true).map_err(|e| e.code), Err(ErrorCode::Inappropriate));
+        assert!(read_entry("shit", &[], false).is_ok());
+        assert!(read_entry("Scunthorpe", &[], true).is_ok(), "no false positive on a place name");
+    }
+}

@@ -1,0 +1,197 @@
+// Generated from the Rust types in src/protocol.rs and src/activity/ by
+// `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.
+
+export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: number, };
+
+export type ServerMessage = { "type": "welcome", protocol: number, participant_id: number, 
+/**
+ * Keep it (the web client uses localStorage) to resume as the same participant.
+ */
+token: string, title: string, state: SessionState, step: StepView, mine: Mine | null, } | { "type": "welcome_host", protocol: number, session: SessionInfo, } | { "type": "welcome_present", protocol: number, session: PresentInfo, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Aggregate, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, } | { "type": "agenda", agenda: Array<Activity>, } | { "type": "session_closed" };
+
+export type SessionState = "live" | "closed";
+
+export type StepView = { 
+/**
+ * The current activity, or null for the waiting screen.
+ */
+activity: Activity | null, 
+/**
+ * The current round's name, for scales.
+ */
+round: string | null, 
+/**
+ * Whether answers are accepted.
+ */
+open: boolean, 
+/**
+ * Whether participants see the live results.
+ */
+reveal: boolean, 
+/**
+ * The activity's position in the agenda (0-based), null on the waiting screen.
+ */
+index: number | null, 
+/**
+ * How many activities the agenda has.
+ */
+total: number, };
+
+export type Mine = { activity: string, round: string | null, 
+/**
+ * Scale: the saved value per statement, null where the participant has not answered.
+ */
+values: Array<number | null>, 
+/**
+ * Word cloud: the participant's entries, oldest first.
+ */
+entries: Array<OwnEntry>, };
+
+export type SessionInfo = { code: string, title: string, state: SessionState, 
+/**
+ * The series this session belongs to (its first session's code).
+ */
+series: string, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+created_at: number, closed_at: number | null, agenda: Array<Activity>, step: StepView, 
+/**
+ * Participants who have joined so far.
+ */
+participants: number, join_url: string, 
+/**
+ * The presenter key, so that the console can open the projector view.
+ */
+present_key: string, };
+
+export type PresentInfo = { code: string, title: string, state: SessionState, join_url: string, };
+
+export type CreateSession = { title: string, copy_from?: CopyFrom | null, agenda?: Array<Activity> | null, };
+
+export type CopyFrom = { code: string, host_key: string, };
+
+export type Created = { code: string, host_key: string, present_key: string, join_url: string, host_url: string, present_url: string, agenda: Array<Activity>, };
+
+export type ReplaceAgenda = { agenda: Array<Activity>, };
+
+export type HttpError = { error: ErrorCode, message: string, };
+
+export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries";
+
+export type Activity = { 
+/**
+ * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
+ * when replacing the agenda; leave it out for a new activity.
+ */
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud);
+
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud;
+
+export type Aggregate = ScaleAggregate | WordCloudAggregate;
+
+export type Scale = { title: string, 
+/**
+ * 1 to 10 statements, each rated on its own.
+ */
+statements: Array<string>, 
+/**
+ * Lowest point (default 1).
+ */
+min: number, 
+/**
+ * Highest point (default 5).
+ */
+max: number, labels: ScaleLabels, 
+/**
+ * Named rounds such as "Before" and "After"; each is answered separately. A scale given
+ * no rounds gets one, named "Answers".
+ */
+rounds: Array<string>, };
+
+export type ScaleLabels = { min: string | null, max: string | null, 
+/**
+ * One label per point, lowest first; empty for none.
+ */
+points: Array<string>, };
+
+export type ScaleAggregate = { statements: Array<StatementResults>, };
+
+export type StatementResults = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds.
+ */
+rounds: { [key in string]: RoundStats }, 
+/**
+ * The change from the first to the last round over participants who answered both;
+ * null for a scale with one round.
+ */
+paired: Paired | null, };
+
+export type RoundStats = { 
+/**
+ * Distinct participants who answered.
+ */
+n: number, 
+/**
+ * Null when nobody answered.
+ */
+mean: number | null, median: number | null, 
+/**
+ * How many chose each point, lowest first.
+ */
+counts: Array<number>, };
+
+export type Paired = { n: number, 
+/**
+ * Null when nobody answered both rounds.
+ */
+mean_change: number | null, };
+
+export type WordCloud = { 
+/**
+ * The question people answer, e.g. "What word would you use instead of co-production?".
+ */
+prompt: string, 
+/**
+ * Entries each participant may send (1–10, default 3).
+ */
+max_entries: number, 
+/**
+ * Refuse profanity (default on).
+ */
+profanity_filter: boolean, 
+/**
+ * Words refused as entries on their own, besides the common English ones.
+ */
+stop_words: Array<string>, };
+
+export type WordCloudAggregate = { 
+/**
+ * Groups ranked by count, at most 150.
+ */
+entries: Array<CloudEntry>, 
+/**
+ * Entries in the cloud (all groups).
+ */
+total: number, 
+/**
+ * Distinct groups in the cloud.
+ */
+groups: number, 
+/**
+ * Participants with at least one entry.
+ */
+participants: number, };
+
+export type CloudEntry = { 
+/**
+ * The group's id: use it to hide or merge the group.
+ */
+id: string, 
+/**
+ * The most frequent spelling.
+ */
+text: string, count: number, hidden: boolean, };
+
+export type OwnEntry = { id: number, text: string, };
