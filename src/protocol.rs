@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::activity::jamboard::{Color, OwnNote};
 use crate::activity::wordcloud::OwnEntry;
 use crate::activity::{Activity, Aggregate};
 use crate::error::ErrorCode;
@@ -115,8 +116,122 @@ pub enum ClientMessage {
         #[ts(type = "number")]
         id: RequestId,
         activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
         entry: u32,
     },
+    /// Participant: post a sticky note in a frame (0-based) of a jam board.
+    NoteAdd {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        frame: u32,
+        text: String,
+        color: Color,
+    },
+    /// Participant: change the text (and, optionally, the colour) of their own note.
+    NoteEdit {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
+        note: u32,
+        text: String,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        color: Option<Color>,
+    },
+    /// Participant: delete their own note.
+    NoteDelete {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
+        note: u32,
+    },
+    /// Participant: put a dot on a note (`add: true`) or take one back.
+    Dot {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
+        note: u32,
+        add: bool,
+    },
+    /// Facilitator: place a note within its frame (`x`, `y` from 0 to 1), or in another frame.
+    Move {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
+        note: u32,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        frame: Option<u32>,
+        x: f32,
+        y: f32,
+    },
+    /// Facilitator: create a theme (`theme` null) or rename one.
+    Theme {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        theme: Option<u32>,
+        name: String,
+    },
+    /// Facilitator: put a note in a theme, or take it out (`theme` null).
+    NoteTheme {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        #[serde(with = "item_id")]
+        #[ts(type = "string")]
+        note: u32,
+        theme: Option<u32>,
+    },
+    /// Facilitator: lock the board (participants cannot add, edit or delete notes) or unlock it.
+    Lock {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        locked: bool,
+    },
+    /// Facilitator: switch dot voting on or off.
+    Voting {
+        #[ts(type = "number")]
+        id: RequestId,
+        activity: String,
+        open: bool,
+    },
+}
+
+/// Item ids (word-cloud entries, notes) are strings on the wire, numbers inside. Numbers are
+/// read too, for clients that send them.
+pub mod item_id {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(id: &u32, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(id)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u32),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Number(id) => Ok(id),
+            Raw::Text(text) => text.parse().map_err(|_| D::Error::custom("an item id is a number, as a string")),
+        }
+    }
 }
 
 impl ClientMessage {
@@ -132,7 +247,16 @@ impl ClientMessage {
             | Self::Merge { id, .. }
             | Self::Reset { id, .. }
             | Self::Answer { id, .. }
-            | Self::EntryDelete { id, .. } => Some(*id),
+            | Self::EntryDelete { id, .. }
+            | Self::NoteAdd { id, .. }
+            | Self::NoteEdit { id, .. }
+            | Self::NoteDelete { id, .. }
+            | Self::Dot { id, .. }
+            | Self::Move { id, .. }
+            | Self::Theme { id, .. }
+            | Self::NoteTheme { id, .. }
+            | Self::Lock { id, .. }
+            | Self::Voting { id, .. } => Some(*id),
         }
     }
 }
@@ -173,6 +297,12 @@ pub struct Mine {
     /// Word cloud: the participant's entries, oldest first.
     #[serde(default)]
     pub entries: Vec<OwnEntry>,
+    /// Jam board: the participant's notes, oldest first.
+    #[serde(default)]
+    pub notes: Vec<OwnNote>,
+    /// Jam board: the notes the participant's dots are on, one id per dot.
+    #[serde(default)]
+    pub dots: Vec<String>,
 }
 
 /// The session as its facilitator sees it: `welcome_host`, and the HTTP API's session body.
@@ -330,7 +460,7 @@ mod tests {
 
 /// The TypeScript declarations of the wire types, as `web/src/lib/protocol.ts` holds them.
 pub fn typescript() -> String {
-    use crate::activity::{self, scale, wordcloud};
+    use crate::activity::{self, jamboard, scale, wordcloud};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         ClientMessage::decl(&cfg),
@@ -359,6 +489,14 @@ pub fn typescript() -> String {
         wordcloud::WordCloudAggregate::decl(&cfg),
         wordcloud::CloudEntry::decl(&cfg),
         wordcloud::OwnEntry::decl(&cfg),
+        jamboard::Jamboard::decl(&cfg),
+        jamboard::Color::decl(&cfg),
+        jamboard::JamboardAggregate::decl(&cfg),
+        jamboard::FrameResults::decl(&cfg),
+        jamboard::NoteView::decl(&cfg),
+        jamboard::Theme::decl(&cfg),
+        jamboard::Keyword::decl(&cfg),
+        jamboard::OwnNote::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src/protocol.rs and src/activity/ by\n\

@@ -5,6 +5,7 @@
 //! `jamboard.rs`): configuration and its validation, the per-activity state that a session
 //! folds answers into, and the aggregate. This module only dispatches on the kind.
 
+pub mod jamboard;
 pub mod scale;
 pub mod wordcloud;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{ErrorCode, Refusal};
+pub use jamboard::{Jamboard, JamboardAggregate, JamboardState};
 pub use scale::{Scale, ScaleAggregate, ScaleLabels, ScaleState};
 pub use wordcloud::{WordCloud, WordCloudAggregate, WordCloudState};
 
@@ -37,6 +39,7 @@ pub struct Activity {
 pub enum ActivitySpec {
     Scale(Scale),
     Wordcloud(WordCloud),
+    Jamboard(Jamboard),
 }
 
 impl ActivitySpec {
@@ -45,6 +48,7 @@ impl ActivitySpec {
         match self {
             Self::Scale(scale) => scale.normalise(),
             Self::Wordcloud(cloud) => cloud.normalise(),
+            Self::Jamboard(board) => board.normalise(),
         }
     }
 
@@ -53,6 +57,7 @@ impl ActivitySpec {
         match self {
             Self::Scale(scale) => &scale.title,
             Self::Wordcloud(cloud) => &cloud.prompt,
+            Self::Jamboard(board) => &board.title,
         }
     }
 
@@ -61,6 +66,7 @@ impl ActivitySpec {
         match self {
             Self::Scale(scale) => ActivityState::Scale(ScaleState::new(scale)),
             Self::Wordcloud(_) => ActivityState::Wordcloud(WordCloudState::default()),
+            Self::Jamboard(_) => ActivityState::Jamboard(JamboardState::default()),
         }
     }
 }
@@ -70,6 +76,7 @@ impl ActivitySpec {
 pub enum ActivityState {
     Scale(ScaleState),
     Wordcloud(WordCloudState),
+    Jamboard(JamboardState),
 }
 
 impl ActivityState {
@@ -78,6 +85,7 @@ impl ActivityState {
         match self {
             Self::Scale(state) => state.has_answers(),
             Self::Wordcloud(state) => state.has_answers(),
+            Self::Jamboard(state) => state.has_answers(),
         }
     }
 
@@ -89,6 +97,9 @@ impl ActivityState {
             (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => {
                 Some(Aggregate::Wordcloud(state.aggregate(include_hidden, wordcloud::FRAME_GROUPS)))
             }
+            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => {
+                Some(Aggregate::Jamboard(state.aggregate(board, include_hidden)))
+            }
             _ => None,
         }
     }
@@ -97,7 +108,9 @@ impl ActivityState {
     pub fn is_kind_of(&self, spec: &ActivitySpec) -> bool {
         matches!(
             (self, spec),
-            (Self::Scale(_), ActivitySpec::Scale(_)) | (Self::Wordcloud(_), ActivitySpec::Wordcloud(_))
+            (Self::Scale(_), ActivitySpec::Scale(_))
+                | (Self::Wordcloud(_), ActivitySpec::Wordcloud(_))
+                | (Self::Jamboard(_), ActivitySpec::Jamboard(_))
         )
     }
 
@@ -109,6 +122,16 @@ impl ActivityState {
             // A word cloud's entries keep their meaning whatever its prompt or limits; a lower
             // limit applies to new entries only.
             (Self::Wordcloud(_), ActivitySpec::Wordcloud(_)) => Ok(()),
+            // Notes stay in the frame they were posted in: frames may be renamed or added.
+            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => {
+                if state.has_answers() && board.frames.len() < state.frames_used() {
+                    return Err(Refusal::new(
+                        ErrorCode::ActivityHasAnswers,
+                        "This board has notes: you can rename frames and add new ones, but not remove them.",
+                    ));
+                }
+                Ok(())
+            }
             _ => Err(Refusal::new(ErrorCode::ActivityHasAnswers, "An activity cannot change its kind.")),
         }
     }
@@ -120,6 +143,7 @@ impl ActivityState {
 pub enum Aggregate {
     Scale(ScaleAggregate),
     Wordcloud(WordCloudAggregate),
+    Jamboard(JamboardAggregate),
 }
 
 /// Checks and normalises a whole agenda; new activities get fresh ids.

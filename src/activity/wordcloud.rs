@@ -16,6 +16,7 @@ use super::clean_text;
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::ParticipantId;
 use crate::text;
+use crate::text::Tally;
 
 /// Most entries a participant may be allowed.
 pub const MAX_ENTRIES_LIMIT: u32 = 10;
@@ -79,70 +80,16 @@ struct Entry {
     display: String,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Group {
-    count: u32,
-    spellings: HashMap<String, Spelling>,
-    /// Order of the group's first entry: ties in the ranking go to the earlier group.
-    first: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Spelling {
-    count: u32,
-    /// Order of its first entry.
-    first: u64,
-    /// Whether it came in by a merge: a group merged into another keeps the other's name.
-    merged: bool,
-}
-
-impl Group {
-    /// The display form: the most frequent of the group's own spellings, the earliest on a
-    /// tie; spellings that came in by a merge only when it has none of its own.
-    fn display(&self) -> &str {
-        self.spellings
-            .iter()
-            .max_by(|(_, a), (_, b)| {
-                (!a.merged).cmp(&!b.merged).then(a.count.cmp(&b.count)).then(b.first.cmp(&a.first))
-            })
-            .map(|(spelling, _)| spelling.as_str())
-            .unwrap_or_default()
-    }
-
-    fn add(&mut self, spelling: &str, order: u64, merged: bool) {
-        if self.count == 0 {
-            self.first = order;
-        }
-        self.count += 1;
-        let slot = self.spellings.entry(spelling.to_owned()).or_insert(Spelling { count: 0, first: order, merged });
-        slot.count += 1;
-        // Typed again into this group, a spelling becomes its own.
-        slot.merged &= merged;
-    }
-
-    fn remove(&mut self, spelling: &str) {
-        self.count = self.count.saturating_sub(1);
-        if let Some(slot) = self.spellings.get_mut(spelling) {
-            slot.count -= 1;
-            if slot.count == 0 {
-                self.spellings.remove(spelling);
-            }
-        }
-    }
-}
-
 /// Everything a session has gathered for one word cloud.
 #[derive(Debug, Clone, Default)]
 pub struct WordCloudState {
     entries: HashMap<u32, Entry>,
     /// Each participant's live entries, oldest first.
     by_participant: HashMap<ParticipantId, Vec<u32>>,
-    groups: HashMap<String, Group>,
+    groups: Tally,
     /// Merged key → the key it was merged into.
     merged: HashMap<String, String>,
     hidden: HashSet<String>,
-    /// Entries ever added, for first-seen order.
-    added: u64,
 }
 
 impl WordCloudState {
@@ -185,10 +132,8 @@ impl WordCloudState {
         if self.entries.contains_key(&id) {
             return Err(Refusal::new(ErrorCode::InvalidMessage, "That entry exists already."));
         }
-        self.added += 1;
         let group = self.resolve(&entry.key).to_owned();
-        let merged = group != entry.key;
-        self.groups.entry(group).or_default().add(&entry.display, self.added, merged);
+        self.groups.add(&group, &entry.display, group != entry.key);
         self.by_participant.entry(participant).or_default().push(id);
         self.entries.insert(id, Entry { participant, key: entry.key, display: entry.display });
         Ok(())
@@ -207,12 +152,8 @@ impl WordCloudState {
         self.check_delete(participant, id)?;
         let Some(entry) = self.entries.remove(&id) else { return Ok(()) };
         let group = self.resolve(&entry.key).to_owned();
-        if let Some(found) = self.groups.get_mut(&group) {
-            found.remove(&entry.display);
-            if found.count == 0 {
-                self.groups.remove(&group);
-                self.hidden.remove(&group);
-            }
+        if self.groups.remove(&group, &entry.display) {
+            self.hidden.remove(&group);
         }
         if let Some(ids) = self.by_participant.get_mut(&participant) {
             ids.retain(|&other| other != id);
@@ -222,7 +163,7 @@ impl WordCloudState {
 
     /// Checks that a key leads to a group in the cloud.
     pub fn check_group(&self, key: &str) -> Result<(), Refusal> {
-        if self.groups.contains_key(self.resolve(key)) {
+        if self.groups.contains(self.resolve(key)) {
             Ok(())
         } else {
             Err(Refusal::new(ErrorCode::NotFound, "That word is not in the cloud."))
@@ -257,15 +198,7 @@ impl WordCloudState {
         self.check_merge(from, into)?;
         let from = self.resolve(from).to_owned();
         let into = self.resolve(into).to_owned();
-        let moved = self.groups.remove(&from).unwrap_or_default();
-        let target = self.groups.entry(into.clone()).or_default();
-        target.count += moved.count;
-        target.first = target.first.min(moved.first);
-        for (name, moved) in moved.spellings {
-            let slot = target.spellings.entry(name).or_insert(Spelling { count: 0, merged: true, ..moved });
-            slot.count += moved.count;
-            slot.first = slot.first.min(moved.first);
-        }
+        self.groups.merge(&from, &into);
         self.hidden.remove(&from);
         self.merged.insert(from, into);
         Ok(())
@@ -293,17 +226,15 @@ impl WordCloudState {
     /// Groups ranked by count (then first seen), at most `limit` of them; hidden ones only
     /// when `include_hidden`.
     pub fn aggregate(&self, include_hidden: bool, limit: usize) -> WordCloudAggregate {
-        let mut ranked: Vec<(&String, &Group)> =
-            self.groups.iter().filter(|(key, _)| include_hidden || !self.hidden.contains(*key)).collect();
-        ranked.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.first.cmp(&b.1.first)));
-        let entries = ranked
+        let entries = self
+            .groups
+            .ranked(|key| include_hidden || !self.hidden.contains(key), limit)
             .into_iter()
-            .take(limit)
-            .map(|(key, group)| CloudEntry {
-                id: key.clone(),
-                text: group.display().to_owned(),
+            .map(|group| CloudEntry {
+                id: group.key.to_owned(),
+                text: group.display.to_owned(),
                 count: group.count,
-                hidden: self.hidden.contains(key),
+                hidden: self.hidden.contains(group.key),
             })
             .collect();
         WordCloudAggregate {
@@ -318,6 +249,8 @@ impl WordCloudState {
 /// One of a participant's own entries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct OwnEntry {
+    #[serde(with = "crate::protocol::item_id")]
+    #[ts(type = "string")]
     pub id: u32,
     pub text: String,
 }

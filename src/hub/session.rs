@@ -11,6 +11,7 @@
 //! a burst of answers costs one serialisation per tick however many screens read it, and a
 //! slow reader skips stale frames instead of queueing them.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{Instrument, debug, info_span, warn};
 
 use super::state::{Change, SessionState};
+use crate::activity::jamboard::Color;
 use crate::activity::{Activity, Aggregate};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
@@ -87,6 +89,11 @@ pub enum Control {
     Hide { activity: String, item: String, hidden: bool },
     Merge { activity: String, from: String, into: String },
     Reset { activity: String },
+    Move { activity: String, note: u32, frame: Option<u32>, x: f32, y: f32 },
+    Theme { activity: String, theme: Option<u32>, name: String },
+    NoteTheme { activity: String, note: u32, theme: Option<u32> },
+    Lock { activity: String, locked: bool },
+    Voting { activity: String, open: bool },
     Close,
 }
 
@@ -101,6 +108,11 @@ impl Control {
             ClientMessage::Hide { id, activity, item, hidden } => (id, Self::Hide { activity, item, hidden }),
             ClientMessage::Merge { id, activity, from, into } => (id, Self::Merge { activity, from, into }),
             ClientMessage::Reset { id, activity } => (id, Self::Reset { activity }),
+            ClientMessage::Move { id, activity, note, frame, x, y } => (id, Self::Move { activity, note, frame, x, y }),
+            ClientMessage::Theme { id, activity, theme, name } => (id, Self::Theme { activity, theme, name }),
+            ClientMessage::NoteTheme { id, activity, note, theme } => (id, Self::NoteTheme { activity, note, theme }),
+            ClientMessage::Lock { id, activity, locked } => (id, Self::Lock { activity, locked }),
+            ClientMessage::Voting { id, activity, open } => (id, Self::Voting { activity, open }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
             _ => return None,
         })
@@ -112,6 +124,10 @@ impl Control {
 pub enum Request {
     Answer { activity: String, round: Option<String>, statement: Option<u32>, value: Option<i64>, text: Option<String> },
     DeleteEntry { activity: String, entry: u32 },
+    NoteAdd { activity: String, frame: u32, text: String, color: Color },
+    NoteEdit { activity: String, note: u32, text: String, color: Option<Color> },
+    NoteDelete { activity: String, note: u32 },
+    Dot { activity: String, note: u32, add: bool },
 }
 
 impl Request {
@@ -123,6 +139,14 @@ impl Request {
                 (id, Self::Answer { activity, round, statement, value, text })
             }
             ClientMessage::EntryDelete { id, activity, entry } => (id, Self::DeleteEntry { activity, entry }),
+            ClientMessage::NoteAdd { id, activity, frame, text, color } => {
+                (id, Self::NoteAdd { activity, frame, text, color })
+            }
+            ClientMessage::NoteEdit { id, activity, note, text, color } => {
+                (id, Self::NoteEdit { activity, note, text, color })
+            }
+            ClientMessage::NoteDelete { id, activity, note } => (id, Self::NoteDelete { activity, note }),
+            ClientMessage::Dot { id, activity, note, add } => (id, Self::Dot { activity, note, add }),
             _ => return None,
         })
     }
@@ -168,12 +192,22 @@ pub enum Command {
 
 /// Who to tell once an event is committed and applied.
 enum Waiter {
-    Ack(Reply<()>),
-    Joined { participant: ParticipantId, reply: Reply<Joined> },
+    /// Everyone who asked for this change (several, for coalesced moves).
+    Ack(Vec<Reply<()>>),
+    Joined {
+        participant: ParticipantId,
+        reply: Reply<Joined>,
+    },
     Agenda(Reply<Vec<Activity>>),
 }
 
 type Committed = Pin<Box<dyn Future<Output = (Event, i64, Waiter, bool)> + Send>>;
+
+/// The latest move of a note, and everyone waiting to hear it is saved.
+struct PendingMove {
+    event: Event,
+    replies: Vec<Reply<()>>,
+}
 
 /// The channels a session task publishes on; the other ends live in its handle.
 pub struct Outlets {
@@ -198,6 +232,8 @@ struct Session {
     audience_results_dirty: bool,
     audience_results_at: Instant,
     counts_sent: (u32, u32),
+    /// Note moves waiting for the next tick, by activity and note.
+    moves: HashMap<(String, u32), PendingMove>,
 }
 
 /// Runs a session until every handle to it is dropped and its last event is settled.
@@ -217,6 +253,7 @@ pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver
         audience_results_dirty: false,
         audience_results_at: Instant::now(),
         counts_sent: (u32::MAX, u32::MAX),
+        moves: HashMap::new(),
     };
     session.publish_all();
     session.serve(commands).instrument(span).await;
@@ -237,7 +274,13 @@ impl Session {
                     Some(command) => self.handle(command).await,
                     None => accepting = false,
                 },
-                _ = tick.tick() => self.publish_tick(),
+                _ = tick.tick() => {
+                    self.flush_moves().await;
+                    self.publish_tick();
+                }
+            }
+            if !accepting && self.pending.is_empty() && !self.moves.is_empty() {
+                self.flush_moves().await;
             }
             if !accepting && self.pending.is_empty() {
                 break;
@@ -277,6 +320,7 @@ impl Session {
                 let _ = reply.send(self.state.mine(participant));
             }
             Command::Control { control, reply } => {
+                let item = self.next_item;
                 let proposal = match control {
                     Control::Goto { activity, round } => self.state.propose_step(activity.as_deref(), round.as_deref()),
                     Control::SetOpen(open) => self.state.propose_open(open),
@@ -284,41 +328,48 @@ impl Session {
                     Control::Hide { activity, item, hidden } => self.state.propose_hide(&activity, &item, hidden),
                     Control::Merge { activity, from, into } => self.state.propose_merge(&activity, &from, &into),
                     Control::Reset { activity } => self.state.propose_reset(&activity),
+                    Control::Move { activity, note, frame, x, y } => {
+                        match self.state.propose_move(&activity, note, frame, x, y) {
+                            Ok(event) => return self.coalesce_move(activity, note, event, reply),
+                            Err(refusal) => Err(refusal),
+                        }
+                    }
+                    Control::Theme { activity, theme, name } => self.state.propose_theme(&activity, theme, &name, item),
+                    Control::NoteTheme { activity, note, theme } => {
+                        self.state.propose_note_theme(&activity, note, theme)
+                    }
+                    Control::Lock { activity, locked } => self.state.propose_lock(&activity, locked),
+                    Control::Voting { activity, open } => self.state.propose_voting(&activity, open),
                     Control::Close => self.state.propose_close(),
                 };
-                match proposal {
-                    Ok(event) => self.journal(event, Waiter::Ack(reply)).await,
-                    Err(refusal) => {
-                        let _ = reply.send(Err(refusal));
-                    }
-                }
+                self.propose(proposal, reply).await;
             }
             Command::Participate { participant, request, reply } => {
+                let item = self.next_item;
+                let state = &self.state;
                 let proposal = match request {
-                    Request::Answer { activity, round, statement, value, text } => self.state.propose_answer(
+                    Request::Answer { activity, round, statement, value, text } => state.propose_answer(
                         participant,
                         &activity,
                         round.as_deref(),
                         statement,
                         value,
                         text.as_deref(),
-                        self.next_item,
+                        item,
                     ),
                     Request::DeleteEntry { activity, entry } => {
-                        self.state.propose_entry_delete(participant, &activity, entry)
+                        state.propose_entry_delete(participant, &activity, entry)
                     }
+                    Request::NoteAdd { activity, frame, text, color } => {
+                        state.propose_note(participant, &activity, frame, &text, color, item)
+                    }
+                    Request::NoteEdit { activity, note, text, color } => {
+                        state.propose_note_edit(participant, &activity, note, &text, color)
+                    }
+                    Request::NoteDelete { activity, note } => state.propose_note_delete(participant, &activity, note),
+                    Request::Dot { activity, note, add } => state.propose_dot(participant, &activity, note, add),
                 };
-                match proposal {
-                    Ok(event) => {
-                        if matches!(event, Event::WordEntry { .. }) {
-                            self.next_item += 1;
-                        }
-                        self.journal(event, Waiter::Ack(reply)).await;
-                    }
-                    Err(refusal) => {
-                        let _ = reply.send(Err(refusal));
-                    }
-                }
+                self.propose(proposal, reply).await;
             }
             Command::ReplaceAgenda { agenda, reply } => match self.state.propose_agenda(agenda, new_activity_id) {
                 Ok(event) => self.journal(event, Waiter::Agenda(reply)).await,
@@ -326,6 +377,40 @@ impl Session {
                     let _ = reply.send(Err(refusal));
                 }
             },
+        }
+    }
+
+    /// Journals an accepted proposal, or answers its refusal.
+    async fn propose(&mut self, proposal: Result<Event, Refusal>, reply: Reply<()>) {
+        match proposal {
+            Ok(event) => {
+                // A new entry, note or theme took the next item number.
+                if event.new_item() == Some(self.next_item) {
+                    self.next_item += 1;
+                }
+                self.journal(event, Waiter::Ack(vec![reply])).await;
+            }
+            Err(refusal) => {
+                let _ = reply.send(Err(refusal));
+            }
+        }
+    }
+
+    /// Holds a note's move until the next tick: a burst of drags becomes one event with the
+    /// latest place, and everyone who asked is answered when it is committed.
+    fn coalesce_move(&mut self, activity: String, note: u32, event: Event, reply: Reply<()>) {
+        let pending = self
+            .moves
+            .entry((activity, note))
+            .or_insert_with(|| PendingMove { event: event.clone(), replies: Vec::new() });
+        pending.event = event;
+        pending.replies.push(reply);
+    }
+
+    /// Journals the moves held since the last tick.
+    async fn flush_moves(&mut self) {
+        for (_, PendingMove { event, replies }) in std::mem::take(&mut self.moves) {
+            self.journal(event, Waiter::Ack(replies)).await;
         }
     }
 
@@ -354,8 +439,10 @@ impl Session {
             Ok(change) => {
                 self.changed(change);
                 match waiter {
-                    Waiter::Ack(reply) => {
-                        let _ = reply.send(Ok(()));
+                    Waiter::Ack(replies) => {
+                        for reply in replies {
+                            let _ = reply.send(Ok(()));
+                        }
                     }
                     Waiter::Joined { participant, reply } => {
                         let welcome = self.welcome(participant);
@@ -445,8 +532,7 @@ impl Session {
     /// Publishes every slot at once: after a change of step, agenda or lifecycle.
     fn publish_all(&mut self) {
         let step = self.next_frame(&ServerMessage::Step(self.state.step_view()));
-        let reveal = self.state.step_view().reveal;
-        let (results, public_results) = self.results_frames(reveal);
+        let (results, public_results) = self.results_frames(self.state.results_public());
         let agenda = self.next_frame(&ServerMessage::Agenda { agenda: self.state.agenda.clone() });
         let closed = if self.state.is_closed() { self.next_frame(&ServerMessage::SessionClosed) } else { None };
         self.outlets.staff.send_modify(|frames| {
@@ -470,7 +556,7 @@ impl Session {
     fn publish_tick(&mut self) {
         let online = self.outlets.online.load(Ordering::Relaxed);
         let audience_due = self.audience_results_dirty
-            && self.state.step.reveal
+            && self.state.results_public()
             && self.audience_results_at.elapsed() >= audience_interval(online);
         if self.staff_results_dirty || audience_due {
             let (results, public_results) = self.results_frames(audience_due);
@@ -500,8 +586,10 @@ impl Session {
 
 fn refuse(waiter: Waiter, refusal: Refusal) {
     match waiter {
-        Waiter::Ack(reply) => {
-            let _ = reply.send(Err(refusal));
+        Waiter::Ack(replies) => {
+            for reply in replies {
+                let _ = reply.send(Err(refusal.clone()));
+            }
         }
         Waiter::Joined { reply, .. } => {
             let _ = reply.send(Err(refusal));

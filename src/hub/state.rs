@@ -9,7 +9,11 @@
 
 use std::collections::HashMap;
 
-use crate::activity::{Activity, ActivitySpec, ActivityState, Aggregate, WordCloud, WordCloudState, normalise_agenda};
+use crate::activity::jamboard::{Color, note_text};
+use crate::activity::{
+    Activity, ActivitySpec, ActivityState, Aggregate, Jamboard, JamboardState, WordCloud, WordCloudState,
+    normalise_agenda,
+};
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, SessionRecord};
 use crate::protocol::{Mine, ParticipantId, SessionState as Lifecycle, StepView};
@@ -119,6 +123,28 @@ impl SessionState {
         }
     }
 
+    /// A jam board's configuration and state, for checking a request against them.
+    fn jamboard_state(&self, id: &str) -> Result<(&Jamboard, &JamboardState), Refusal> {
+        let (_, found) = self.activity(id)?;
+        match (&found.spec, self.activities.get(id)) {
+            (ActivitySpec::Jamboard(board), Some(ActivityState::Jamboard(state))) => Ok((board, state)),
+            _ => Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a jam board.")),
+        }
+    }
+
+    /// A jam board's configuration and state, for changing it.
+    fn jamboard(&mut self, id: &str) -> Result<(Jamboard, &mut JamboardState), Refusal> {
+        let (_, found) = self.activity(id)?;
+        let ActivitySpec::Jamboard(board) = &found.spec else {
+            return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a jam board."));
+        };
+        let board = board.clone();
+        match self.activities.get_mut(id) {
+            Some(ActivityState::Jamboard(state)) => Ok((board, state)),
+            _ => Err(internal()),
+        }
+    }
+
     /// A word cloud's state, for checking a request against it.
     fn wordcloud_state(&self, id: &str) -> Result<&WordCloudState, Refusal> {
         self.activity(id)?;
@@ -149,8 +175,8 @@ impl SessionState {
             (ActivitySpec::Scale(scale), Some(name)) => scale.round_index(name).ok_or_else(|| {
                 Refusal::new(ErrorCode::UnknownRound, format!("This activity has no round called \"{name}\"."))
             })?,
-            (ActivitySpec::Scale(_), None) | (ActivitySpec::Wordcloud(_), None) => 0,
-            (ActivitySpec::Wordcloud(_), Some(_)) => {
+            (_, None) => 0,
+            (ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_), Some(_)) => {
                 return Err(Refusal::new(ErrorCode::UnknownRound, "Only scales are asked in rounds."));
             }
         };
@@ -223,7 +249,11 @@ impl SessionState {
 
     pub fn propose_hide(&self, activity: &str, item: &str, hidden: bool) -> Result<Event, Refusal> {
         self.ensure_live()?;
-        self.wordcloud_state(activity)?.check_group(item)?;
+        match self.activities.get(self.activity(activity)?.1.id.as_str()) {
+            Some(ActivityState::Wordcloud(state)) => state.check_group(item)?,
+            Some(ActivityState::Jamboard(state)) => state.check_hide(note_id(item)?)?,
+            _ => return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity has nothing to hide.")),
+        }
         Ok(Event::Hidden { activity: activity.to_owned(), item: item.to_owned(), hidden })
     }
 
@@ -231,6 +261,106 @@ impl SessionState {
         self.ensure_live()?;
         self.wordcloud_state(activity)?.check_merge(from, into)?;
         Ok(Event::Merged { activity: activity.to_owned(), from: from.to_owned(), into: into.to_owned() })
+    }
+
+    /// Checks a new note; it gets the item number `item`.
+    pub fn propose_note(
+        &self,
+        participant: ParticipantId,
+        activity: &str,
+        frame: u32,
+        text: &str,
+        color: Color,
+        item: u32,
+    ) -> Result<Event, Refusal> {
+        let text = note_text(text)?;
+        let event = Event::NoteAdded { participant, activity: activity.to_owned(), note: item, frame, text, color };
+        self.check_answerable(&event)?;
+        let (board, state) = self.jamboard_state(activity)?;
+        state.check_add(participant, frame, board)?;
+        Ok(event)
+    }
+
+    pub fn propose_note_edit(
+        &self,
+        participant: ParticipantId,
+        activity: &str,
+        note: u32,
+        text: &str,
+        color: Option<Color>,
+    ) -> Result<Event, Refusal> {
+        let text = note_text(text)?;
+        let event = Event::NoteEdited { participant, activity: activity.to_owned(), note, text, color };
+        self.check_answerable(&event)?;
+        self.jamboard_state(activity)?.1.check_edit(participant, note)?;
+        Ok(event)
+    }
+
+    pub fn propose_note_delete(&self, participant: ParticipantId, activity: &str, note: u32) -> Result<Event, Refusal> {
+        let event = Event::NoteDeleted { participant, activity: activity.to_owned(), note };
+        self.check_answerable(&event)?;
+        self.jamboard_state(activity)?.1.check_edit(participant, note)?;
+        Ok(event)
+    }
+
+    pub fn propose_dot(
+        &self,
+        participant: ParticipantId,
+        activity: &str,
+        note: u32,
+        add: bool,
+    ) -> Result<Event, Refusal> {
+        let event = Event::Dot { participant, activity: activity.to_owned(), note, add };
+        self.check_answerable(&event)?;
+        let (board, state) = self.jamboard_state(activity)?;
+        state.check_dot(participant, note, add, board)?;
+        Ok(event)
+    }
+
+    pub fn propose_move(
+        &self,
+        activity: &str,
+        note: u32,
+        frame: Option<u32>,
+        x: f32,
+        y: f32,
+    ) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (board, state) = self.jamboard_state(activity)?;
+        state.check_move(note, frame, x, y, board)?;
+        Ok(Event::NoteMoved { activity: activity.to_owned(), note, frame, x, y })
+    }
+
+    /// Checks a new theme (it gets the item number `item`) or a new name for one.
+    pub fn propose_theme(&self, activity: &str, theme: Option<u32>, name: &str, item: u32) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.jamboard_state(activity)?.1.check_theme(theme, name)?;
+        Ok(Event::ThemeSet {
+            activity: activity.to_owned(),
+            theme: theme.unwrap_or(item),
+            name: name.trim().to_owned(),
+        })
+    }
+
+    pub fn propose_note_theme(&self, activity: &str, note: u32, theme: Option<u32>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.jamboard_state(activity)?.1.check_note_theme(note, theme)?;
+        Ok(Event::NoteThemed { activity: activity.to_owned(), note, theme })
+    }
+
+    pub fn propose_lock(&self, activity: &str, locked: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.jamboard_state(activity)?;
+        Ok(Event::Locked { activity: activity.to_owned(), locked })
+    }
+
+    pub fn propose_voting(&self, activity: &str, open: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (board, state) = self.jamboard_state(activity)?;
+        if open {
+            state.check_voting(board)?;
+        }
+        Ok(Event::Voting { activity: activity.to_owned(), open })
     }
 
     pub fn propose_reset(&self, activity: &str) -> Result<Event, Refusal> {
@@ -311,7 +441,7 @@ impl SessionState {
                     Some(ActivitySpec::Scale(scale)) => {
                         self.step.round = self.step.round.min(scale.rounds.len() - 1);
                     }
-                    Some(ActivitySpec::Wordcloud(_)) => self.step.round = 0,
+                    Some(ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_)) => self.step.round = 0,
                     None => self.step = Step::default(),
                 }
                 Ok(Change::Agenda)
@@ -328,7 +458,7 @@ impl SessionState {
                     let (_, found) = self.activity(id)?;
                     let rounds = match &found.spec {
                         ActivitySpec::Scale(scale) => scale.rounds.len(),
-                        ActivitySpec::Wordcloud(_) => 1,
+                        ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
                     };
                     if *round >= rounds {
                         return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
@@ -383,8 +513,61 @@ impl SessionState {
             }
             Event::Hidden { activity, item, hidden } => {
                 self.ensure_live()?;
-                let (_, state) = self.wordcloud(activity)?;
-                state.hide(item, *hidden)?;
+                match self.activities.get(activity) {
+                    Some(ActivityState::Jamboard(_)) => self.jamboard(activity)?.1.hide(note_id(item)?, *hidden)?,
+                    _ => self.wordcloud(activity)?.1.hide(item, *hidden)?,
+                }
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::NoteAdded { participant, activity, note, frame, text, color } => {
+                self.check_answerable(event)?;
+                self.last_item = self.last_item.max(*note);
+                let (board, state) = self.jamboard(activity)?;
+                state.add(*participant, *note, *frame, text, *color, &board)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::NoteEdited { participant, activity, note, text, color } => {
+                self.check_answerable(event)?;
+                self.jamboard(activity)?.1.edit(*participant, *note, text, *color)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::NoteDeleted { participant, activity, note } => {
+                self.check_answerable(event)?;
+                self.jamboard(activity)?.1.delete(*participant, *note)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::NoteMoved { activity, note, frame, x, y } => {
+                self.ensure_live()?;
+                let (board, state) = self.jamboard(activity)?;
+                state.place(*note, *frame, *x, *y, &board)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::ThemeSet { activity, theme, name } => {
+                self.ensure_live()?;
+                self.last_item = self.last_item.max(*theme);
+                self.jamboard(activity)?.1.set_theme(*theme, name)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::NoteThemed { activity, note, theme } => {
+                self.ensure_live()?;
+                self.jamboard(activity)?.1.note_theme(*note, *theme)?;
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Locked { activity, locked } => {
+                self.ensure_live()?;
+                self.jamboard(activity)?.1.lock(*locked);
+                Ok(Change::Results(activity.clone()))
+            }
+            Event::Voting { activity, open } => {
+                self.ensure_live()?;
+                self.jamboard(activity)?.1.set_voting(*open);
+                // Whether phones see the board changes with it: publish everything.
+                Ok(Change::Step)
+            }
+            Event::Dot { participant, activity, note, add } => {
+                self.check_answerable(event)?;
+                let (board, state) = self.jamboard(activity)?;
+                state.dot(*participant, *note, *add, &board)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::Merged { activity, from, into } => {
@@ -415,7 +598,7 @@ impl SessionState {
         let current = self.current();
         let round = current.and_then(|(_, activity)| match &activity.spec {
             ActivitySpec::Scale(scale) => scale.rounds.get(self.step.round).cloned(),
-            ActivitySpec::Wordcloud(_) => None,
+            ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => None,
         });
         StepView {
             activity: current.map(|(_, activity)| activity.clone()),
@@ -425,6 +608,16 @@ impl SessionState {
             index: current.map(|(index, _)| index as u32),
             total: self.agenda.len() as u32,
         }
+    }
+
+    /// Whether participants see the current results: when revealed, and on a jam board while
+    /// dot voting is on (people vote on the notes they see).
+    pub fn results_public(&self) -> bool {
+        let voting = matches!(
+            self.current().and_then(|(_, activity)| self.activities.get(&activity.id)),
+            Some(ActivityState::Jamboard(board)) if board.voting()
+        );
+        self.current().is_some() && (self.step.reveal || voting)
     }
 
     /// The current activity's live results, with or without hidden items.
@@ -443,16 +636,36 @@ impl SessionState {
                 round: scale.rounds.get(self.step.round).cloned(),
                 values: state.mine(participant, self.step.round),
                 entries: Vec::new(),
+                notes: Vec::new(),
+                dots: Vec::new(),
             }),
             (ActivityState::Wordcloud(state), ActivitySpec::Wordcloud(_)) => Some(Mine {
                 activity: activity.id.clone(),
                 round: None,
                 values: Vec::new(),
                 entries: state.mine(participant),
+                notes: Vec::new(),
+                dots: Vec::new(),
             }),
+            (ActivityState::Jamboard(state), ActivitySpec::Jamboard(_)) => {
+                let (notes, dots) = state.mine(participant);
+                Some(Mine {
+                    activity: activity.id.clone(),
+                    round: None,
+                    values: Vec::new(),
+                    entries: Vec::new(),
+                    notes,
+                    dots: dots.into_iter().map(|dot| dot.to_string()).collect(),
+                })
+            }
             _ => None,
         }
     }
+}
+
+/// A note's id as the wire gives it in `hide`.
+fn note_id(item: &str) -> Result<u32, Refusal> {
+    item.parse().map_err(|_| Refusal::new(ErrorCode::NotFound, "That note is not on the board."))
 }
 
 fn internal() -> Refusal {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
+use crate::activity::jamboard::Color;
 use crate::protocol::ParticipantId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +54,67 @@ pub enum Event {
         activity: String,
         entry: u32,
     },
-    /// The facilitator hid or showed an item (a word-cloud group).
+    /// A participant posted a note on a jam board.
+    NoteAdded {
+        participant: ParticipantId,
+        activity: String,
+        note: u32,
+        frame: u32,
+        text: String,
+        color: Color,
+    },
+    /// The author changed a note's text (and perhaps its colour).
+    NoteEdited {
+        participant: ParticipantId,
+        activity: String,
+        note: u32,
+        text: String,
+        color: Option<Color>,
+    },
+    /// The author deleted a note.
+    NoteDeleted {
+        participant: ParticipantId,
+        activity: String,
+        note: u32,
+    },
+    /// The facilitator placed a note (0–1 within its frame), perhaps in another frame.
+    NoteMoved {
+        activity: String,
+        note: u32,
+        frame: Option<u32>,
+        x: f32,
+        y: f32,
+    },
+    /// The facilitator created or renamed a theme.
+    ThemeSet {
+        activity: String,
+        theme: u32,
+        name: String,
+    },
+    /// The facilitator put a note in a theme (or took it out).
+    NoteThemed {
+        activity: String,
+        note: u32,
+        theme: Option<u32>,
+    },
+    /// The facilitator locked or unlocked a board.
+    Locked {
+        activity: String,
+        locked: bool,
+    },
+    /// The facilitator switched dot voting on or off.
+    Voting {
+        activity: String,
+        open: bool,
+    },
+    /// A participant put a dot on a note, or took one back.
+    Dot {
+        participant: ParticipantId,
+        activity: String,
+        note: u32,
+        add: bool,
+    },
+    /// The facilitator hid or showed an item (a word-cloud group, or a note by its id).
     Hidden {
         activity: String,
         item: String,
@@ -71,4 +132,16 @@ pub enum Event {
     },
     /// No more answers.
     Closed,
+}
+
+impl Event {
+    /// The item number (entry, note or theme) this event creates, if it may create one.
+    pub fn new_item(&self) -> Option<u32> {
+        match self {
+            Self::WordEntry { entry, .. } => Some(*entry),
+            Self::NoteAdded { note, .. } => Some(*note),
+            Self::ThemeSet { theme, .. } => Some(*theme),
+            _ => None,
+        }
+    }
 }

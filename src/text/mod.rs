@@ -12,12 +12,16 @@
 //!    any the facilitator adds) is refused, as is profanity ([`rustrict`]) unless the
 //!    facilitator turns the filter off.
 
+mod tally;
+
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+pub use tally::{Ranked, Tally};
 
 use crate::error::{ErrorCode, Refusal};
 
@@ -83,6 +87,29 @@ pub fn is_stop_word(word: &str, extra: &[String]) -> bool {
 pub fn is_inappropriate(text: &str) -> bool {
     use rustrict::CensorStr;
     text.is_inappropriate()
+}
+
+/// The meaningful words of a note, each once: `(key, spelling)` of every word that is not a
+/// stop word (NLTK's list plus `extra`) and has a letter in it.
+pub fn note_words(text: &str, extra: &[String]) -> Vec<(String, String)> {
+    let mut words: Vec<(String, String)> = Vec::new();
+    for token in text.split_whitespace() {
+        let word = clean(token);
+        if word.is_empty() || !word.chars().any(char::is_alphabetic) || is_stop_word(&word, extra) {
+            continue;
+        }
+        // A word like "I'm" or "we'll" is a stop word in its short form too.
+        if let Some((stem, _)) = word.split_once(['\'', '’'])
+            && is_stop_word(stem, extra)
+        {
+            continue;
+        }
+        let key = group_key(&word);
+        if !key.is_empty() && !words.iter().any(|(other, _)| *other == key) {
+            words.push((key, word));
+        }
+    }
+    words
 }
 
 /// A word-cloud entry read through the pipeline.
@@ -206,6 +233,19 @@ mod tests {
         assert_eq!(read_entry("one two three four", &[], true).map_err(|e| e.code), Err(ErrorCode::InvalidText));
         assert_eq!(read_entry(&"a".repeat(41), &[], true).map_err(|e| e.code), Err(ErrorCode::InvalidText));
         assert!(read_entry("one two three", &[], true).is_ok());
+    }
+
+    #[test]
+    fn notes_give_their_meaningful_words_once() {
+        let words: Vec<String> =
+            note_words("Not enough time, and the TIME we have goes on GP forms. Families' time!", &[])
+                .into_iter()
+                .map(|(_, spelling)| spelling)
+                .collect();
+        assert_eq!(words, vec!["enough", "time", "goes", "GP", "forms", "Families"]);
+        let extra = vec!["forms".to_owned()];
+        assert!(!note_words("forms, forms", &extra).iter().any(|(_, w)| w == "forms"));
+        assert!(note_words("I'm 100 % sure", &[]).iter().all(|(_, w)| w == "sure"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod common;
 mod http;
+mod jamboard;
 mod live;
 mod restart;
 mod wordcloud;

@@ -83,17 +83,17 @@ async fn words_group_and_each_person_has_a_limit() {
     // Coming back, a participant sees their own entries; deleting one makes room.
     drop(first);
     let (mut first, welcome) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
-    let own: Vec<(u64, String)> = welcome["mine"]["entries"]
+    let own: Vec<(String, String)> = welcome["mine"]["entries"]
         .as_array()
         .map(|entries| {
             entries
                 .iter()
-                .map(|e| (e["id"].as_u64().unwrap_or(0), e["text"].as_str().unwrap_or("").to_owned()))
+                .map(|e| (e["id"].as_str().unwrap_or("").to_owned(), e["text"].as_str().unwrap_or("").to_owned()))
                 .collect()
         })
         .unwrap_or_default();
     assert_eq!(own.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>(), ["Together", "families", "GP"]);
-    let gp = own[2].0;
+    let gp = own[2].0.clone();
     let refused = second.request(json!({"type": "entry_delete", "activity": cloud, "entry": gp})).await;
     assert_eq!(refused["error"], "not_found", "only the author deletes an entry");
     first.ok(json!({"type": "entry_delete", "activity": cloud, "entry": gp})).await;

@@ -1,7 +1,7 @@
 // Generated from the Rust types in src/protocol.rs and src/activity/ by
 // `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.
 
-export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: number, };
+export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
 
 export type ServerMessage = { "type": "welcome", protocol: number, participant_id: number, 
 /**
@@ -45,7 +45,15 @@ values: Array<number | null>,
 /**
  * Word cloud: the participant's entries, oldest first.
  */
-entries: Array<OwnEntry>, };
+entries: Array<OwnEntry>, 
+/**
+ * Jam board: the participant's notes, oldest first.
+ */
+notes: Array<OwnNote>, 
+/**
+ * Jam board: the notes the participant's dots are on, one id per dot.
+ */
+dots: Array<string>, };
 
 export type SessionInfo = { code: string, title: string, state: SessionState, 
 /**
@@ -84,11 +92,11 @@ export type Activity = {
  * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
  * when replacing the agenda; leave it out for a new activity.
  */
-id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud);
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard);
 
-export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud;
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard;
 
-export type Aggregate = ScaleAggregate | WordCloudAggregate;
+export type Aggregate = ScaleAggregate | WordCloudAggregate | JamboardAggregate;
 
 export type Scale = { title: string, 
 /**
@@ -194,4 +202,60 @@ id: string,
  */
 text: string, count: number, hidden: boolean, };
 
-export type OwnEntry = { id: number, text: string, };
+export type OwnEntry = { id: string, text: string, };
+
+export type Jamboard = { title: string, 
+/**
+ * 1–6 frame titles.
+ */
+frames: Array<string>, 
+/**
+ * Dots each participant may spend when voting is on (0: no dot voting).
+ */
+dots: number, 
+/**
+ * Notes each participant may post (default 20).
+ */
+notes_per_participant: number, };
+
+export type Color = "yellow" | "pink" | "blue" | "green" | "orange" | "purple";
+
+export type JamboardAggregate = { frames: Array<FrameResults>, themes: Array<Theme>, 
+/**
+ * The most frequent meaningful words over the visible notes, each counted once per note.
+ */
+keywords: Array<Keyword>, 
+/**
+ * Participants cannot add, edit or delete notes.
+ */
+locked: boolean, 
+/**
+ * Dot voting is on.
+ */
+voting: boolean, 
+/**
+ * Dots per participant.
+ */
+dots: number, };
+
+export type FrameResults = { title: string, 
+/**
+ * In the order they were posted.
+ */
+notes: Array<NoteView>, };
+
+export type NoteView = { id: string, text: string, color: Color, 
+/**
+ * Place within the frame, 0–1 across; null until the facilitator places the note.
+ */
+x: number | null, 
+/**
+ * Place within the frame, 0–1 down.
+ */
+y: number | null, theme: number | null, votes: number, hidden: boolean, };
+
+export type Theme = { id: number, name: string, };
+
+export type Keyword = { text: string, count: number, };
+
+export type OwnNote = { id: string, frame: number, text: string, color: Color, };

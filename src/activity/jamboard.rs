@@ -1,0 +1,574 @@
+//! Jam boards: sticky notes from phones in frames ("Barriers", "Successes", "Pledges"),
+//! arranged live by the facilitator.
+//!
+//! Only a note's author edits or deletes it (identity is the participant's token); the
+//! facilitator moves, themes and hides any note but never rewrites one. The keywords (the
+//! 25 most frequent meaningful words over the visible notes, each counted once per note)
+//! are kept as a running [`Tally`], so adding or editing a note costs its own words only.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::clean_text;
+use crate::error::{ErrorCode, Refusal};
+use crate::protocol::ParticipantId;
+use crate::text::{self, Tally};
+
+/// Most frames one board may have.
+pub const MAX_FRAMES: usize = 6;
+/// Longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 280;
+/// Most notes one participant may be allowed.
+pub const MAX_NOTES_LIMIT: u32 = 100;
+/// Most notes on one board, whoever wrote them.
+pub const MAX_BOARD_NOTES: usize = 5000;
+/// Most dots a participant may be given.
+pub const MAX_DOTS: u32 = 20;
+/// Most themes on one board.
+pub const MAX_THEMES: usize = 50;
+/// How many keywords the results carry.
+pub const KEYWORDS: usize = 25;
+
+/// A jam board's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Jamboard {
+    pub title: String,
+    /// 1–6 frame titles.
+    pub frames: Vec<String>,
+    /// Dots each participant may spend when voting is on (0: no dot voting).
+    #[serde(default)]
+    pub dots: u32,
+    /// Notes each participant may post (default 20).
+    #[serde(default = "default_notes")]
+    pub notes_per_participant: u32,
+}
+
+fn default_notes() -> u32 {
+    20
+}
+
+impl Jamboard {
+    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+        let invalid = |message: String| Refusal::new(ErrorCode::InvalidAgenda, message);
+        self.title = clean_text(&self.title, "title", super::MAX_TITLE_CHARS, false)?;
+        if self.frames.is_empty() || self.frames.len() > MAX_FRAMES {
+            return Err(invalid(format!("A jam board needs 1 to {MAX_FRAMES} frames.")));
+        }
+        for frame in &mut self.frames {
+            *frame = clean_text(frame, "frame title", 60, true)?;
+        }
+        if self.title.is_empty() {
+            self.title = self.frames.join(", ");
+        }
+        if self.dots > MAX_DOTS {
+            return Err(invalid(format!("Give each person at most {MAX_DOTS} dots.")));
+        }
+        if !(1..=MAX_NOTES_LIMIT).contains(&self.notes_per_participant) {
+            return Err(invalid(format!("Allow each person 1 to {MAX_NOTES_LIMIT} notes.")));
+        }
+        Ok(())
+    }
+}
+
+/// The six note colours; each has text with AA contrast in the web app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Color {
+    Yellow,
+    Pink,
+    Blue,
+    Green,
+    Orange,
+    Purple,
+}
+
+#[derive(Debug, Clone)]
+struct Note {
+    author: ParticipantId,
+    frame: u32,
+    text: String,
+    color: Color,
+    /// Position within its frame, 0–1 on each axis; `None` until the facilitator places it.
+    at: Option<(f32, f32)>,
+    theme: Option<u32>,
+    votes: u32,
+    hidden: bool,
+}
+
+/// Everything a session has gathered for one jam board.
+#[derive(Debug, Clone, Default)]
+pub struct JamboardState {
+    /// By id, which is creation order.
+    notes: BTreeMap<u32, Note>,
+    written: HashMap<ParticipantId, u32>,
+    themes: BTreeMap<u32, String>,
+    /// Each participant's dots: note ids, one entry per dot.
+    dots: HashMap<ParticipantId, Vec<u32>>,
+    locked: bool,
+    voting: bool,
+    /// Meaningful words over the visible notes.
+    keywords: Tally,
+}
+
+fn not_found() -> Refusal {
+    Refusal::new(ErrorCode::NotFound, "That note is not on the board.")
+}
+
+/// A note's text, trimmed and checked.
+pub fn note_text(raw: &str) -> Result<String, Refusal> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidText, "Write something on the note first."));
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(Refusal::new(
+            ErrorCode::InvalidText,
+            format!("A note can be at most {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+impl JamboardState {
+    pub fn has_answers(&self) -> bool {
+        !self.notes.is_empty()
+    }
+
+    /// How many frames the notes need: one more than the highest frame holding a note.
+    pub fn frames_used(&self) -> usize {
+        self.notes.values().map(|note| note.frame as usize + 1).max().unwrap_or(0)
+    }
+
+    fn note(&self, id: u32) -> Result<&Note, Refusal> {
+        self.notes.get(&id).ok_or_else(not_found)
+    }
+
+    fn unlocked(&self) -> Result<(), Refusal> {
+        if self.locked { Err(Refusal::new(ErrorCode::NotOpen, "The board is locked for now.")) } else { Ok(()) }
+    }
+
+    fn own(&self, participant: ParticipantId, id: u32) -> Result<&Note, Refusal> {
+        let note = self.note(id)?;
+        if note.author != participant {
+            return Err(Refusal::new(ErrorCode::Forbidden, "Only the person who wrote a note can change it."));
+        }
+        Ok(note)
+    }
+
+    fn count_words(&mut self, text: &str, add: bool) {
+        for (key, spelling) in text::note_words(text, &[]) {
+            if add {
+                self.keywords.add(&key, &spelling, false);
+            } else {
+                self.keywords.remove(&key, &spelling);
+            }
+        }
+    }
+
+    pub fn check_add(&self, participant: ParticipantId, frame: u32, config: &Jamboard) -> Result<(), Refusal> {
+        self.unlocked()?;
+        if frame as usize >= config.frames.len() {
+            return Err(Refusal::new(ErrorCode::NotFound, "That frame is not on the board."));
+        }
+        let written = self.written.get(&participant).copied().unwrap_or(0);
+        if written >= config.notes_per_participant {
+            let n = config.notes_per_participant;
+            return Err(Refusal::new(
+                ErrorCode::TooManyEntries,
+                format!("You have posted {n} notes, the most this board takes from one person."),
+            ));
+        }
+        if self.notes.len() >= MAX_BOARD_NOTES {
+            return Err(Refusal::new(ErrorCode::LimitReached, "This board is full."));
+        }
+        Ok(())
+    }
+
+    pub fn add(
+        &mut self,
+        participant: ParticipantId,
+        id: u32,
+        frame: u32,
+        text: &str,
+        color: Color,
+        config: &Jamboard,
+    ) -> Result<(), Refusal> {
+        self.check_add(participant, frame, config)?;
+        let text = note_text(text)?;
+        if self.notes.contains_key(&id) {
+            return Err(Refusal::new(ErrorCode::InvalidMessage, "That note exists already."));
+        }
+        self.count_words(&text, true);
+        let note = Note { author: participant, frame, text, color, at: None, theme: None, votes: 0, hidden: false };
+        self.notes.insert(id, note);
+        *self.written.entry(participant).or_default() += 1;
+        Ok(())
+    }
+
+    pub fn check_edit(&self, participant: ParticipantId, id: u32) -> Result<(), Refusal> {
+        self.unlocked()?;
+        self.own(participant, id).map(|_| ())
+    }
+
+    pub fn edit(
+        &mut self,
+        participant: ParticipantId,
+        id: u32,
+        text: &str,
+        color: Option<Color>,
+    ) -> Result<(), Refusal> {
+        self.check_edit(participant, id)?;
+        let text = note_text(text)?;
+        let (old, hidden) = {
+            let note = self.note(id)?;
+            (note.text.clone(), note.hidden)
+        };
+        if !hidden {
+            self.count_words(&old, false);
+            self.count_words(&text, true);
+        }
+        if let Some(note) = self.notes.get_mut(&id) {
+            note.text = text;
+            if let Some(color) = color {
+                note.color = color;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn delete(&mut self, participant: ParticipantId, id: u32) -> Result<(), Refusal> {
+        self.check_edit(participant, id)?;
+        let Some(note) = self.notes.remove(&id) else { return Err(not_found()) };
+        if let Some(written) = self.written.get_mut(&note.author) {
+            *written = written.saturating_sub(1);
+        }
+        if !note.hidden {
+            self.count_words(&note.text, false);
+        }
+        // Dots on a deleted note go back to their owners.
+        for dots in self.dots.values_mut() {
+            dots.retain(|&dot| dot != id);
+        }
+        Ok(())
+    }
+
+    pub fn check_move(&self, id: u32, frame: Option<u32>, x: f32, y: f32, config: &Jamboard) -> Result<(), Refusal> {
+        self.note(id)?;
+        if frame.is_some_and(|frame| frame as usize >= config.frames.len()) {
+            return Err(Refusal::new(ErrorCode::NotFound, "That frame is not on the board."));
+        }
+        if !(0.0..=1.0).contains(&x) || !(0.0..=1.0).contains(&y) {
+            return Err(Refusal::new(ErrorCode::OutOfRange, "A note's place is given from 0 to 1 across and down."));
+        }
+        Ok(())
+    }
+
+    /// Places a note (facilitator): `x` and `y` from 0 to 1 within the frame.
+    pub fn place(&mut self, id: u32, frame: Option<u32>, x: f32, y: f32, config: &Jamboard) -> Result<(), Refusal> {
+        self.check_move(id, frame, x, y, config)?;
+        if let Some(note) = self.notes.get_mut(&id) {
+            note.at = Some((x, y));
+            if let Some(frame) = frame {
+                note.frame = frame;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn check_hide(&self, id: u32) -> Result<(), Refusal> {
+        self.note(id).map(|_| ())
+    }
+
+    pub fn hide(&mut self, id: u32, hidden: bool) -> Result<(), Refusal> {
+        let note = self.note(id)?;
+        if note.hidden == hidden {
+            return Ok(());
+        }
+        let text = note.text.clone();
+        self.count_words(&text, !hidden);
+        if let Some(note) = self.notes.get_mut(&id) {
+            note.hidden = hidden;
+        }
+        Ok(())
+    }
+
+    pub fn check_theme(&self, theme: Option<u32>, name: &str) -> Result<(), Refusal> {
+        if theme.is_some_and(|id| !self.themes.contains_key(&id)) {
+            return Err(Refusal::new(ErrorCode::NotFound, "That theme is not on the board."));
+        }
+        if theme.is_none() && self.themes.len() >= MAX_THEMES {
+            return Err(Refusal::new(
+                ErrorCode::LimitReached,
+                format!("A board can have at most {MAX_THEMES} themes."),
+            ));
+        }
+        clean_text(name, "theme name", 60, true)
+            .map(|_| ())
+            .map_err(|r| Refusal::new(ErrorCode::InvalidText, r.message))
+    }
+
+    /// Creates theme `id`, or renames it.
+    pub fn set_theme(&mut self, id: u32, name: &str) -> Result<(), Refusal> {
+        let name =
+            clean_text(name, "theme name", 60, true).map_err(|r| Refusal::new(ErrorCode::InvalidText, r.message))?;
+        self.themes.insert(id, name);
+        Ok(())
+    }
+
+    pub fn check_note_theme(&self, id: u32, theme: Option<u32>) -> Result<(), Refusal> {
+        self.note(id)?;
+        if theme.is_some_and(|theme| !self.themes.contains_key(&theme)) {
+            return Err(Refusal::new(ErrorCode::NotFound, "That theme is not on the board."));
+        }
+        Ok(())
+    }
+
+    pub fn note_theme(&mut self, id: u32, theme: Option<u32>) -> Result<(), Refusal> {
+        self.check_note_theme(id, theme)?;
+        if let Some(note) = self.notes.get_mut(&id) {
+            note.theme = theme;
+        }
+        Ok(())
+    }
+
+    pub fn lock(&mut self, locked: bool) {
+        self.locked = locked;
+    }
+
+    pub fn check_voting(&self, config: &Jamboard) -> Result<(), Refusal> {
+        if config.dots == 0 {
+            return Err(Refusal::new(ErrorCode::NotOpen, "Give this board some dots in the agenda to vote."));
+        }
+        Ok(())
+    }
+
+    pub fn set_voting(&mut self, open: bool) {
+        self.voting = open;
+    }
+
+    pub fn voting(&self) -> bool {
+        self.voting
+    }
+
+    pub fn check_dot(&self, participant: ParticipantId, id: u32, add: bool, config: &Jamboard) -> Result<(), Refusal> {
+        if !self.voting {
+            return Err(Refusal::new(ErrorCode::NotOpen, "Dot voting is not on."));
+        }
+        let note = self.note(id)?;
+        if note.hidden {
+            return Err(not_found());
+        }
+        let mine = self.dots.get(&participant).map(Vec::as_slice).unwrap_or_default();
+        if add && mine.len() >= config.dots as usize {
+            let n = config.dots;
+            return Err(Refusal::new(
+                ErrorCode::TooManyEntries,
+                format!("You have used all {n} of your dots. Take one back to vote again."),
+            ));
+        }
+        if !add && !mine.contains(&id) {
+            return Err(Refusal::new(ErrorCode::NotFound, "You have no dot on that note."));
+        }
+        Ok(())
+    }
+
+    /// Puts one of a participant's dots on a note, or takes one back.
+    pub fn dot(&mut self, participant: ParticipantId, id: u32, add: bool, config: &Jamboard) -> Result<(), Refusal> {
+        self.check_dot(participant, id, add, config)?;
+        let mine = self.dots.entry(participant).or_default();
+        if add {
+            mine.push(id);
+        } else if let Some(at) = mine.iter().position(|&dot| dot == id) {
+            mine.remove(at);
+        }
+        if let Some(note) = self.notes.get_mut(&id) {
+            note.votes = if add { note.votes + 1 } else { note.votes.saturating_sub(1) };
+        }
+        Ok(())
+    }
+
+    /// A participant's own notes and dots.
+    pub fn mine(&self, participant: ParticipantId) -> (Vec<OwnNote>, Vec<u32>) {
+        let notes = self
+            .notes
+            .iter()
+            .filter(|(_, note)| note.author == participant)
+            .map(|(id, note)| OwnNote { id: *id, frame: note.frame, text: note.text.clone(), color: note.color })
+            .collect();
+        (notes, self.dots.get(&participant).cloned().unwrap_or_default())
+    }
+
+    pub fn aggregate(&self, config: &Jamboard, include_hidden: bool) -> JamboardAggregate {
+        let mut frames: Vec<FrameResults> =
+            config.frames.iter().map(|title| FrameResults { title: title.clone(), notes: Vec::new() }).collect();
+        for (id, note) in &self.notes {
+            if note.hidden && !include_hidden {
+                continue;
+            }
+            if let Some(frame) = frames.get_mut(note.frame as usize) {
+                frame.notes.push(NoteView {
+                    id: *id,
+                    text: note.text.clone(),
+                    color: note.color,
+                    x: note.at.map(|(x, _)| x),
+                    y: note.at.map(|(_, y)| y),
+                    theme: note.theme,
+                    votes: note.votes,
+                    hidden: note.hidden,
+                });
+            }
+        }
+        let themes = self.themes.iter().map(|(id, name)| Theme { id: *id, name: name.clone() }).collect();
+        let keywords = self
+            .keywords
+            .ranked(|_| true, KEYWORDS)
+            .into_iter()
+            .map(|word| Keyword { text: word.display.to_owned(), count: word.count })
+            .collect();
+        JamboardAggregate { frames, themes, keywords, locked: self.locked, voting: self.voting, dots: config.dots }
+    }
+}
+
+/// One of a participant's own notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OwnNote {
+    #[serde(with = "crate::protocol::item_id")]
+    #[ts(type = "string")]
+    pub id: u32,
+    pub frame: u32,
+    pub text: String,
+    pub color: Color,
+}
+
+/// The live board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct JamboardAggregate {
+    pub frames: Vec<FrameResults>,
+    pub themes: Vec<Theme>,
+    /// The most frequent meaningful words over the visible notes, each counted once per note.
+    pub keywords: Vec<Keyword>,
+    /// Participants cannot add, edit or delete notes.
+    pub locked: bool,
+    /// Dot voting is on.
+    pub voting: bool,
+    /// Dots per participant.
+    pub dots: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FrameResults {
+    pub title: String,
+    /// In the order they were posted.
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct NoteView {
+    #[serde(with = "crate::protocol::item_id")]
+    #[ts(type = "string")]
+    pub id: u32,
+    pub text: String,
+    pub color: Color,
+    /// Place within the frame, 0–1 across; null until the facilitator places the note.
+    pub x: Option<f32>,
+    /// Place within the frame, 0–1 down.
+    pub y: Option<f32>,
+    pub theme: Option<u32>,
+    pub votes: u32,
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Theme {
+    pub id: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Keyword {
+    pub text: String,
+    pub count: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board() -> Jamboard {
+        let mut board = Jamboard {
+            title: String::new(),
+            frames: vec!["Barriers".into(), "Successes".into()],
+            dots: 2,
+            notes_per_participant: 3,
+        };
+        board.normalise().expect("valid board");
+        board
+    }
+
+    fn keywords(state: &JamboardState) -> Vec<(String, u32)> {
+        state.aggregate(&board(), false).keywords.into_iter().map(|k| (k.text, k.count)).collect()
+    }
+
+    #[test]
+    fn keywords_follow_visible_notes() {
+        let config = board();
+        let mut state = JamboardState::default();
+        state.add(1, 1, 0, "Not enough time", Color::Yellow, &config).expect("note");
+        state.add(2, 2, 0, "Time and money, time!", Color::Pink, &config).expect("note");
+        state.add(3, 3, 1, "Families felt heard", Color::Blue, &config).expect("note");
+        assert_eq!(keywords(&state)[0], ("time".into(), 2), "counted once per note");
+        state.hide(2, true).expect("hide");
+        assert_eq!(keywords(&state)[0], ("enough".into(), 1));
+        state.hide(2, false).expect("show");
+        state.edit(1, 1, "Not enough staff", None).expect("edit");
+        assert!(keywords(&state).contains(&("staff".into(), 1)));
+        assert!(keywords(&state).contains(&("Time".into(), 1)), "the spelling left is shown");
+        state.delete(3, 3).expect("delete");
+        assert!(!keywords(&state).iter().any(|(word, _)| word == "Families"));
+    }
+
+    #[test]
+    fn only_the_author_changes_a_note_and_limits_hold() {
+        let config = board();
+        let mut state = JamboardState::default();
+        for id in 1..=3 {
+            state.add(1, id, 0, "note", Color::Green, &config).expect("note");
+        }
+        assert_eq!(
+            state.add(1, 4, 0, "one more", Color::Green, &config).map_err(|r| r.code),
+            Err(ErrorCode::TooManyEntries)
+        );
+        assert_eq!(state.add(2, 4, 5, "no frame", Color::Green, &config).map_err(|r| r.code), Err(ErrorCode::NotFound));
+        assert_eq!(state.edit(2, 1, "mine now", None).map_err(|r| r.code), Err(ErrorCode::Forbidden));
+        assert_eq!(state.delete(2, 1).map_err(|r| r.code), Err(ErrorCode::Forbidden));
+        assert_eq!(
+            state.add(2, 4, 0, &"x".repeat(281), Color::Green, &config).map_err(|r| r.code),
+            Err(ErrorCode::InvalidText)
+        );
+        state.lock(true);
+        assert_eq!(state.edit(1, 1, "locked", None).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        state.place(1, Some(1), 0.5, 0.25, &config).expect("the facilitator still arranges");
+        assert_eq!(state.place(1, None, 1.5, 0.0, &config).map_err(|r| r.code), Err(ErrorCode::OutOfRange));
+        let aggregate = state.aggregate(&config, true);
+        assert_eq!((aggregate.frames[1].notes[0].x, aggregate.frames[1].notes[0].y), (Some(0.5), Some(0.25)));
+    }
+
+    #[test]
+    fn dots_are_limited_and_can_be_taken_back() {
+        let config = board();
+        let mut state = JamboardState::default();
+        state.add(1, 1, 0, "note", Color::Green, &config).expect("note");
+        assert_eq!(state.dot(2, 1, true, &config).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        state.set_voting(true);
+        state.dot(2, 1, true, &config).expect("dot");
+        state.dot(2, 1, true, &config).expect("a second dot on the same note");
+        assert_eq!(state.dot(2, 1, true, &config).map_err(|r| r.code), Err(ErrorCode::TooManyEntries));
+        state.dot(2, 1, false, &config).expect("take one back");
+        assert_eq!(state.aggregate(&config, false).frames[0].notes[0].votes, 1);
+        assert_eq!(state.mine(2).1, vec![1]);
+        state.delete(1, 1).expect("delete");
+        assert!(state.mine(2).1.is_empty(), "dots on a deleted note come back");
+    }
+}
