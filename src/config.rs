@@ -23,6 +23,31 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app and the API (the default).
     Serve(ServeArgs),
+    /// Write a session's (or its series') export from the data directory; works while the
+    /// server is stopped.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct ExportArgs {
+    /// The session's join code.
+    pub code: String,
+
+    /// json, csv, xlsx or html.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+
+    /// Every session of the session's series, added up.
+    #[arg(long)]
+    pub series: bool,
+
+    /// Where to write; standard output when left out.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// The data directory the server uses.
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
+    pub data_dir: PathBuf,
 }
 
 impl Cli {
@@ -63,6 +88,10 @@ pub struct ServeArgs {
     /// Most participants in one session.
     #[arg(long, env = "CHORUS_MAX_PARTICIPANTS", default_value_t = 20_000)]
     pub max_participants: u32,
+
+    /// Days a closed session (its answers and exports) is kept before it is deleted.
+    #[arg(long, env = "CHORUS_RETENTION_DAYS", default_value_t = 90)]
+    pub retention_days: u32,
 }
 
 /// What the server needs besides its listener.
@@ -73,6 +102,7 @@ pub struct Settings {
     pub admin_token: Option<String>,
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
+    pub retention_days: u32,
 }
 
 impl Settings {
@@ -84,6 +114,7 @@ impl Settings {
             admin_token: None,
             allowed_origins: Vec::new(),
             limits: Limits::default(),
+            retention_days: 90,
         }
     }
 }
@@ -101,6 +132,7 @@ impl ServeArgs {
                 participants: self.max_participants,
                 ..Limits::default()
             },
+            retention_days: self.retention_days,
         }
     }
 }

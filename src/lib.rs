@@ -12,6 +12,8 @@
 //!   them to the session, writes the session's frames and its own replies.
 //! - [`routes`]: the HTTP API, the QR code, health, and the embedded web app.
 //! - [`journal`]: the single SQLite writer with group commit, and replay at start.
+//! - [`export`]: reports read from the journal: JSON, CSV, XLSX and a printable HTML
+//!   report, for one session or a whole series.
 //! - [`activity`]: activity kinds (scale so far): configuration, answers, aggregates.
 //! - [`protocol`]: the wire types; the web client's TypeScript is generated from them.
 //! - [`text`]: the text pipeline (normalising, grouping key, stop words, profanity) shared
@@ -22,6 +24,7 @@ pub mod activity;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod journal;
 pub mod protocol;

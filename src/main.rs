@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use anyhow::Context;
-use chorus::config::{Cli, Command};
+use chorus::config::{Cli, Command, ExportArgs};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -28,7 +28,36 @@ async fn main() -> anyhow::Result<()> {
             }
             chorus::server::run(listener, settings, shutdown_signal()).await
         }
+        Command::Export(args) => export(args).await,
     }
+}
+
+/// `chorus export`: reads the data directory, writes one export.
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    use chorus::export::{self, Format};
+    let format: Format = args.format.parse().map_err(|refusal: chorus::error::Refusal| anyhow::anyhow!(refusal))?;
+    let code =
+        chorus::auth::parse_join_code(&args.code).with_context(|| format!("{} is not a join code", args.code))?;
+    let reader = chorus::journal::Reader::open(&args.data_dir)
+        .await
+        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?;
+    let report = if args.series {
+        export::series_report(&reader, &code).await?
+    } else {
+        export::session_report(&reader, &code).await?
+    };
+    let bytes = export::render(&report, format)?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {} ({} bytes)", path.display(), bytes.len());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

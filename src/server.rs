@@ -70,7 +70,8 @@ impl AppState {
 /// Serves on `listener` until `shutdown` resolves, then stops in order.
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let (journal, writer) = Journal::open(&settings.data_dir).await?;
-    let hub = Hub::start(journal, settings.limits.clone()).await?;
+    let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
+    let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days));
     let state = web::Data::new(AppState { hub: hub.clone(), settings: Arc::new(settings) });
     let server = HttpServer::new(move || {
         App::new()
@@ -108,6 +109,7 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Futur
         }
     }
 
+    retention.abort();
     // Dropping the last handles lets each session task settle and stop, and then the
     // journal writer, which stops once no session can send it anything.
     hub.release_sessions();
@@ -117,4 +119,15 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Futur
     }
     info!("stopped");
     Ok(())
+}
+
+/// Deletes closed sessions past the retention period: at start, then every hour.
+async fn purge_regularly(hub: Hub, days: u32) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        hourly.tick().await;
+        if let Err(refusal) = hub.purge(days).await {
+            warn!(%refusal, "purging old sessions failed; will try again");
+        }
+    }
 }

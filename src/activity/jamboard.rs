@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::clean_text;
+use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::ParticipantId;
 use crate::text::{self, Tally};
@@ -91,10 +91,12 @@ struct Note {
     text: String,
     color: Color,
     /// Position within its frame, 0–1 on each axis; `None` until the facilitator places it.
-    at: Option<(f32, f32)>,
+    place: Option<(f32, f32)>,
     theme: Option<u32>,
     votes: u32,
     hidden: bool,
+    /// When it was posted or last edited.
+    at: i64,
 }
 
 /// Everything a session has gathered for one jam board.
@@ -194,6 +196,7 @@ impl JamboardState {
         text: &str,
         color: Color,
         config: &Jamboard,
+        at: i64,
     ) -> Result<(), Refusal> {
         self.check_add(participant, frame, config)?;
         let text = note_text(text)?;
@@ -201,7 +204,8 @@ impl JamboardState {
             return Err(Refusal::new(ErrorCode::InvalidMessage, "That note exists already."));
         }
         self.count_words(&text, true);
-        let note = Note { author: participant, frame, text, color, at: None, theme: None, votes: 0, hidden: false };
+        let note =
+            Note { author: participant, frame, text, color, place: None, theme: None, votes: 0, hidden: false, at };
         self.notes.insert(id, note);
         *self.written.entry(participant).or_default() += 1;
         Ok(())
@@ -218,6 +222,7 @@ impl JamboardState {
         id: u32,
         text: &str,
         color: Option<Color>,
+        at: i64,
     ) -> Result<(), Refusal> {
         self.check_edit(participant, id)?;
         let text = note_text(text)?;
@@ -231,6 +236,7 @@ impl JamboardState {
         }
         if let Some(note) = self.notes.get_mut(&id) {
             note.text = text;
+            note.at = at;
             if let Some(color) = color {
                 note.color = color;
             }
@@ -269,7 +275,7 @@ impl JamboardState {
     pub fn place(&mut self, id: u32, frame: Option<u32>, x: f32, y: f32, config: &Jamboard) -> Result<(), Refusal> {
         self.check_move(id, frame, x, y, config)?;
         if let Some(note) = self.notes.get_mut(&id) {
-            note.at = Some((x, y));
+            note.place = Some((x, y));
             if let Some(frame) = frame {
                 note.frame = frame;
             }
@@ -389,6 +395,24 @@ impl JamboardState {
         Ok(())
     }
 
+    /// One row per note, in the order they were posted; `value` is the note's dots.
+    pub fn responses(&self, config: &Jamboard) -> Vec<Response> {
+        self.notes
+            .values()
+            .map(|note| Response {
+                participant: note.author,
+                round: None,
+                statement: None,
+                value: Some(i64::from(note.votes)),
+                text: Some(note.text.clone()),
+                frame: config.frames.get(note.frame as usize).cloned(),
+                theme: note.theme.and_then(|theme| self.themes.get(&theme).cloned()),
+                hidden: note.hidden,
+                at: note.at,
+            })
+            .collect()
+    }
+
     /// A participant's own notes and dots.
     pub fn mine(&self, participant: ParticipantId) -> (Vec<OwnNote>, Vec<u32>) {
         let notes = self
@@ -412,8 +436,8 @@ impl JamboardState {
                     id: *id,
                     text: note.text.clone(),
                     color: note.color,
-                    x: note.at.map(|(x, _)| x),
-                    y: note.at.map(|(_, y)| y),
+                    x: note.place.map(|(x, _)| x),
+                    y: note.place.map(|(_, y)| y),
                     theme: note.theme,
                     votes: note.votes,
                     hidden: note.hidden,
@@ -515,14 +539,14 @@ mod tests {
     fn keywords_follow_visible_notes() {
         let config = board();
         let mut state = JamboardState::default();
-        state.add(1, 1, 0, "Not enough time", Color::Yellow, &config).expect("note");
-        state.add(2, 2, 0, "Time and money, time!", Color::Pink, &config).expect("note");
-        state.add(3, 3, 1, "Families felt heard", Color::Blue, &config).expect("note");
+        state.add(1, 1, 0, "Not enough time", Color::Yellow, &config, 0).expect("note");
+        state.add(2, 2, 0, "Time and money, time!", Color::Pink, &config, 0).expect("note");
+        state.add(3, 3, 1, "Families felt heard", Color::Blue, &config, 0).expect("note");
         assert_eq!(keywords(&state)[0], ("time".into(), 2), "counted once per note");
         state.hide(2, true).expect("hide");
         assert_eq!(keywords(&state)[0], ("enough".into(), 1));
         state.hide(2, false).expect("show");
-        state.edit(1, 1, "Not enough staff", None).expect("edit");
+        state.edit(1, 1, "Not enough staff", None, 0).expect("edit");
         assert!(keywords(&state).contains(&("staff".into(), 1)));
         assert!(keywords(&state).contains(&("Time".into(), 1)), "the spelling left is shown");
         state.delete(3, 3).expect("delete");
@@ -534,21 +558,24 @@ mod tests {
         let config = board();
         let mut state = JamboardState::default();
         for id in 1..=3 {
-            state.add(1, id, 0, "note", Color::Green, &config).expect("note");
+            state.add(1, id, 0, "note", Color::Green, &config, 0).expect("note");
         }
         assert_eq!(
-            state.add(1, 4, 0, "one more", Color::Green, &config).map_err(|r| r.code),
+            state.add(1, 4, 0, "one more", Color::Green, &config, 0).map_err(|r| r.code),
             Err(ErrorCode::TooManyEntries)
         );
-        assert_eq!(state.add(2, 4, 5, "no frame", Color::Green, &config).map_err(|r| r.code), Err(ErrorCode::NotFound));
-        assert_eq!(state.edit(2, 1, "mine now", None).map_err(|r| r.code), Err(ErrorCode::Forbidden));
+        assert_eq!(
+            state.add(2, 4, 5, "no frame", Color::Green, &config, 0).map_err(|r| r.code),
+            Err(ErrorCode::NotFound)
+        );
+        assert_eq!(state.edit(2, 1, "mine now", None, 0).map_err(|r| r.code), Err(ErrorCode::Forbidden));
         assert_eq!(state.delete(2, 1).map_err(|r| r.code), Err(ErrorCode::Forbidden));
         assert_eq!(
-            state.add(2, 4, 0, &"x".repeat(281), Color::Green, &config).map_err(|r| r.code),
+            state.add(2, 4, 0, &"x".repeat(281), Color::Green, &config, 0).map_err(|r| r.code),
             Err(ErrorCode::InvalidText)
         );
         state.lock(true);
-        assert_eq!(state.edit(1, 1, "locked", None).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        assert_eq!(state.edit(1, 1, "locked", None, 0).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         state.place(1, Some(1), 0.5, 0.25, &config).expect("the facilitator still arranges");
         assert_eq!(state.place(1, None, 1.5, 0.0, &config).map_err(|r| r.code), Err(ErrorCode::OutOfRange));
         let aggregate = state.aggregate(&config, true);
@@ -559,7 +586,7 @@ mod tests {
     fn dots_are_limited_and_can_be_taken_back() {
         let config = board();
         let mut state = JamboardState::default();
-        state.add(1, 1, 0, "note", Color::Green, &config).expect("note");
+        state.add(1, 1, 0, "note", Color::Green, &config, 0).expect("note");
         assert_eq!(state.dot(2, 1, true, &config).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         state.set_voting(true);
         state.dot(2, 1, true, &config).expect("dot");

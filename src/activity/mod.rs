@@ -104,6 +104,26 @@ impl ActivityState {
         }
     }
 
+    /// Every response that counts, for exports.
+    pub fn responses(&self, spec: &ActivitySpec) -> Vec<Response> {
+        match (self, spec) {
+            (Self::Scale(state), ActivitySpec::Scale(scale)) => state.responses(scale),
+            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => state.responses(),
+            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => state.responses(board),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The complete aggregate for exports: hidden items included (marked), nothing cut.
+    pub fn full_aggregate(&self, spec: &ActivitySpec) -> Option<Aggregate> {
+        match (self, spec) {
+            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => {
+                Some(Aggregate::Wordcloud(state.aggregate(true, usize::MAX)))
+            }
+            _ => self.aggregate(spec, true),
+        }
+    }
+
     /// Whether this state belongs to an activity of that kind.
     pub fn is_kind_of(&self, spec: &ActivitySpec) -> bool {
         matches!(
@@ -135,6 +155,24 @@ impl ActivityState {
             _ => Err(Refusal::new(ErrorCode::ActivityHasAnswers, "An activity cannot change its kind.")),
         }
     }
+}
+
+/// One response as exports list it: a scale answer, a word-cloud entry or a note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub participant: crate::protocol::ParticipantId,
+    pub round: Option<String>,
+    pub statement: Option<u32>,
+    /// A scale's value; a note's dots.
+    pub value: Option<i64>,
+    pub text: Option<String>,
+    /// A note's frame title.
+    pub frame: Option<String>,
+    /// A note's theme name.
+    pub theme: Option<String>,
+    pub hidden: bool,
+    /// When it was given or last changed (ms since the Unix epoch).
+    pub at: i64,
 }
 
 /// The live results of one activity (`results.data`).

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::Response;
 use super::clean_text;
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::ParticipantId;
@@ -161,13 +162,20 @@ impl Scale {
 #[derive(Debug, Clone)]
 pub struct ScaleState {
     min: i32,
-    /// `answers[round][statement]`: each participant's latest value.
-    answers: Vec<Vec<HashMap<ParticipantId, i32>>>,
+    /// `answers[round][statement]`: each participant's latest answer.
+    answers: Vec<Vec<HashMap<ParticipantId, Answer>>>,
     /// `counts[round][statement][point]`, kept equal to `answers`.
     counts: Vec<Vec<Vec<u32>>>,
     /// Per statement: participants who answered the first and the last round, and the sum of
     /// their changes.
     paired: Vec<PairedSum>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    value: i32,
+    /// When it was given (ms since the Unix epoch).
+    at: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -194,15 +202,15 @@ impl ScaleState {
 
     /// Records a participant's answer (already checked against the configuration), replacing
     /// an earlier one for the same round and statement.
-    pub fn answer(&mut self, participant: ParticipantId, round: usize, statement: usize, value: i32) {
+    pub fn answer(&mut self, participant: ParticipantId, round: usize, statement: usize, value: i32, at: i64) {
         let paired_round = self.answers.len() > 1 && (round == 0 || round + 1 == self.answers.len());
         if paired_round {
             self.unpair(participant, statement);
         }
-        let previous = self.answers[round][statement].insert(participant, value);
+        let previous = self.answers[round][statement].insert(participant, Answer { value, at });
         let counts = &mut self.counts[round][statement];
         if let Some(previous) = previous {
-            counts[(previous - self.min) as usize] -= 1;
+            counts[(previous.value - self.min) as usize] -= 1;
         }
         counts[(value - self.min) as usize] += 1;
         if paired_round {
@@ -213,7 +221,7 @@ impl ScaleState {
     fn first_and_last(&self, participant: ParticipantId, statement: usize) -> Option<(i32, i32)> {
         let first = self.answers.first()?[statement].get(&participant)?;
         let last = self.answers.last()?[statement].get(&participant)?;
-        Some((*first, *last))
+        Some((first.value, last.value))
     }
 
     fn unpair(&mut self, participant: ParticipantId, statement: usize) {
@@ -237,7 +245,7 @@ impl ScaleState {
         self.answers
             .get(round)
             .map(|statements| {
-                statements.iter().map(|answers| answers.get(&participant).map(|&v| i64::from(v))).collect()
+                statements.iter().map(|answers| answers.get(&participant).map(|a| i64::from(a.value))).collect()
             })
             .unwrap_or_default()
     }
@@ -289,6 +297,30 @@ impl ScaleState {
             }
         }
         Ok(())
+    }
+
+    /// One row per answer that counts (the latest per participant, round and statement),
+    /// by round, statement and participant.
+    pub fn responses(&self, scale: &Scale) -> Vec<Response> {
+        let mut rows = Vec::new();
+        for (r, statements) in self.answers.iter().enumerate() {
+            for (s, answers) in statements.iter().enumerate() {
+                let mut answers: Vec<_> = answers.iter().collect();
+                answers.sort_unstable_by_key(|(participant, _)| **participant);
+                rows.extend(answers.into_iter().map(|(participant, answer)| Response {
+                    participant: *participant,
+                    round: scale.rounds.get(r).cloned(),
+                    statement: Some(s as u32),
+                    value: Some(i64::from(answer.value)),
+                    text: None,
+                    frame: None,
+                    theme: None,
+                    hidden: false,
+                    at: answer.at,
+                }));
+            }
+        }
+        rows
     }
 
     pub fn aggregate(&self, scale: &Scale) -> ScaleAggregate {
@@ -408,10 +440,10 @@ mod tests {
     fn a_changed_answer_counts_once_and_pairs_follow_it() {
         let scale = before_after(1);
         let mut state = ScaleState::new(&scale);
-        state.answer(1, 0, 0, 2);
-        state.answer(1, 0, 0, 3);
-        state.answer(1, 1, 0, 5);
-        state.answer(2, 1, 0, 4);
+        state.answer(1, 0, 0, 2, 0);
+        state.answer(1, 0, 0, 3, 0);
+        state.answer(1, 1, 0, 5, 0);
+        state.answer(2, 1, 0, 4, 0);
         let result = &state.aggregate(&scale).statements[0];
         assert_eq!(result.rounds["Before"].n, 1);
         assert_eq!(result.rounds["Before"].counts, vec![0, 0, 1, 0, 0]);
@@ -444,7 +476,7 @@ mod tests {
         let mut keys: Vec<_> = last.keys().copied().collect();
         keys.sort_unstable();
         for key @ (participant, round, statement) in keys {
-            state.answer(participant, round, statement, last[&key]);
+            state.answer(participant, round, statement, last[&key], 0);
         }
         state.aggregate(scale)
     }
@@ -461,7 +493,7 @@ mod tests {
             let mut live = ScaleState::new(&scale);
             let mut last = HashMap::new();
             for &(p, r, s, v) in &answers {
-                live.answer(p, r, s, v);
+                live.answer(p, r, s, v, 0);
                 last.insert((p, r, s), v);
             }
             let expected = from_scratch(&scale, &last);
@@ -476,7 +508,7 @@ mod tests {
             }
             let mut other = ScaleState::new(&scale);
             for ((p, r, s), v) in shuffled {
-                other.answer(p, r, s, v);
+                other.answer(p, r, s, v, 0);
             }
             prop_assert_eq!(other.aggregate(&scale), expected.clone());
 

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::clean_text;
+use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::ParticipantId;
 use crate::text;
@@ -78,6 +78,7 @@ struct Entry {
     participant: ParticipantId,
     key: String,
     display: String,
+    at: i64,
 }
 
 /// Everything a session has gathered for one word cloud.
@@ -127,6 +128,7 @@ impl WordCloudState {
         id: u32,
         entry: text::Entry,
         config: &WordCloud,
+        at: i64,
     ) -> Result<(), Refusal> {
         self.check_room(participant, config)?;
         if self.entries.contains_key(&id) {
@@ -135,7 +137,7 @@ impl WordCloudState {
         let group = self.resolve(&entry.key).to_owned();
         self.groups.add(&group, &entry.display, group != entry.key);
         self.by_participant.entry(participant).or_default().push(id);
-        self.entries.insert(id, Entry { participant, key: entry.key, display: entry.display });
+        self.entries.insert(id, Entry { participant, key: entry.key, display: entry.display, at });
         Ok(())
     }
 
@@ -207,6 +209,29 @@ impl WordCloudState {
     /// Empties the cloud. Entries stay in the journal; the cloud starts again.
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    /// One row per entry in the cloud, in the order they came; an entry in a hidden group is
+    /// marked hidden.
+    pub fn responses(&self) -> Vec<Response> {
+        let mut ids: Vec<&u32> = self.entries.keys().collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| {
+                let entry = &self.entries[id];
+                Response {
+                    participant: entry.participant,
+                    round: None,
+                    statement: None,
+                    value: None,
+                    text: Some(entry.display.clone()),
+                    frame: None,
+                    theme: None,
+                    hidden: self.hidden.contains(self.resolve(&entry.key)),
+                    at: entry.at,
+                }
+            })
+            .collect()
     }
 
     /// A participant's own live entries, oldest first.
@@ -289,7 +314,7 @@ mod tests {
 
     fn add(state: &mut WordCloudState, participant: ParticipantId, id: u32, raw: &str) -> Result<(), Refusal> {
         let entry = text::read_entry(raw, &[], true)?;
-        state.add(participant, id, entry, &config())
+        state.add(participant, id, entry, &config(), 0)
     }
 
     fn ranked(state: &WordCloudState) -> Vec<(String, u32, bool)> {

@@ -11,6 +11,7 @@ pub mod state;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -145,6 +146,7 @@ struct Inner {
     sessions: DashMap<String, SessionHandle>,
     journal: Journal,
     limits: Limits,
+    data_dir: PathBuf,
     failed_joins: DefaultKeyedRateLimiter<IpAddr>,
     blocked: DashMap<IpAddr, Instant>,
     shutdown: watch::Sender<bool>,
@@ -152,7 +154,7 @@ struct Inner {
 
 impl Hub {
     /// Starts the hub and rebuilds every session that was not closed from its events.
-    pub async fn start(journal: Journal, limits: Limits) -> Result<Self, JournalError> {
+    pub async fn start(journal: Journal, limits: Limits, data_dir: PathBuf) -> Result<Self, JournalError> {
         let failed_joins = RateLimiter::keyed(
             Quota::per_minute(limits.failed_joins_per_minute).allow_burst(limits.failed_joins_burst),
         );
@@ -161,12 +163,13 @@ impl Hub {
                 sessions: DashMap::new(),
                 journal,
                 limits,
+                data_dir,
                 failed_joins,
                 blocked: DashMap::new(),
                 shutdown: watch::channel(false).0,
             }),
         };
-        let open = hub.inner.journal.open_sessions().await?;
+        let open = hub.inner.journal.reader().open_sessions().await?;
         let count = open.len();
         for record in open {
             hub.load(record).await?;
@@ -185,7 +188,7 @@ impl Hub {
 
     /// Replays a session from the journal and starts its task.
     async fn load(&self, record: SessionRecord) -> Result<SessionHandle, JournalError> {
-        let events = self.inner.journal.events(&record.code).await?;
+        let events = self.inner.journal.reader().events(&record.code).await?;
         let state = SessionState::replay(&record, events.into_iter().map(|stored| (stored.at, stored.event)));
         Ok(self.spawn(&record, state))
     }
@@ -209,8 +212,13 @@ impl Hub {
             online: online.clone(),
             limiter,
         };
-        let outlets =
-            session::Outlets { staff: staff_tx, audience: audience_tx, online, max_participants: limits.participants };
+        let outlets = session::Outlets {
+            staff: staff_tx,
+            audience: audience_tx,
+            online,
+            max_participants: limits.participants,
+            data_dir: self.inner.data_dir.clone(),
+        };
         tokio::spawn(session::run(state, self.inner.journal.clone(), queue, outlets));
         self.inner.sessions.insert(record.code.clone(), handle.clone());
         handle
@@ -222,7 +230,8 @@ impl Hub {
             return Ok(handle.clone());
         }
         let code = auth::parse_join_code(code).ok_or_else(Refusal::not_found)?;
-        let record = self.inner.journal.session(&code).await.map_err(internal)?.ok_or_else(Refusal::not_found)?;
+        let record =
+            self.inner.journal.reader().session(&code).await.map_err(internal)?.ok_or_else(Refusal::not_found)?;
         // Two requests may load the same closed session at once; the first one registered wins.
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
@@ -289,12 +298,50 @@ impl Hub {
         for _ in 0..32 {
             let code = auth::new_join_code();
             if !self.inner.sessions.contains_key(&code)
-                && self.inner.journal.session(&code).await.map_err(internal)?.is_none()
+                && self.inner.journal.reader().session(&code).await.map_err(internal)?.is_none()
             {
                 return Ok(code);
             }
         }
         Err(Refusal::new(ErrorCode::Internal, "No free join code was found. Please try again."))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Deletes a session and everything of it: its task stops (screens are told it ended),
+    /// its events and row leave the database, its export files are removed.
+    pub async fn delete(&self, code: &str) -> Result<(), Refusal> {
+        if let Some((_, handle)) = self.inner.sessions.remove(code) {
+            // A task that already stopped has nothing to say.
+            let _ = handle.request(|reply| Command::Delete { reply }).await;
+        }
+        self.inner.journal.delete(code).await.map_err(|err| {
+            warn!(%err, "a session could not be deleted");
+            Refusal::new(ErrorCode::NotSaved, "The session could not be deleted. Please try again.")
+        })?;
+        let dir = crate::export::export_dir(&self.inner.data_dir, code);
+        if let Err(err) = tokio::fs::remove_dir_all(&dir).await
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            warn!(%err, dir = %dir.display(), "export files could not be removed");
+        }
+        info!(code, "session deleted");
+        Ok(())
+    }
+
+    /// Deletes closed sessions that closed more than `days` days ago. Returns how many.
+    pub async fn purge(&self, days: u32) -> Result<usize, Refusal> {
+        let before = now_ms() - i64::from(days) * 24 * 60 * 60 * 1000;
+        let expired = self.inner.journal.reader().closed_before(before).await.map_err(internal)?;
+        for code in &expired {
+            self.delete(code).await?;
+        }
+        if !expired.is_empty() {
+            info!(sessions = expired.len(), days, "closed sessions past the retention period deleted");
+        }
+        Ok(expired.len())
     }
 
     /// Counts a failed join attempt (an unknown code) from an address. Past its budget the

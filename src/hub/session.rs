@@ -22,17 +22,17 @@ use bytestring::ByteString;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use tokio::sync::{mpsc, oneshot, watch};
-use tracing::{Instrument, debug, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use super::state::{Change, SessionState};
 use crate::activity::jamboard::Color;
 use crate::activity::{Activity, Aggregate};
-use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, Journal, now_ms};
 use crate::protocol::{
     ClientMessage, Mine, PROTOCOL_VERSION, ParticipantId, RequestId, ServerMessage, SessionInfo, StepView,
 };
+use crate::{auth, export};
 
 /// How often the console and projector may get a new results frame.
 pub const STAFF_TICK: Duration = Duration::from_millis(100);
@@ -188,6 +188,10 @@ pub enum Command {
         agenda: Vec<Activity>,
         reply: Reply<Vec<Activity>>,
     },
+    /// The session is being deleted: tell every screen it has ended, and stop.
+    Delete {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// Who to tell once an event is committed and applied.
@@ -216,6 +220,8 @@ pub struct Outlets {
     pub online: Arc<AtomicU32>,
     /// Most participants the session takes.
     pub max_participants: u32,
+    /// Where exports are written when the session closes.
+    pub data_dir: std::path::PathBuf,
 }
 
 struct Session {
@@ -271,6 +277,12 @@ impl Session {
                     self.settle(event, at, waiter, saved);
                 }
                 command = commands.recv(), if accepting => match command {
+                    Some(Command::Delete { reply }) => {
+                        self.deleted();
+                        let _ = reply.send(());
+                        accepting = false;
+                        commands.close();
+                    }
                     Some(command) => self.handle(command).await,
                     None => accepting = false,
                 },
@@ -370,6 +382,10 @@ impl Session {
                     Request::Dot { activity, note, add } => state.propose_dot(participant, &activity, note, add),
                 };
                 self.propose(proposal, reply).await;
+            }
+            // Handled in `serve`, which stops taking commands after it.
+            Command::Delete { reply } => {
+                let _ = reply.send(());
             }
             Command::ReplaceAgenda { agenda, reply } => match self.state.propose_agenda(agenda, new_activity_id) {
                 Ok(event) => self.journal(event, Waiter::Agenda(reply)).await,
@@ -493,7 +509,18 @@ impl Session {
                 }
             }
             Change::Joined => {}
-            Change::Step | Change::Agenda | Change::Closed => self.publish_all(),
+            Change::Step | Change::Agenda => self.publish_all(),
+            Change::Closed => {
+                self.publish_all();
+                let (reader, data_dir, code) =
+                    (self.journal.reader().clone(), self.outlets.data_dir.clone(), self.state.code.clone());
+                tokio::spawn(async move {
+                    match export::write_all(&reader, &data_dir, &code).await {
+                        Ok(dir) => info!(dir = %dir.display(), "exports written"),
+                        Err(err) => warn!(%err, "exports could not be written"),
+                    }
+                });
+            }
         }
     }
 
@@ -571,6 +598,13 @@ impl Session {
             }
         }
         self.publish_counts();
+    }
+
+    /// Publishes the end of a deleted session to every screen.
+    fn deleted(&mut self) {
+        let closed = self.next_frame(&ServerMessage::SessionClosed);
+        self.outlets.staff.send_modify(|frames| frames.closed = closed.clone());
+        self.outlets.audience.send_modify(|frames| frames.closed = closed);
     }
 
     fn publish_counts(&mut self) {

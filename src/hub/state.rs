@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::activity::jamboard::{Color, note_text};
 use crate::activity::{
-    Activity, ActivitySpec, ActivityState, Aggregate, Jamboard, JamboardState, WordCloud, WordCloudState,
+    Activity, ActivitySpec, ActivityState, Aggregate, Jamboard, JamboardState, Response, WordCloud, WordCloudState,
     normalise_agenda,
 };
 use crate::error::{ErrorCode, Refusal};
@@ -494,7 +494,7 @@ impl SessionState {
                 let Some(ActivityState::Scale(state)) = self.activities.get_mut(activity) else {
                     return Err(internal());
                 };
-                state.answer(*participant, *round, *statement, *value);
+                state.answer(*participant, *round, *statement, *value, at);
                 Ok(Change::Results(activity.clone()))
             }
             Event::WordEntry { participant, activity, entry, text } => {
@@ -502,7 +502,7 @@ impl SessionState {
                 self.last_item = self.last_item.max(*entry);
                 let (cloud, state) = self.wordcloud(activity)?;
                 let entry_text = text::Entry { display: text.clone(), key: text::group_key(text) };
-                state.add(*participant, *entry, entry_text, &cloud)?;
+                state.add(*participant, *entry, entry_text, &cloud, at)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::EntryDeleted { participant, activity, entry } => {
@@ -523,12 +523,12 @@ impl SessionState {
                 self.check_answerable(event)?;
                 self.last_item = self.last_item.max(*note);
                 let (board, state) = self.jamboard(activity)?;
-                state.add(*participant, *note, *frame, text, *color, &board)?;
+                state.add(*participant, *note, *frame, text, *color, &board, at)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::NoteEdited { participant, activity, note, text, color } => {
                 self.check_answerable(event)?;
-                self.jamboard(activity)?.1.edit(*participant, *note, text, *color)?;
+                self.jamboard(activity)?.1.edit(*participant, *note, text, *color, at)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::NoteDeleted { participant, activity, note } => {
@@ -625,6 +625,19 @@ impl SessionState {
         let (_, activity) = self.current()?;
         let state = self.activities.get(&activity.id)?;
         Some((activity.id.clone(), state.aggregate(&activity.spec, include_hidden)?))
+    }
+
+    /// Every activity with its complete results and responses, in agenda order: what
+    /// exports are made of.
+    pub fn export_parts(&self) -> Vec<(Activity, Aggregate, Vec<Response>)> {
+        self.agenda
+            .iter()
+            .filter_map(|activity| {
+                let state = self.activities.get(&activity.id)?;
+                let results = state.full_aggregate(&activity.spec)?;
+                Some((activity.clone(), results, state.responses(&activity.spec)))
+            })
+            .collect()
     }
 
     /// A participant's own saved answers in the current step.

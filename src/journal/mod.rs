@@ -64,14 +64,35 @@ pub struct StoredEvent {
 }
 
 enum Write {
-    Create { record: SessionRecord, events: Vec<Event>, done: oneshot::Sender<Result<(), String>> },
-    Append { session: String, at: i64, event: Event, done: oneshot::Sender<Result<(), String>> },
+    Create {
+        record: SessionRecord,
+        events: Vec<Event>,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    Append {
+        session: String,
+        at: i64,
+        event: Event,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// Deletes a session and every event of it.
+    Delete {
+        session: String,
+        done: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// Handle to the journal: cheap to clone, one writer behind it.
 #[derive(Clone)]
 pub struct Journal {
     writes: mpsc::Sender<Write>,
+    reader: Reader,
+}
+
+/// Read access to the journal, for replay and exports. `chorus export` opens one on its own,
+/// with no writer, so it works while the server is stopped (or running).
+#[derive(Clone)]
+pub struct Reader {
     reads: SqlitePool,
 }
 
@@ -123,7 +144,7 @@ impl Journal {
         let (writes, queue) = mpsc::channel(QUEUE);
         let task = tokio::spawn(write_loop(writer, queue));
         info!(path = %path.display(), "journal open");
-        Ok((Self { writes, reads }, JournalWriter(task)))
+        Ok((Self { writes, reader: Reader { reads } }, JournalWriter(task)))
     }
 
     /// Stores a new session with its first events; returns once they are committed.
@@ -153,6 +174,54 @@ impl Journal {
         Ok(committed)
     }
 
+    /// Deletes a session and all of its events; returns once that is committed.
+    pub async fn delete(&self, session: &str) -> Result<(), JournalError> {
+        let (done, committed) = oneshot::channel();
+        self.writes
+            .send(Write::Delete { session: session.to_owned(), done })
+            .await
+            .map_err(|_| JournalError::Stopped)?;
+        committed
+            .await
+            .map_err(|_| JournalError::Stopped)?
+            .map_err(|message| JournalError::Db(sqlx::Error::Protocol(message)))
+    }
+
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    /// Whether the database answers: for `/healthz`.
+    pub async fn healthy(&self) -> bool {
+        !self.writes.is_closed() && sqlx::query("SELECT 1").execute(&self.reader.reads).await.is_ok()
+    }
+}
+
+impl Reader {
+    /// Opens an existing data directory's database for reading only.
+    pub async fn open(data_dir: &Path) -> Result<Self, JournalError> {
+        let path = data_dir.join("chorus.db");
+        if !path.exists() {
+            return Err(JournalError::Open { path, source: sqlx::Error::RowNotFound });
+        }
+        let options = SqliteConnectOptions::new().filename(&path).read_only(true).busy_timeout(Duration::from_secs(5));
+        let reads = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .map_err(|source| JournalError::Open { path: path.clone(), source })?;
+        Ok(Self { reads })
+    }
+
+    /// Closed sessions whose closing is older than `before` (ms since the Unix epoch).
+    pub async fn closed_before(&self, before: i64) -> Result<Vec<String>, JournalError> {
+        let rows = sqlx::query("SELECT code FROM sessions WHERE closed_at IS NOT NULL AND closed_at < ?")
+            .bind(before)
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(rows.iter().map(|row| row.get("code")).collect())
+    }
+
     /// Sessions that were not closed: the ones to bring back at start.
     pub async fn open_sessions(&self) -> Result<Vec<SessionRecord>, JournalError> {
         let rows = sqlx::query(
@@ -175,6 +244,18 @@ impl Journal {
         Ok(row.as_ref().map(record_from_row))
     }
 
+    /// Every session of a series, oldest first.
+    pub async fn series(&self, series: &str) -> Result<Vec<SessionRecord>, JournalError> {
+        let rows = sqlx::query(
+            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
+             FROM sessions WHERE series = ? ORDER BY created_at, code",
+        )
+        .bind(series)
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows.iter().map(record_from_row).collect())
+    }
+
     /// A session's events in commit order.
     pub async fn events(&self, code: &str) -> Result<Vec<StoredEvent>, JournalError> {
         let rows = sqlx::query("SELECT at, event FROM events WHERE session = ? ORDER BY seq")
@@ -187,11 +268,6 @@ impl Journal {
                 Ok(StoredEvent { at: row.get("at"), event: serde_json::from_str(&event)? })
             })
             .collect()
-    }
-
-    /// Whether the database answers: for `/healthz`.
-    pub async fn healthy(&self) -> bool {
-        !self.writes.is_closed() && sqlx::query("SELECT 1").execute(&self.reads).await.is_ok()
     }
 }
 
@@ -221,7 +297,7 @@ async fn write_loop(db: SqlitePool, mut queue: mpsc::Receiver<Write>) {
         let outcome = result.map_err(|err| err.to_string());
         for write in batch.drain(..) {
             let done = match write {
-                Write::Create { done, .. } | Write::Append { done, .. } => done,
+                Write::Create { done, .. } | Write::Append { done, .. } | Write::Delete { done, .. } => done,
             };
             // A sender that gave up waiting is no loss: the event is written either way.
             let _ = done.send(outcome.clone());
@@ -252,6 +328,9 @@ async fn write_batch(db: &SqlitePool, batch: &[Write]) -> Result<(), JournalErro
                     insert_event(&mut tx, &record.code, record.created_at, event).await?;
                 }
             }
+            Write::Delete { session, .. } => {
+                sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
+            }
             Write::Append { session, at, event, .. } => {
                 insert_event(&mut tx, session, *at, event).await?;
                 if matches!(event, Event::Closed) {
@@ -274,11 +353,16 @@ async fn insert_event(
     at: i64,
     event: &Event,
 ) -> Result<(), JournalError> {
-    sqlx::query("INSERT INTO events (session, at, event) VALUES (?, ?, ?)")
-        .bind(session)
-        .bind(at)
-        .bind(serde_json::to_string(event)?)
-        .execute(&mut **tx)
-        .await?;
+    // A session deleted while its last events were in flight takes them with it, rather than
+    // failing the batch (and everyone else's events in it) on the foreign key.
+    sqlx::query(
+        "INSERT INTO events (session, at, event) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE code = ?)",
+    )
+    .bind(session)
+    .bind(at)
+    .bind(serde_json::to_string(event)?)
+    .bind(session)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

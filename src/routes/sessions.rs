@@ -7,6 +7,7 @@ use qrcode::render::svg;
 
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
+use crate::export::{self, Format};
 use crate::hub::{Command, Control, SessionHandle};
 use crate::protocol::{CreateSession, Created, ReplaceAgenda, SessionInfo};
 use crate::server::AppState;
@@ -100,6 +101,61 @@ pub async fn close(
     let handle = as_host(&app, &req, &code).await?;
     handle.request(|reply| Command::Control { control: Control::Close, reply }).await??;
     Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
+}
+
+/// `DELETE /api/sessions/{code}`: the session and everything of it, for good.
+pub async fn delete(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let handle = as_host(&app, &req, &code).await?;
+    app.hub.delete(&handle.code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/sessions/{code}/export/{format}`
+pub async fn export(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Refusal> {
+    let (code, format) = path.into_inner();
+    let format: Format = format.parse()?;
+    let handle = as_host(&app, &req, &code).await?;
+    let report = export::session_report(app.hub.journal().reader(), &handle.code).await?;
+    download(&report, format)
+}
+
+/// `GET /api/sessions/{code}/series/export/{format}`
+pub async fn series_export(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Refusal> {
+    let (code, format) = path.into_inner();
+    let format: Format = format.parse()?;
+    let handle = as_host(&app, &req, &code).await?;
+    let report = export::series_report(app.hub.journal().reader(), &handle.code).await?;
+    download(&report, format)
+}
+
+/// An export as a download. The HTML report carries its styles inline and no script, so it
+/// gets a policy of its own that allows exactly that.
+fn download(report: &export::Report, format: Format) -> Result<HttpResponse, Refusal> {
+    let bytes = export::render(report, format)?;
+    let mut response = HttpResponse::Ok();
+    response.content_type(format.content_type()).insert_header((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{}\"", export::file_name(report, format)),
+    ));
+    if format == Format::Html {
+        response.insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ));
+    }
+    Ok(response.body(bytes))
 }
 
 /// `GET /api/sessions/{code}/qr.svg`: the join link as a QR code, for anyone.

@@ -1,0 +1,346 @@
+//! Exports: what the organiser takes away when a session closes.
+//!
+//! A [`Report`] is read from the journal (never from a live task), so the same code serves
+//! the HTTP routes, the files written at close and `chorus export` with the server stopped.
+//! A session's report has one part; a series report has one part per session and results
+//! added up over all of them. Each format lives in its own module and renders a `Report`:
+//! [`json`], [`csv`] (tidy, one row per response), [`xlsx`] (a summary with the before/after
+//! table and a native chart, then a sheet per activity) and [`html`] (a printable,
+//! self-contained report with inline SVG charts).
+//!
+//! Each activity kind adds its own part: its rows come from `ActivityState::responses`, its
+//! results from its aggregate, and [`combine`] adds up a kind's results over sessions.
+
+mod combine;
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod xlsx;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::activity::{Activity, Aggregate, Response};
+use crate::error::{ErrorCode, Refusal};
+use crate::hub::state::SessionState;
+use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
+
+pub use combine::combine;
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Html => "html",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = Refusal;
+
+    fn from_str(name: &str) -> Result<Self, Refusal> {
+        match name {
+            "json" => Ok(Self::Json),
+            "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            "html" => Ok(Self::Html),
+            _ => Err(Refusal::new(ErrorCode::NotFound, "Exports come as json, csv, xlsx or html.")),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no session with the code {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("writing the spreadsheet: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("writing the report: {0}")]
+    Html(#[from] askama::Error),
+    #[error("writing the CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("writing the export files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<ExportError> for Refusal {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::NotFound(_) => Refusal::not_found(),
+            other => {
+                tracing::warn!(err = %other, "export failed");
+                Refusal::new(ErrorCode::Internal, "The export could not be made. Please try again.")
+            }
+        }
+    }
+}
+
+/// One session in a report.
+#[derive(Debug, Clone)]
+pub struct SessionPart {
+    pub code: String,
+    pub title: String,
+    pub series: String,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+    pub participants: u32,
+    pub activities: Vec<ActivityPart>,
+}
+
+/// One activity of one session: its configuration, results and responses.
+#[derive(Debug, Clone)]
+pub struct ActivityPart {
+    pub activity: Activity,
+    pub results: Aggregate,
+    pub responses: Vec<Response>,
+}
+
+/// An activity's results added up over every session of a report that has it.
+#[derive(Debug, Clone)]
+pub struct Combined {
+    pub activity: Activity,
+    pub results: Aggregate,
+    /// Codes of the sessions that had the activity, in report order.
+    pub sessions: Vec<String>,
+}
+
+/// Everything an export shows.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// For a series report, the series; `None` for one session.
+    pub series: Option<String>,
+    pub title: String,
+    /// Oldest first.
+    pub sessions: Vec<SessionPart>,
+    /// Added up over the sessions (for one session, its own results).
+    pub activities: Vec<Combined>,
+    pub generated_at: i64,
+}
+
+impl Report {
+    /// Participants over every session.
+    pub fn participants(&self) -> u32 {
+        self.sessions.iter().map(|session| session.participants).sum()
+    }
+
+    /// Responses over every session.
+    pub fn responses(&self) -> usize {
+        self.sessions.iter().flat_map(|s| &s.activities).map(|a| a.responses.len()).sum()
+    }
+}
+
+pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart {
+    SessionPart {
+        code: record.code.clone(),
+        title: record.title.clone(),
+        series: record.series.clone(),
+        created_at: record.created_at,
+        closed_at: state.closed_at,
+        participants: state.joined(),
+        activities: state
+            .export_parts()
+            .into_iter()
+            .map(|(activity, results, responses)| ActivityPart { activity, results, responses })
+            .collect(),
+    }
+}
+
+async fn load(journal: &Reader, record: &SessionRecord) -> Result<SessionPart, ExportError> {
+    let events = journal.events(&record.code).await?;
+    let state = SessionState::replay(record, events.into_iter().map(|stored| (stored.at, stored.event)));
+    Ok(session_part(record, &state))
+}
+
+/// The report of one session, read from the journal.
+pub async fn session_report(journal: &Reader, code: &str) -> Result<Report, ExportError> {
+    let record = journal.session(code).await?.ok_or_else(|| ExportError::NotFound(code.to_owned()))?;
+    let part = load(journal, &record).await?;
+    Ok(build(None, record.title.clone(), vec![part]))
+}
+
+/// The report of every session in a session's series, added up.
+pub async fn series_report(journal: &Reader, code: &str) -> Result<Report, ExportError> {
+    let record = journal.session(code).await?.ok_or_else(|| ExportError::NotFound(code.to_owned()))?;
+    let mut parts = Vec::new();
+    for member in journal.series(&record.series).await? {
+        parts.push(load(journal, &member).await?);
+    }
+    let title = parts.first().map(|part| part.title.clone()).unwrap_or_default();
+    Ok(build(Some(record.series), title, parts))
+}
+
+/// Puts sessions together: activities are matched by id (a copied agenda keeps its ids), in
+/// the order they first appear.
+pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) -> Report {
+    let mut order: Vec<&Activity> = Vec::new();
+    for part in sessions.iter().flat_map(|session| &session.activities) {
+        if !order.iter().any(|known| known.id == part.activity.id) {
+            order.push(&part.activity);
+        }
+    }
+    let activities = order
+        .into_iter()
+        .filter_map(|activity| {
+            // The newest session's wording of the activity is the one shown.
+            let parts: Vec<(&SessionPart, &ActivityPart)> = sessions
+                .iter()
+                .filter_map(|session| {
+                    session.activities.iter().find(|part| part.activity.id == activity.id).map(|part| (session, part))
+                })
+                .collect();
+            let latest = parts.last()?.1.activity.clone();
+            let results = combine(&latest, parts.iter().map(|(_, part)| &part.results))?;
+            Some(Combined {
+                activity: latest,
+                results,
+                sessions: parts.iter().map(|(session, _)| session.code.clone()).collect(),
+            })
+        })
+        .collect();
+    Report { series, title, sessions, activities, generated_at: now_ms() }
+}
+
+/// Renders a report in a format.
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, ExportError> {
+    match format {
+        Format::Json => json::render(report),
+        Format::Csv => csv::render(report),
+        Format::Xlsx => xlsx::render(report),
+        Format::Html => html::render(report),
+    }
+}
+
+/// The file name an export is offered under.
+pub fn file_name(report: &Report, format: Format) -> String {
+    let stem = match (&report.series, report.sessions.first()) {
+        (Some(series), _) => format!("chorus-series-{series}"),
+        (None, Some(session)) => format!("chorus-{}", session.code),
+        (None, None) => "chorus".to_owned(),
+    };
+    format!("{stem}.{}", format.extension())
+}
+
+/// Where a closed session's exports are written.
+pub fn export_dir(data_dir: &Path, code: &str) -> PathBuf {
+    data_dir.join("exports").join(code)
+}
+
+/// Writes every format of a session's report to `<data-dir>/exports/<code>/`.
+pub async fn write_all(journal: &Reader, data_dir: &Path, code: &str) -> Result<PathBuf, ExportError> {
+    let report = session_report(journal, code).await?;
+    let dir = export_dir(data_dir, code);
+    let files: Vec<(PathBuf, Vec<u8>)> = Format::ALL
+        .into_iter()
+        .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
+        .collect::<Result<_, ExportError>>()?;
+    let target = dir.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        std::fs::create_dir_all(&target)?;
+        for (path, bytes) in files {
+            std::fs::write(path, bytes)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|err| std::io::Error::other(err.to_string()))??;
+    Ok(dir)
+}
+
+/// A time for people: "22 November 2026, 14:05 UTC".
+pub fn human_time(ms: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|at| at.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// A time for programs: RFC 3339 in UTC, to the millisecond.
+pub fn rfc3339(ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|at| at.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// The pseudonym a participant is shown under in exports: "P7".
+pub fn pseudonym(participant: u32) -> String {
+    format!("P{participant}")
+}
+
+/// The kind of an activity, as exports name it.
+pub fn kind(activity: &Activity) -> &'static str {
+    match activity.spec {
+        crate::activity::ActivitySpec::Scale(_) => "scale",
+        crate::activity::ActivitySpec::Wordcloud(_) => "wordcloud",
+        crate::activity::ActivitySpec::Jamboard(_) => "jamboard",
+    }
+}
+
+/// A scale's before/after row: the first and last round compared, for the summary tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeforeAfter {
+    pub statement: String,
+    pub first: crate::activity::scale::RoundStats,
+    pub last: crate::activity::scale::RoundStats,
+    pub paired: Option<crate::activity::scale::Paired>,
+}
+
+impl BeforeAfter {
+    /// Mean of the last round less the mean of the first.
+    pub fn change(&self) -> Option<f64> {
+        Some(self.last.mean? - self.first.mean?)
+    }
+
+    /// The rows of a scale's results: one per statement, first round against last.
+    pub fn rows(scale: &crate::activity::Scale, results: &Aggregate) -> Vec<Self> {
+        let Aggregate::Scale(results) = results else { return Vec::new() };
+        let (Some(first), Some(last)) = (scale.rounds.first(), scale.rounds.last()) else { return Vec::new() };
+        results
+            .statements
+            .iter()
+            .filter_map(|statement| {
+                Some(Self {
+                    statement: statement.text.clone(),
+                    first: statement.rounds.get(first)?.clone(),
+                    last: statement.rounds.get(last)?.clone(),
+                    paired: statement.paired.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Rounds a figure to one decimal place, as reports show means.
+pub fn one_decimal(value: f64) -> String {
+    format!("{value:.1}")
+}
