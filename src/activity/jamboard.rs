@@ -99,6 +99,17 @@ struct Note {
     at: i64,
 }
 
+/// A note as posted.
+#[derive(Debug, Clone, Copy)]
+pub struct NewNote<'a> {
+    pub participant: ParticipantId,
+    pub id: u32,
+    pub frame: u32,
+    pub text: &'a str,
+    pub color: Color,
+    pub at: i64,
+}
+
 /// Everything a session has gathered for one jam board.
 #[derive(Debug, Clone, Default)]
 pub struct JamboardState {
@@ -188,16 +199,8 @@ impl JamboardState {
         Ok(())
     }
 
-    pub fn add(
-        &mut self,
-        participant: ParticipantId,
-        id: u32,
-        frame: u32,
-        text: &str,
-        color: Color,
-        config: &Jamboard,
-        at: i64,
-    ) -> Result<(), Refusal> {
+    pub fn add(&mut self, new: NewNote<'_>, config: &Jamboard) -> Result<(), Refusal> {
+        let NewNote { participant, id, frame, text, color, at } = new;
         self.check_add(participant, frame, config)?;
         let text = note_text(text)?;
         if self.notes.contains_key(&id) {
@@ -531,17 +534,26 @@ mod tests {
         board
     }
 
+    fn add(
+        state: &mut JamboardState,
+        participant: ParticipantId,
+        id: u32,
+        frame: u32,
+        text: &str,
+    ) -> Result<(), Refusal> {
+        state.add(NewNote { participant, id, frame, text, color: Color::Yellow, at: 0 }, &board())
+    }
+
     fn keywords(state: &JamboardState) -> Vec<(String, u32)> {
         state.aggregate(&board(), false).keywords.into_iter().map(|k| (k.text, k.count)).collect()
     }
 
     #[test]
     fn keywords_follow_visible_notes() {
-        let config = board();
         let mut state = JamboardState::default();
-        state.add(1, 1, 0, "Not enough time", Color::Yellow, &config, 0).expect("note");
-        state.add(2, 2, 0, "Time and money, time!", Color::Pink, &config, 0).expect("note");
-        state.add(3, 3, 1, "Families felt heard", Color::Blue, &config, 0).expect("note");
+        add(&mut state, 1, 1, 0, "Not enough time").expect("note");
+        add(&mut state, 2, 2, 0, "Time and money, time!").expect("note");
+        add(&mut state, 3, 3, 1, "Families felt heard").expect("note");
         assert_eq!(keywords(&state)[0], ("time".into(), 2), "counted once per note");
         state.hide(2, true).expect("hide");
         assert_eq!(keywords(&state)[0], ("enough".into(), 1));
@@ -558,22 +570,13 @@ mod tests {
         let config = board();
         let mut state = JamboardState::default();
         for id in 1..=3 {
-            state.add(1, id, 0, "note", Color::Green, &config, 0).expect("note");
+            add(&mut state, 1, id, 0, "note").expect("note");
         }
-        assert_eq!(
-            state.add(1, 4, 0, "one more", Color::Green, &config, 0).map_err(|r| r.code),
-            Err(ErrorCode::TooManyEntries)
-        );
-        assert_eq!(
-            state.add(2, 4, 5, "no frame", Color::Green, &config, 0).map_err(|r| r.code),
-            Err(ErrorCode::NotFound)
-        );
+        assert_eq!(add(&mut state, 1, 4, 0, "one more").map_err(|r| r.code), Err(ErrorCode::TooManyEntries));
+        assert_eq!(add(&mut state, 2, 4, 5, "no frame").map_err(|r| r.code), Err(ErrorCode::NotFound));
         assert_eq!(state.edit(2, 1, "mine now", None, 0).map_err(|r| r.code), Err(ErrorCode::Forbidden));
         assert_eq!(state.delete(2, 1).map_err(|r| r.code), Err(ErrorCode::Forbidden));
-        assert_eq!(
-            state.add(2, 4, 0, &"x".repeat(281), Color::Green, &config, 0).map_err(|r| r.code),
-            Err(ErrorCode::InvalidText)
-        );
+        assert_eq!(add(&mut state, 2, 4, 0, &"x".repeat(281)).map_err(|r| r.code), Err(ErrorCode::InvalidText));
         state.lock(true);
         assert_eq!(state.edit(1, 1, "locked", None, 0).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         state.place(1, Some(1), 0.5, 0.25, &config).expect("the facilitator still arranges");
@@ -586,7 +589,7 @@ mod tests {
     fn dots_are_limited_and_can_be_taken_back() {
         let config = board();
         let mut state = JamboardState::default();
-        state.add(1, 1, 0, "note", Color::Green, &config, 0).expect("note");
+        add(&mut state, 1, 1, 0, "note").expect("note");
         assert_eq!(state.dot(2, 1, true, &config).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         state.set_voting(true);
         state.dot(2, 1, true, &config).expect("dot");

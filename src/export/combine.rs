@@ -83,7 +83,7 @@ fn clouds(parts: &[&WordCloudAggregate]) -> WordCloudAggregate {
     }
     let mut entries: Vec<CloudEntry> = groups.into_values().map(|(entry, _)| entry).collect();
     // A stable sort keeps first-seen order among equal counts.
-    entries.sort_by(|a, b| b.count.cmp(&a.count));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.count));
     WordCloudAggregate {
         groups: entries.len() as u32,
         entries,

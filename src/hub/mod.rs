@@ -236,7 +236,13 @@ impl Hub {
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
         }
-        self.load(record).await.map_err(internal)
+        let handle = self.load(record).await.map_err(internal)?;
+        // A delete that ran while this was loading must not leave the session behind.
+        if self.inner.journal.reader().session(&code).await.map_err(internal)?.is_none() {
+            self.inner.sessions.remove(&code);
+            return Err(Refusal::not_found());
+        }
+        Ok(handle)
     }
 
     /// Creates a session and stores it before answering.
@@ -321,6 +327,8 @@ impl Hub {
             warn!(%err, "a session could not be deleted");
             Refusal::new(ErrorCode::NotSaved, "The session could not be deleted. Please try again.")
         })?;
+        // A closed session loaded meanwhile (see `get`) goes too.
+        self.inner.sessions.remove(code);
         let dir = crate::export::export_dir(&self.inner.data_dir, code);
         if let Err(err) = tokio::fs::remove_dir_all(&dir).await
             && err.kind() != std::io::ErrorKind::NotFound

@@ -240,6 +240,8 @@ struct Session {
     counts_sent: (u32, u32),
     /// Note moves waiting for the next tick, by activity and note.
     moves: HashMap<(String, u32), PendingMove>,
+    /// The export files being written after the session closed.
+    exporting: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Runs a session until every handle to it is dropped and its last event is settled.
@@ -260,6 +262,7 @@ pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver
         audience_results_at: Instant::now(),
         counts_sent: (u32::MAX, u32::MAX),
         moves: HashMap::new(),
+        exporting: None,
     };
     session.publish_all();
     session.serve(commands).instrument(span).await;
@@ -278,6 +281,10 @@ impl Session {
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
+                        // Exports still being written would outlive the delete.
+                        if let Some(exporting) = self.exporting.take() {
+                            let _ = exporting.await;
+                        }
                         self.deleted();
                         let _ = reply.send(());
                         accepting = false;
@@ -514,12 +521,12 @@ impl Session {
                 self.publish_all();
                 let (reader, data_dir, code) =
                     (self.journal.reader().clone(), self.outlets.data_dir.clone(), self.state.code.clone());
-                tokio::spawn(async move {
+                self.exporting = Some(tokio::spawn(async move {
                     match export::write_all(&reader, &data_dir, &code).await {
                         Ok(dir) => info!(dir = %dir.display(), "exports written"),
                         Err(err) => warn!(%err, "exports could not be written"),
                     }
-                });
+                }));
             }
         }
     }

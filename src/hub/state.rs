@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::activity::jamboard::{Color, note_text};
+use crate::activity::jamboard::{Color, NewNote, note_text};
 use crate::activity::{
     Activity, ActivitySpec, ActivityState, Aggregate, Jamboard, JamboardState, Response, WordCloud, WordCloudState,
     normalise_agenda,
@@ -523,7 +523,8 @@ impl SessionState {
                 self.check_answerable(event)?;
                 self.last_item = self.last_item.max(*note);
                 let (board, state) = self.jamboard(activity)?;
-                state.add(*participant, *note, *frame, text, *color, &board, at)?;
+                let new = NewNote { participant: *participant, id: *note, frame: *frame, text, color: *color, at };
+                state.add(new, &board)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::NoteEdited { participant, activity, note, text, color } => {
