@@ -56,6 +56,8 @@ fn run() -> Result<(), String> {
 
     println!("cargo::rerun-if-env-changed=CHORUS_SKIP_WEB");
     println!("cargo::rerun-if-changed=build.rs");
+    // sqlx::migrate! embeds the migrations: a new one must rebuild the binary.
+    println!("cargo::rerun-if-changed=migrations");
     for name in WATCHED {
         println!("cargo::rerun-if-changed={}", web.join(name).display());
     }

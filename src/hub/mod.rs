@@ -21,7 +21,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
-pub use session::{Command, Control, Frame, Frames, Joined, Request};
+pub use session::{Command, Control, Frame, Frames, Joined, RecentRequests, Request};
 use state::SessionState;
 
 use crate::activity::{Activity, normalise_agenda};
@@ -76,6 +76,7 @@ pub struct SessionHandle {
     present_key_hash: Arc<str>,
     commands: mpsc::Sender<Command>,
     pub staff: watch::Receiver<Frames>,
+    pub projector: watch::Receiver<Frames>,
     pub audience: watch::Receiver<Frames>,
     /// Participants connected now; connections count themselves in and out.
     pub online: Arc<AtomicU32>,
@@ -189,13 +190,23 @@ impl Hub {
     /// Replays a session from the journal and starts its task.
     async fn load(&self, record: SessionRecord) -> Result<SessionHandle, JournalError> {
         let events = self.inner.journal.reader().events(&record.code).await?;
-        let state = SessionState::replay(&record, events.into_iter().map(|stored| (stored.at, stored.event)));
-        Ok(self.spawn(&record, state))
+        let mut state = SessionState::new(&record);
+        let mut recent = RecentRequests::default();
+        for stored in events {
+            // A refused event was never acknowledged: skipping it is what happened live.
+            if state.apply(&stored.event, stored.at).is_ok()
+                && let (Some(participant), Some(request)) = (stored.event.participant(), stored.request)
+            {
+                recent.record(participant, request);
+            }
+        }
+        Ok(self.spawn(&record, state, recent))
     }
 
-    fn spawn(&self, record: &SessionRecord, state: SessionState) -> SessionHandle {
+    fn spawn(&self, record: &SessionRecord, state: SessionState, recent: RecentRequests) -> SessionHandle {
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
         let (staff_tx, staff) = watch::channel(Frames::default());
+        let (projector_tx, projector) = watch::channel(Frames::default());
         let (audience_tx, audience) = watch::channel(Frames::default());
         let online = Arc::new(AtomicU32::new(0));
         let limits = &self.inner.limits;
@@ -208,18 +219,20 @@ impl Hub {
             present_key_hash: record.present_key_hash.as_str().into(),
             commands,
             staff,
+            projector,
             audience,
             online: online.clone(),
             limiter,
         };
         let outlets = session::Outlets {
             staff: staff_tx,
+            projector: projector_tx,
             audience: audience_tx,
             online,
             max_participants: limits.participants,
             data_dir: self.inner.data_dir.clone(),
         };
-        tokio::spawn(session::run(state, self.inner.journal.clone(), queue, outlets));
+        tokio::spawn(session::run(state, recent, self.inner.journal.clone(), queue, outlets));
         self.inner.sessions.insert(record.code.clone(), handle.clone());
         handle
     }
@@ -295,7 +308,7 @@ impl Hub {
             Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
         })?;
         let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
-        self.spawn(&record, state);
+        self.spawn(&record, state, RecentRequests::default());
         info!(code = %code, series = %record.series, "session created");
         Ok(NewSession { code, host_key, present_key, agenda })
     }

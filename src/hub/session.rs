@@ -11,7 +11,7 @@
 //! a burst of answers costs one serialisation per tick however many screens read it, and a
 //! slow reader skips stale frames instead of queueing them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ pub struct Frame {
 /// whichever slots moved on, in this order.
 #[derive(Debug, Clone, Default)]
 pub struct Frames {
-    /// Console only (the projector ignores it).
+    /// Console only.
     pub agenda: Option<Frame>,
     pub step: Option<Frame>,
     pub results: Option<Frame>,
@@ -181,6 +181,9 @@ pub enum Command {
     },
     Participate {
         participant: ParticipantId,
+        /// The client's id for the request: a request seen (and applied) before is only
+        /// acknowledged again.
+        id: RequestId,
         request: Request,
         reply: Reply<()>,
     },
@@ -205,7 +208,15 @@ enum Waiter {
     Agenda(Reply<Vec<Activity>>),
 }
 
-type Committed = Pin<Box<dyn Future<Output = (Event, i64, Waiter, bool)> + Send>>;
+/// An event on its way to the disk.
+struct Settling {
+    event: Event,
+    at: i64,
+    /// The fingerprint of the participant's request.
+    request: Option<u64>,
+}
+
+type Committed = Pin<Box<dyn Future<Output = (Settling, Waiter, bool)> + Send>>;
 
 /// The latest move of a note, and everyone waiting to hear it is saved.
 struct PendingMove {
@@ -215,7 +226,11 @@ struct PendingMove {
 
 /// The channels a session task publishes on; the other ends live in its handle.
 pub struct Outlets {
+    /// The console: everything, hidden items marked.
     pub staff: watch::Sender<Frames>,
+    /// The projector: results always, hidden items left out.
+    pub projector: watch::Sender<Frames>,
+    /// Participants: results only while they may see them, hidden items left out.
     pub audience: watch::Sender<Frames>,
     pub online: Arc<AtomicU32>,
     /// Most participants the session takes.
@@ -242,10 +257,54 @@ struct Session {
     moves: HashMap<(String, u32), PendingMove>,
     /// The export files being written after the session closed.
     exporting: Option<tokio::task::JoinHandle<()>>,
+    recent: RecentRequests,
+}
+
+/// The last requests each participant's applied changes came from, so that a request resent
+/// after its `ack` was lost is acknowledged without being applied twice.
+///
+/// A request is known by a fingerprint of its id *and* what it asks, so a client that starts
+/// counting ids again after a reload is not mistaken for one that resends.
+#[derive(Debug, Default)]
+pub struct RecentRequests {
+    by_participant: HashMap<ParticipantId, VecDeque<u64>>,
+}
+
+impl RecentRequests {
+    /// Requests remembered per participant: far more than a phone ever has in flight.
+    const KEPT: usize = 256;
+
+    /// The fingerprint of a request: stable across restarts (it is stored with the event).
+    pub fn fingerprint(id: RequestId, request: &Request) -> u64 {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{id}:{request:?}").as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        // SQLite integers are signed: keep the top bit clear so the value round-trips.
+        u64::from_le_bytes(first) >> 1
+    }
+
+    pub fn contains(&self, participant: ParticipantId, fingerprint: u64) -> bool {
+        self.by_participant.get(&participant).is_some_and(|seen| seen.contains(&fingerprint))
+    }
+
+    pub fn record(&mut self, participant: ParticipantId, id: u64) {
+        let ids = self.by_participant.entry(participant).or_default();
+        if ids.len() == Self::KEPT {
+            ids.pop_front();
+        }
+        ids.push_back(id);
+    }
 }
 
 /// Runs a session until every handle to it is dropped and its last event is settled.
-pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver<Command>, outlets: Outlets) {
+pub async fn run(
+    state: SessionState,
+    recent: RecentRequests,
+    journal: Journal,
+    commands: mpsc::Receiver<Command>,
+    outlets: Outlets,
+) {
     let span = info_span!("session", code = %state.code);
     let next_participant = state.last_participant + 1;
     let next_item = state.last_item + 1;
@@ -263,6 +322,7 @@ pub async fn run(state: SessionState, journal: Journal, commands: mpsc::Receiver
         counts_sent: (u32::MAX, u32::MAX),
         moves: HashMap::new(),
         exporting: None,
+        recent,
     };
     session.publish_all();
     session.serve(commands).instrument(span).await;
@@ -276,8 +336,8 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
-                Some((event, at, waiter, saved)) = self.pending.next(), if !self.pending.is_empty() => {
-                    self.settle(event, at, waiter, saved);
+                Some((settling, waiter, saved)) = self.pending.next(), if !self.pending.is_empty() => {
+                    self.settle(settling, waiter, saved);
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
@@ -361,9 +421,14 @@ impl Session {
                     Control::Voting { activity, open } => self.state.propose_voting(&activity, open),
                     Control::Close => self.state.propose_close(),
                 };
-                self.propose(proposal, reply).await;
+                self.propose(proposal, reply, None).await;
             }
-            Command::Participate { participant, request, reply } => {
+            Command::Participate { participant, id, request, reply } => {
+                let fingerprint = RecentRequests::fingerprint(id, &request);
+                if self.recent.contains(participant, fingerprint) {
+                    let _ = reply.send(Ok(()));
+                    return;
+                }
                 let item = self.next_item;
                 let state = &self.state;
                 let proposal = match request {
@@ -388,7 +453,7 @@ impl Session {
                     Request::NoteDelete { activity, note } => state.propose_note_delete(participant, &activity, note),
                     Request::Dot { activity, note, add } => state.propose_dot(participant, &activity, note, add),
                 };
-                self.propose(proposal, reply).await;
+                self.propose(proposal, reply, Some(fingerprint)).await;
             }
             // Handled in `serve`, which stops taking commands after it.
             Command::Delete { reply } => {
@@ -404,14 +469,14 @@ impl Session {
     }
 
     /// Journals an accepted proposal, or answers its refusal.
-    async fn propose(&mut self, proposal: Result<Event, Refusal>, reply: Reply<()>) {
+    async fn propose(&mut self, proposal: Result<Event, Refusal>, reply: Reply<()>, request: Option<u64>) {
         match proposal {
             Ok(event) => {
                 // A new entry, note or theme took the next item number.
                 if event.new_item() == Some(self.next_item) {
                     self.next_item += 1;
                 }
-                self.journal(event, Waiter::Ack(vec![reply])).await;
+                self.journal_request(event, Waiter::Ack(vec![reply]), request).await;
             }
             Err(refusal) => {
                 let _ = reply.send(Err(refusal));
@@ -439,11 +504,16 @@ impl Session {
 
     /// Hands an event to the journal; `settle` runs when it is committed (or failed).
     async fn journal(&mut self, event: Event, waiter: Waiter) {
+        self.journal_request(event, waiter, None).await;
+    }
+
+    /// Hands a participant's event to the journal with the fingerprint of its request.
+    async fn journal_request(&mut self, event: Event, waiter: Waiter, request: Option<u64>) {
         let at = now_ms();
-        match self.journal.append(&self.state.code, at, event.clone()).await {
+        match self.journal.append(&self.state.code, at, event.clone(), request).await {
             Ok(committed) => self.pending.push_back(Box::pin(async move {
                 let saved = matches!(committed.await, Ok(Ok(())));
-                (event, at, waiter, saved)
+                (Settling { event, at, request }, waiter, saved)
             })),
             Err(err) => {
                 warn!(%err, "journal unavailable");
@@ -453,13 +523,17 @@ impl Session {
     }
 
     /// An event's fate is known: apply it if it was saved, and tell whoever asked.
-    fn settle(&mut self, event: Event, at: i64, waiter: Waiter, saved: bool) {
+    fn settle(&mut self, settling: Settling, waiter: Waiter, saved: bool) {
+        let Settling { event, at, request } = settling;
         if !saved {
             refuse(waiter, Refusal::not_saved());
             return;
         }
         match self.state.apply(&event, at) {
             Ok(change) => {
+                if let (Some(participant), Some(request)) = (event.participant(), request) {
+                    self.recent.record(participant, request);
+                }
                 self.changed(change);
                 match waiter {
                     Waiter::Ack(replies) => {
@@ -547,26 +621,26 @@ impl Session {
         self.next_frame(&ServerMessage::Results { activity, seq, data })
     }
 
-    /// Results frames for the console and projector (hidden items included, marked hidden)
-    /// and, when `audience` is asked for, for participants (hidden items left out). One frame
-    /// serves both when they say the same.
-    fn results_frames(&mut self, audience: bool) -> (Option<Frame>, Option<Frame>) {
+    /// Results frames for the console (hidden items included, marked hidden) and for every
+    /// other screen (hidden items left out). One frame serves both when they say the same.
+    fn results_frames(&mut self) -> (Option<Frame>, Option<Frame>) {
         let Some((activity, staff)) = self.state.results(true) else { return (None, None) };
-        let public = if audience { self.state.results(false).map(|(_, data)| data) } else { None };
+        let public = self.state.results(false).map(|(_, data)| data);
         let same = public.as_ref() == Some(&staff);
         let staff_frame = self.results_frame(activity.clone(), staff);
-        let audience_frame = match public {
+        let public_frame = match public {
             Some(_) if same => staff_frame.clone(),
             Some(data) => self.results_frame(activity, data),
             None => None,
         };
-        (staff_frame, audience_frame)
+        (staff_frame, public_frame)
     }
 
     /// Publishes every slot at once: after a change of step, agenda or lifecycle.
     fn publish_all(&mut self) {
         let step = self.next_frame(&ServerMessage::Step(self.state.step_view()));
-        let (results, public_results) = self.results_frames(self.state.results_public());
+        let (results, public_results) = self.results_frames();
+        let audience_results = if self.state.results_public() { public_results.clone() } else { None };
         let agenda = self.next_frame(&ServerMessage::Agenda { agenda: self.state.agenda.clone() });
         let closed = if self.state.is_closed() { self.next_frame(&ServerMessage::SessionClosed) } else { None };
         self.outlets.staff.send_modify(|frames| {
@@ -575,9 +649,14 @@ impl Session {
             frames.agenda = agenda;
             frames.closed = closed.clone();
         });
+        self.outlets.projector.send_modify(|frames| {
+            frames.step = step.clone();
+            frames.results = public_results;
+            frames.closed = closed.clone();
+        });
         self.outlets.audience.send_modify(|frames| {
             frames.step = step;
-            frames.results = public_results;
+            frames.results = audience_results;
             frames.closed = closed;
         });
         self.staff_results_dirty = false;
@@ -593,9 +672,11 @@ impl Session {
             && self.state.results_public()
             && self.audience_results_at.elapsed() >= audience_interval(online);
         if self.staff_results_dirty || audience_due {
-            let (results, public_results) = self.results_frames(audience_due);
+            let (results, public_results) = self.results_frames();
             if self.staff_results_dirty {
                 self.outlets.staff.send_modify(|frames| frames.results = results);
+                let projected = public_results.clone();
+                self.outlets.projector.send_modify(|frames| frames.results = projected);
                 self.staff_results_dirty = false;
             }
             if audience_due {
@@ -610,8 +691,9 @@ impl Session {
     /// Publishes the end of a deleted session to every screen.
     fn deleted(&mut self) {
         let closed = self.next_frame(&ServerMessage::SessionClosed);
-        self.outlets.staff.send_modify(|frames| frames.closed = closed.clone());
-        self.outlets.audience.send_modify(|frames| frames.closed = closed);
+        for outlet in [&self.outlets.staff, &self.outlets.projector, &self.outlets.audience] {
+            outlet.send_modify(|frames| frames.closed = closed.clone());
+        }
     }
 
     fn publish_counts(&mut self) {
@@ -621,7 +703,9 @@ impl Session {
         }
         self.counts_sent = counts;
         let frame = self.next_frame(&ServerMessage::Counts { joined: counts.0, online: counts.1 });
-        self.outlets.staff.send_modify(|frames| frames.counts = frame);
+        for outlet in [&self.outlets.staff, &self.outlets.projector] {
+            outlet.send_modify(|frames| frames.counts = frame.clone());
+        }
     }
 }
 

@@ -135,6 +135,20 @@ pub enum Event {
 }
 
 impl Event {
+    /// The participant whose request this event is, for participants' changes.
+    pub fn participant(&self) -> Option<ParticipantId> {
+        match self {
+            Self::ScaleAnswer { participant, .. }
+            | Self::WordEntry { participant, .. }
+            | Self::EntryDeleted { participant, .. }
+            | Self::NoteAdded { participant, .. }
+            | Self::NoteEdited { participant, .. }
+            | Self::NoteDeleted { participant, .. }
+            | Self::Dot { participant, .. } => Some(*participant),
+            _ => None,
+        }
+    }
+
     /// The item number (entry, note or theme) this event creates, if it may create one.
     pub fn new_item(&self) -> Option<u32> {
         match self {

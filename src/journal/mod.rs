@@ -61,6 +61,8 @@ pub struct SessionRecord {
 pub struct StoredEvent {
     pub at: i64,
     pub event: Event,
+    /// The fingerprint of the participant's request, for participants' changes.
+    pub request: Option<u64>,
 }
 
 enum Write {
@@ -73,6 +75,8 @@ enum Write {
         session: String,
         at: i64,
         event: Event,
+        /// The fingerprint of the participant's request, for participants' changes.
+        request: Option<u64>,
         done: oneshot::Sender<Result<(), String>>,
     },
     /// Deletes a session and every event of it.
@@ -165,10 +169,11 @@ impl Journal {
         session: &str,
         at: i64,
         event: Event,
+        request: Option<u64>,
     ) -> Result<oneshot::Receiver<Result<(), String>>, JournalError> {
         let (done, committed) = oneshot::channel();
         self.writes
-            .send(Write::Append { session: session.to_owned(), at, event, done })
+            .send(Write::Append { session: session.to_owned(), at, event, request, done })
             .await
             .map_err(|_| JournalError::Stopped)?;
         Ok(committed)
@@ -258,14 +263,19 @@ impl Reader {
 
     /// A session's events in commit order.
     pub async fn events(&self, code: &str) -> Result<Vec<StoredEvent>, JournalError> {
-        let rows = sqlx::query("SELECT at, event FROM events WHERE session = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT at, event, request FROM events WHERE session = ? ORDER BY seq")
             .bind(code)
             .fetch_all(&self.reads)
             .await?;
         rows.iter()
             .map(|row| {
                 let event: String = row.get("event");
-                Ok(StoredEvent { at: row.get("at"), event: serde_json::from_str(&event)? })
+                let request: Option<i64> = row.get("request");
+                Ok(StoredEvent {
+                    at: row.get("at"),
+                    event: serde_json::from_str(&event)?,
+                    request: request.map(|id| id as u64),
+                })
             })
             .collect()
     }
@@ -325,14 +335,14 @@ async fn write_batch(db: &SqlitePool, batch: &[Write]) -> Result<(), JournalErro
                 .execute(&mut *tx)
                 .await?;
                 for event in events {
-                    insert_event(&mut tx, &record.code, record.created_at, event).await?;
+                    insert_event(&mut tx, &record.code, record.created_at, event, None).await?;
                 }
             }
             Write::Delete { session, .. } => {
                 sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
             }
-            Write::Append { session, at, event, .. } => {
-                insert_event(&mut tx, session, *at, event).await?;
+            Write::Append { session, at, event, request, .. } => {
+                insert_event(&mut tx, session, *at, event, *request).await?;
                 if matches!(event, Event::Closed) {
                     sqlx::query("UPDATE sessions SET closed_at = ? WHERE code = ?")
                         .bind(at)
@@ -352,15 +362,18 @@ async fn insert_event(
     session: &str,
     at: i64,
     event: &Event,
+    request: Option<u64>,
 ) -> Result<(), JournalError> {
     // A session deleted while its last events were in flight takes them with it, rather than
     // failing the batch (and everyone else's events in it) on the foreign key.
     sqlx::query(
-        "INSERT INTO events (session, at, event) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE code = ?)",
+        "INSERT INTO events (session, at, event, request)
+         SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE code = ?)",
     )
     .bind(session)
     .bind(at)
     .bind(serde_json::to_string(event)?)
+    .bind(request.map(|id| id as i64))
     .bind(session)
     .execute(&mut **tx)
     .await?;

@@ -29,8 +29,8 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// Time to say who is connecting.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A reply still to come from the session task (nothing to send when it is `None`).
-type Pending = Pin<Box<dyn Future<Output = Option<ServerMessage>>>>;
+/// Replies still to come from the session task, sent in order when they arrive.
+type Pending = Pin<Box<dyn Future<Output = Vec<ServerMessage>>>>;
 
 /// Who is on the other end, once it has said so.
 enum Role {
@@ -113,9 +113,15 @@ impl Connection {
                         break Some(goodbye);
                     }
                 }
-                Some(reply) = self.pending.next(), if !self.pending.is_empty() => {
-                    let Some(reply) = reply else { continue };
-                    if let Err(goodbye) = self.send(&reply).await {
+                Some(replies) = self.pending.next(), if !self.pending.is_empty() => {
+                    let mut sent = Ok(());
+                    for reply in &replies {
+                        sent = self.send(reply).await;
+                        if sent.is_err() {
+                            break;
+                        }
+                    }
+                    if let Err(goodbye) = sent {
                         break Some(goodbye);
                     }
                 }
@@ -165,12 +171,11 @@ impl Connection {
     async fn send_view(&mut self) -> Result<(), Goodbye> {
         let Some(view) = self.view.as_mut() else { return Ok(()) };
         let frames = view.borrow_and_update().clone();
-        let is_presenter = matches!(self.role, Some(Role::Presenter { .. }));
         let sent = &mut self.sent;
         // A first step frame repeats the welcome's; a later one is a change of step.
         let step_changed = sent.step != 0 && frames.step.as_ref().is_some_and(|f| f.version > sent.step);
         let slots = [
-            (if is_presenter { &None } else { &frames.agenda }, &mut sent.agenda),
+            (&frames.agenda, &mut sent.agenda),
             (&frames.step, &mut sent.step),
             (&frames.results, &mut sent.results),
             (&frames.counts, &mut sent.counts),
@@ -189,7 +194,9 @@ impl Connection {
         if step_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
             if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
-                self.pending.push(Box::pin(async move { answer.await.ok().flatten().map(ServerMessage::Mine) }));
+                self.pending.push(Box::pin(async move {
+                    answer.await.ok().flatten().map(ServerMessage::Mine).into_iter().collect()
+                }));
             }
         }
         Ok(())
@@ -224,41 +231,50 @@ impl Connection {
                 }
                 let participant = *participant;
                 let handle = handle.clone();
-                self.forward(id, &handle, |reply| Command::Participate { participant, request, reply }).await
+                let after =
+                    (!matches!(request, Request::Answer { text: None, .. })).then(|| (handle.clone(), participant));
+                self.forward(id, &handle, |reply| Command::Participate { participant, id, request, reply }, after).await
             }
             (Some(Role::Host { handle }), message) => {
                 let Some((id, control)) = Control::from_message(message.clone()) else {
                     return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
                 };
                 let handle = handle.clone();
-                self.forward(id, &handle, |reply| Command::Control { control, reply }).await
+                self.forward(id, &handle, |reply| Command::Control { control, reply }, None).await
             }
             (Some(Role::Presenter { .. }), message) => {
                 self.refuse(message.id(), forbidden_for(self.role.as_ref())).await
             }
         }
     }
-    /// Sends a request to the session; its `ack` or `error` is written when it arrives.
+    /// Sends a request to the session; its `ack` or `error` is written when it arrives. With
+    /// `then_mine`, an `ack` is followed by the participant's own items, so that a word or
+    /// note just sent can be deleted or edited at once (it has an id now).
     async fn forward(
         &mut self,
         id: RequestId,
         handle: &SessionHandle,
         make: impl FnOnce(crate::hub::session::Reply<()>) -> Command,
+        then_mine: Option<(SessionHandle, ParticipantId)>,
     ) -> Result<(), Goodbye> {
         match handle.submit(make).await {
             Ok(answer) => {
                 self.pending.push(Box::pin(async move {
-                    let message = match answer.await {
-                        Ok(Ok(())) => ServerMessage::Ack { id },
-                        Ok(Err(refusal)) => {
-                            ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }
+                    let refusal = match answer.await {
+                        Ok(Ok(())) => {
+                            let mut replies = vec![ServerMessage::Ack { id }];
+                            if let Some((handle, participant)) = then_mine
+                                && let Ok(Some(mine)) =
+                                    handle.request(|reply| Command::Mine { participant, reply }).await
+                            {
+                                replies.push(ServerMessage::Mine(mine));
+                            }
+                            return replies;
                         }
-                        Err(_) => {
-                            let refusal = Refusal::unavailable();
-                            ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }
-                        }
+                        Ok(Err(refusal)) => refusal,
+                        Err(_) => Refusal::unavailable(),
                     };
-                    Some(message)
+                    vec![ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }]
                 }));
                 Ok(())
             }
@@ -340,7 +356,7 @@ impl Connection {
         let role = if presenter { "presenter" } else { "host" };
         tracing::Span::current().record("session", handle.code.as_str()).record("role", role);
         self.send(&welcome).await?;
-        self.view = Some(handle.staff.clone());
+        self.view = Some(if presenter { handle.projector.clone() } else { handle.staff.clone() });
         self.role = Some(if presenter { Role::Presenter { _handle: handle } } else { Role::Host { handle } });
         self.send_view().await
     }

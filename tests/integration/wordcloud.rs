@@ -197,3 +197,55 @@ async fn a_cloud_survives_a_restart() {
         .unwrap_or_default();
     assert_eq!(mine, vec!["parent", "family", "nonsense"]);
 }
+
+/// A request resent with the same id (its ack was lost) is acknowledged and applied once,
+/// also after a restart; every acknowledged word is followed by the sender's own list.
+#[actix_web::test]
+async fn a_resent_entry_counts_once() {
+    let server = TestServer::start().await;
+    let session = create_session_at(&server.url(""), cloud_agenda()).await;
+    let cloud = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": cloud})).await;
+    let (mut phone, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    let entry = json!({"type": "answer", "id": 77, "activity": cloud, "text": "together"});
+    phone.send(entry.clone()).await;
+    assert_eq!(phone.reply(77).await["type"], "ack");
+    let mine = phone.expect("mine").await;
+    assert_eq!(mine["entries"][0]["text"], "together", "the new word comes with its id");
+    assert!(mine["entries"][0]["id"].as_str().is_some());
+    phone.send(entry.clone()).await;
+    assert_eq!(phone.reply(77).await["type"], "ack");
+    drop(phone);
+    let data_dir = server.stop().await;
+
+    let settings = chorus::config::Settings::new(data_dir.path());
+    let server = TestServer::start_in(data_dir, settings).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
+    phone.send(entry).await;
+    assert_eq!(phone.reply(77).await["type"], "ack");
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    let results = host.expect("results").await;
+    assert_eq!(results["data"]["total"], 1, "three sends, one entry");
+}
+
+/// The projector never receives hidden words; the console does, marked.
+#[actix_web::test]
+async fn hidden_words_never_reach_the_projector() {
+    let server = TestServer::start().await;
+    let session = create_session_at(&server.url(""), cloud_agenda()).await;
+    let cloud = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": cloud})).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    for text in ["trust", "nonsense"] {
+        assert_eq!(word(&mut phone, &cloud, text).await["type"], "ack");
+    }
+    let results = host.expect_where("two words", |m| m["type"] == "results" && m["data"]["total"] == 2).await;
+    host.ok(json!({"type": "hide", "activity": cloud, "item": group_id(&results, "nonsense"), "hidden": true})).await;
+    host.expect_where("marked on the console", |m| m["type"] == "results" && entries(m).iter().any(|e| e.2)).await;
+    let (mut projector, _) = Client::presenter(&server.ws_url(), &session).await;
+    let shown = projector.expect("results").await;
+    assert_eq!(entries(&shown), vec![("trust".into(), 1, false)]);
+}

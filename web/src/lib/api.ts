@@ -1,0 +1,92 @@
+// The HTTP side of the server: creating a session and replacing its agenda.
+
+import type { Activity, CreateSession, Created, ErrorCode, HttpError, ReplaceAgenda } from './protocol';
+
+/** A refusal from the server, or a failure to reach it, with a message for people. */
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    /** The server's stable code, when it sent one. */
+    readonly code: ErrorCode | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const UNREACHABLE = 'Could not reach the Chorus server. Check your connection and try again.';
+
+/** A plain message for a status the server did not explain. */
+export function statusMessage(status: number): string {
+  if (status === 401 || status === 403) return 'That key is not right for this session.';
+  if (status === 404) return 'There is no session with that code.';
+  if (status === 413) return 'That is too much to send at once.';
+  if (status === 429) return 'That was too many tries in a short time. Please wait a little and try again.';
+  if (status >= 500) return 'The server could not do that just now. Please try again in a moment.';
+  return `The server refused the request (status ${status}).`;
+}
+
+function isHttpError(body: unknown): body is HttpError {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as HttpError).error === 'string' &&
+    typeof (body as HttpError).message === 'string'
+  );
+}
+
+/** Reads an error response into an ApiError. */
+export async function errorFrom(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON: fall back to the status.
+  }
+  if (isHttpError(body)) return new ApiError(response.status, body.error, body.message);
+  return new ApiError(response.status, null, statusMessage(response.status));
+}
+
+async function send<T>(method: string, url: string, body: unknown, bearer: string | null): Promise<T> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers, body: JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, null, UNREACHABLE);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  const text = await response.text();
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** `POST /api/sessions`. `adminToken` is needed when the server has one configured. */
+export function createSession(body: CreateSession, adminToken: string | null): Promise<Created> {
+  return send<Created>('POST', '/api/sessions', body, adminToken);
+}
+
+/** `PUT /api/sessions/{code}/agenda` with the host key. Answers whatever the server returns. */
+export function replaceAgenda(code: string, hostKey: string, agenda: Activity[]): Promise<unknown> {
+  const body: ReplaceAgenda = { agenda };
+  return send<unknown>('PUT', `/api/sessions/${code}/agenda`, body, hostKey);
+}
+
+export type ExportFormat = 'json' | 'csv' | 'xlsx' | 'html';
+
+/** `GET /api/sessions/{code}/export/{format}` with the host key, as a file to save. */
+export async function fetchExport(code: string, hostKey: string, format: ExportFormat): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/sessions/${code}/export/${format}`, {
+      headers: { Authorization: `Bearer ${hostKey}` },
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, null, UNREACHABLE);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return response.blob();
+}

@@ -1,0 +1,89 @@
+// Test data shaped like the server's frames.
+
+import type { JamboardActivity, ScaleActivity, WordCloudActivity } from './kinds';
+import type { Activity, JamboardAggregate, RoundStats, ScaleAggregate, StepView, WordCloudAggregate } from './protocol';
+
+export const scale: ScaleActivity = {
+  id: 'a1',
+  kind: 'scale',
+  title: 'How do you feel about co-production?',
+  statements: ['I understand the term co-production', 'I know how to use co-production'],
+  min: 1,
+  max: 5,
+  labels: { min: 'Not at all', max: 'Completely', points: [] },
+  rounds: ['Before', 'After'],
+};
+
+export function stats(counts: number[], min = 1): RoundStats {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const total = counts.reduce((sum, c, i) => sum + c * (min + i), 0);
+  return { n, mean: n ? total / n : null, median: null, counts };
+}
+
+export const aggregate: ScaleAggregate = {
+  statements: [
+    {
+      text: 'I understand the term co-production',
+      // Deliberately not in the activity's order: the activity's order wins.
+      rounds: { After: stats([0, 0, 1, 2, 2]), Before: stats([1, 2, 2, 0, 0]) },
+      paired: { n: 4, mean_change: 1.75 },
+    },
+    {
+      text: 'I know how to use co-production',
+      rounds: { Before: stats([0, 0, 0, 0, 0]), After: stats([0, 0, 0, 0, 0]) },
+      paired: { n: 0, mean_change: null },
+    },
+  ],
+};
+
+export function stepOf(activity: Activity | null, round: string | null = null, open = true, reveal = false): StepView {
+  return { activity, round, open, reveal, index: activity ? 0 : null, total: 1 };
+}
+
+export const cloud: WordCloudActivity = {
+  id: 'w1',
+  kind: 'wordcloud',
+  prompt: 'What word would you use instead of co-production?',
+  max_entries: 3,
+  profanity_filter: true,
+  stop_words: [],
+};
+
+export const words: WordCloudAggregate = {
+  entries: [
+    { id: 'famili', text: 'family', count: 3, hidden: false },
+    { id: 'trust', text: 'trust', count: 2, hidden: false },
+    { id: 'rude', text: 'rude', count: 2, hidden: true },
+    { id: 'time', text: 'time', count: 1, hidden: false },
+  ],
+  total: 8,
+  groups: 4,
+  participants: 5,
+};
+
+export const board: JamboardActivity = {
+  id: 'j1',
+  kind: 'jamboard',
+  title: 'What gets in the way?',
+  frames: ['Barriers', 'Successes'],
+  dots: 3,
+  notes_per_participant: 20,
+};
+
+export const notes: JamboardAggregate = {
+  frames: [
+    {
+      title: 'Barriers',
+      notes: [
+        { id: '1', text: 'Time', color: 'yellow', x: null, y: null, theme: 1, votes: 2, hidden: false },
+        { id: '2', text: 'Rude words', color: 'pink', x: 0.5, y: 0.5, theme: null, votes: 0, hidden: true },
+      ],
+    },
+    { title: 'Successes', notes: [] },
+  ],
+  themes: [{ id: 1, name: 'Resources' }],
+  keywords: [{ text: 'time', count: 1 }],
+  locked: false,
+  voting: true,
+  dots: 3,
+};

@@ -1,0 +1,395 @@
+import { describe, expect, it } from 'vitest';
+
+import { aggregate, board, cloud, scale, stepOf } from './fixtures';
+import { activityTitle } from './kinds';
+import {
+  answerKey,
+  applyServerMessage,
+  connectionLost,
+  currentAnswer,
+  currentResults,
+  initialState,
+  isFinished,
+  liveEntries,
+  recordAnswer,
+  recordDot,
+  recordEntry,
+  recordNote,
+  unacknowledged,
+  unacknowledgedEntries,
+  unacknowledgedNotes,
+  type LiveState,
+} from './live';
+import type { ServerMessage, SessionInfo } from './protocol';
+
+function participant(): LiveState {
+  const state = initialState('participant', '48213377');
+  applyServerMessage(state, {
+    type: 'welcome',
+    protocol: 1,
+    participant_id: 7,
+    token: 'tok',
+    title: 'Training day',
+    state: 'live',
+    step: stepOf(scale, 'Before'),
+    mine: { activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] },
+  });
+  return state;
+}
+
+const session: SessionInfo = {
+  code: '48213377',
+  title: 'Training day',
+  state: 'live',
+  series: '48213377',
+  created_at: 0,
+  closed_at: null,
+  agenda: [scale],
+  step: stepOf(null),
+  participants: 3,
+  join_url: 'http://localhost/j/48213377',
+  present_key: 'pk',
+};
+
+function host(): LiveState {
+  const state = initialState('host', '48213377');
+  applyServerMessage(state, { type: 'welcome_host', protocol: 1, session: structuredClone(session) });
+  return state;
+}
+
+describe('participant frames', () => {
+  it('takes identity, step and own answers from the welcome', () => {
+    const state = participant();
+    expect(state.welcomed).toBe(true);
+    expect(state.token).toBe('tok');
+    expect(state.participantId).toBe(7);
+    expect(state.title).toBe('Training day');
+    expect(state.step?.activity?.id).toBe('a1');
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 4, status: 'saved', id: null });
+    expect(currentAnswer(state, 1)).toBeUndefined();
+  });
+
+  it('says "saved" only after the ack of that very request', () => {
+    const state = participant();
+    recordAnswer(state, 100, 'a1', 'Before', 1, 2);
+    expect(currentAnswer(state, 1)?.status).toBe('saving');
+    recordAnswer(state, 101, 'a1', 'Before', 1, 3);
+    applyServerMessage(state, { type: 'ack', id: 100 });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 3, status: 'saving' });
+    applyServerMessage(state, { type: 'ack', id: 101 });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 3, status: 'saved' });
+  });
+
+  it('shows the message of a refused answer', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 0, 5);
+    applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers are closed for now.' });
+    expect(currentAnswer(state, 0)).toMatchObject({ status: 'error', message: 'Answers are closed for now.' });
+    expect(state.notice).toBeNull();
+    expect(state.fatal).toBeNull();
+  });
+
+  it('keeps unacknowledged answers for sending again after a reconnect', () => {
+    const state = participant();
+    recordAnswer(state, 1, 'a1', 'Before', 0, 5);
+    recordAnswer(state, 2, 'a1', 'Before', 1, 1);
+    applyServerMessage(state, { type: 'ack', id: 1 });
+    connectionLost(state);
+    expect(state.welcomed).toBe(false);
+    expect(unacknowledged(state).map((slot) => slot.id)).toEqual([2]);
+    // The server's record does not overwrite an answer still on its way.
+    applyServerMessage(state, {
+      type: 'welcome',
+      protocol: 1,
+      participant_id: 7,
+      token: 'tok',
+      title: 'Training day',
+      state: 'live',
+      step: stepOf(scale, 'Before'),
+      mine: { activity: 'a1', round: 'Before', values: [5, null], entries: [], notes: [], dots: [] },
+    });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 1, status: 'saving', id: 2 });
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 5, status: 'saved' });
+  });
+
+  it('fills answers from a mine frame after a step change, per round', () => {
+    const state = participant();
+    applyServerMessage(state, { type: 'step', ...stepOf(scale, 'After') });
+    expect(currentAnswer(state, 0)).toBeUndefined();
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'After', values: [null, 2], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved' });
+    expect(state.answers[answerKey('a1', 'Before', 0)]?.value).toBe(4);
+  });
+
+  it('drops results of another activity and keeps the newest', () => {
+    const state = participant();
+    applyServerMessage(state, { type: 'results', activity: 'a1', seq: 5, data: aggregate });
+    expect(currentResults(state)).toEqual(aggregate);
+    applyServerMessage(state, {
+      type: 'results',
+      activity: 'a1',
+      seq: 4,
+      data: { statements: [] },
+    });
+    expect(state.results?.seq).toBe(5);
+    applyServerMessage(state, { type: 'step', ...stepOf(null) });
+    expect(state.results).toBeNull();
+    expect(currentResults(state)).toBeNull();
+  });
+
+  it('ends with session_closed', () => {
+    const state = participant();
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(state.state).toBe('closed');
+    expect(state.step?.open).toBe(false);
+    expect(isFinished(state)).toBe(true);
+  });
+
+  it('stops for good when the session does not exist', () => {
+    const state = initialState('participant', '11112222');
+    applyServerMessage(state, {
+      type: 'error',
+      id: null,
+      error: 'not_found',
+      message: 'There is no session with that code.',
+    });
+    expect(state.fatal).toEqual({ error: 'not_found', message: 'There is no session with that code.' });
+    expect(isFinished(state)).toBe(true);
+  });
+
+  it('keeps trying when the server is only busy', () => {
+    const state = initialState('participant', '11112222');
+    applyServerMessage(state, { type: 'error', id: null, error: 'rate_limited', message: 'Wait a little.' });
+    expect(state.fatal).toBeNull();
+    expect(state.notice).toBe('Wait a little.');
+    expect(isFinished(state)).toBe(false);
+  });
+
+  it('treats a closed session at join as ended', () => {
+    const state = initialState('participant', '11112222');
+    applyServerMessage(state, { type: 'error', id: null, error: 'session_closed', message: 'Ended.' });
+    expect(state.state).toBe('closed');
+    expect(state.fatal).toBeNull();
+  });
+});
+
+describe('word-cloud entries', () => {
+  function inCloud(entries: { id: string; text: string }[] = []): LiveState {
+    const state = initialState('participant', '48213377');
+    applyServerMessage(state, {
+      type: 'welcome',
+      protocol: 1,
+      participant_id: 7,
+      token: 'tok',
+      title: 'Training day',
+      state: 'live',
+      step: stepOf(cloud),
+      mine: { activity: 'w1', round: null, values: [], entries, notes: [], dots: [] },
+    });
+    return state;
+  }
+
+  it('takes own entries from the welcome', () => {
+    const state = inCloud([{ id: '11', text: 'family' }]);
+    expect(state.entries).toMatchObject([{ text: 'family', entry: '11', status: 'saved', id: null }]);
+    expect(state.answers).toEqual({});
+  });
+
+  it('goes from saving to saved on the ack, and shows a refusal', () => {
+    const state = inCloud();
+    recordEntry(state, 50, 'w1', 'trust');
+    recordEntry(state, 51, 'w1', 'the');
+    expect(liveEntries(state, 'w1')).toHaveLength(2);
+    applyServerMessage(state, { type: 'ack', id: 50 });
+    applyServerMessage(state, { type: 'error', id: 51, error: 'stop_word', message: '“the” is too common.' });
+    expect(state.entries.map((slot) => [slot.text, slot.status, slot.message])).toEqual([
+      ['trust', 'saved', null],
+      ['the', 'error', '“the” is too common.'],
+    ]);
+    // A refused entry does not count towards the limit.
+    expect(liveEntries(state, 'w1')).toHaveLength(1);
+  });
+
+  it('learns entry ids from a mine frame, keeping entries still on their way', () => {
+    const state = inCloud();
+    recordEntry(state, 50, 'w1', 'Trust');
+    recordEntry(state, 51, 'w1', 'time');
+    applyServerMessage(state, { type: 'ack', id: 50 });
+    applyServerMessage(state, { type: 'mine', activity: 'w1', round: null, values: [], entries: [{ id: '3', text: 'Trust' }], notes: [], dots: [] });
+    expect(state.entries.map((slot) => [slot.text, slot.entry, slot.status])).toEqual([
+      ['Trust', '3', 'saved'],
+      ['time', null, 'saving'],
+    ]);
+    expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([51]);
+  });
+
+  it('does not send an entry again that the server kept before the connection dropped', () => {
+    const state = inCloud();
+    recordEntry(state, 50, 'w1', 'family');
+    connectionLost(state);
+    applyServerMessage(state, {
+      type: 'welcome',
+      protocol: 1,
+      participant_id: 7,
+      token: 'tok',
+      title: 'Training day',
+      state: 'live',
+      step: stepOf(cloud),
+      mine: { activity: 'w1', round: null, values: [], entries: [{ id: '9', text: 'Family' }], notes: [], dots: [] },
+    });
+    expect(unacknowledgedEntries(state)).toEqual([]);
+    expect(state.entries).toMatchObject([{ text: 'Family', entry: '9', status: 'saved' }]);
+  });
+
+  it('removes an entry once its deletion is acknowledged, and keeps it when refused', () => {
+    const state = inCloud([
+      { id: '1', text: 'a' },
+      { id: '2', text: 'b' },
+    ]);
+    const [first, second] = state.entries;
+    Object.assign(first!, { id: 60, status: 'deleting' });
+    Object.assign(second!, { id: 61, status: 'deleting' });
+    applyServerMessage(state, { type: 'ack', id: 60 });
+    applyServerMessage(state, { type: 'error', id: 61, error: 'not_open', message: 'Closed.' });
+    expect(state.entries.map((slot) => [slot.text, slot.status, slot.message])).toEqual([['b', 'saved', 'Closed.']]);
+  });
+});
+
+describe('jam-board notes and dots', () => {
+  function onBoard(): LiveState {
+    const state = initialState('participant', '48213377');
+    applyServerMessage(state, {
+      type: 'welcome',
+      protocol: 1,
+      participant_id: 7,
+      token: 'tok',
+      title: 'Training day',
+      state: 'live',
+      step: stepOf(board),
+      mine: {
+        activity: 'j1',
+        round: null,
+        values: [],
+        entries: [],
+        notes: [{ id: '4', frame: 0, text: 'Time', color: 'yellow' }],
+        dots: ['4', '4'],
+      },
+    });
+    return state;
+  }
+
+  it('takes own notes and dots from the welcome', () => {
+    const state = onBoard();
+    expect(state.notes).toMatchObject([{ note: '4', text: 'Time', status: 'saved', saved: { text: 'Time' } }]);
+    expect(state.dots).toEqual(['4', '4']);
+  });
+
+  it('posts a note, and matches it with the server list after a drop', () => {
+    const state = onBoard();
+    recordNote(state, 70, 'j1', 1, 'Good teams', 'green');
+    connectionLost(state);
+    expect(unacknowledgedNotes(state).map((slot) => slot.id)).toEqual([70]);
+    applyServerMessage(state, {
+      type: 'mine',
+      activity: 'j1',
+      round: null,
+      values: [],
+      entries: [],
+      notes: [
+        { id: '4', frame: 0, text: 'Time', color: 'yellow' },
+        { id: '9', frame: 1, text: 'Good teams', color: 'green' },
+      ],
+      dots: [],
+    });
+    expect(unacknowledgedNotes(state)).toEqual([]);
+    expect(state.notes.map((slot) => slot.note)).toEqual(['4', '9']);
+  });
+
+  it('goes back to the saved words when an edit is refused', () => {
+    const state = onBoard();
+    const slot = state.notes[0]!;
+    Object.assign(slot, { id: 80, text: 'Money', status: 'saving' });
+    applyServerMessage(state, { type: 'error', id: 80, error: 'not_open', message: 'The board is locked for now.' });
+    expect(state.notes[0]).toMatchObject({ text: 'Time', status: 'saved', message: 'The board is locked for now.' });
+  });
+
+  it('shows a dot at once and takes it back when refused', () => {
+    const state = onBoard();
+    recordDot(state, 90, 'j1', '4', true);
+    expect(state.dots).toEqual(['4', '4', '4']);
+    applyServerMessage(state, { type: 'error', id: 90, error: 'too_many_entries', message: 'You have used all 3 of your dots.' });
+    expect(state.dots).toEqual(['4', '4']);
+    expect(state.notice).toBe('You have used all 3 of your dots.');
+    recordDot(state, 91, 'j1', '4', false);
+    applyServerMessage(state, { type: 'ack', id: 91 });
+    expect(state.dots).toEqual(['4']);
+    expect(state.dotRequests).toEqual({});
+  });
+});
+
+describe('console frames', () => {
+  it('takes the session from welcome_host', () => {
+    const state = host();
+    expect(state.session?.code).toBe('48213377');
+    expect(state.agenda).toHaveLength(1);
+    expect(state.counts).toEqual({ joined: 3, online: null });
+    expect(state.step?.activity).toBeNull();
+  });
+
+  it('tracks a request from pending to done or refused', () => {
+    const state = host();
+    state.requests[9] = { status: 'pending', message: null };
+    state.requests[10] = { status: 'pending', message: null };
+    applyServerMessage(state, { type: 'ack', id: 9 });
+    applyServerMessage(state, { type: 'error', id: 10, error: 'unknown_round', message: 'No such round.' });
+    expect(state.requests[9]).toEqual({ status: 'done', message: null });
+    expect(state.requests[10]).toEqual({ status: 'error', message: 'No such round.' });
+  });
+
+  it('fails requests in flight when the connection drops', () => {
+    const state = host();
+    state.requests[1] = { status: 'pending', message: null };
+    connectionLost(state);
+    expect(state.requests[1]?.status).toBe('error');
+  });
+
+  it('follows counts, steps and agenda changes', () => {
+    const state = host();
+    applyServerMessage(state, { type: 'counts', joined: 12, online: 10 });
+    expect(state.counts).toEqual({ joined: 12, online: 10 });
+    expect(state.session?.participants).toBe(12);
+    applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
+    expect(state.session?.step.activity?.id).toBe('a1');
+    const renamed = { ...scale, title: 'Renamed' };
+    applyServerMessage(state, { type: 'agenda', agenda: [renamed] });
+    expect(state.agenda[0] && activityTitle(state.agenda[0])).toBe('Renamed');
+    expect(state.step?.activity && activityTitle(state.step.activity)).toBe('Renamed');
+  });
+
+  it('marks the session closed', () => {
+    const state = host();
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(state.session?.state).toBe('closed');
+    expect(state.state).toBe('closed');
+  });
+});
+
+describe('projector frames', () => {
+  it('takes the join link from welcome_present', () => {
+    const state = initialState('present', '48213377');
+    const frames: ServerMessage[] = [
+      {
+        type: 'welcome_present',
+        protocol: 1,
+        session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377' },
+      },
+      { type: 'step', ...stepOf(scale, 'Before') },
+      { type: 'results', activity: 'a1', seq: 1, data: aggregate },
+      { type: 'counts', joined: 2, online: 2 },
+    ];
+    for (const frame of frames) applyServerMessage(state, frame);
+    expect(state.present?.join_url).toBe('http://x/j/48213377');
+    expect(currentResults(state)).toEqual(aggregate);
+    expect(state.counts?.joined).toBe(2);
+  });
+});

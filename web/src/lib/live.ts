@@ -1,0 +1,544 @@
+// The live state of one page, and how each server frame changes it.
+//
+// These are plain functions over a plain object so that they can be tested without a
+// browser; `connection.svelte.ts` keeps the object in one `$state` and feeds it the frames.
+
+import { isJamboard, isWordCloud } from './kinds';
+import type {
+  Activity,
+  Aggregate,
+  Color,
+  ErrorCode,
+  Mine,
+  OwnEntry,
+  OwnNote,
+  PresentInfo,
+  ServerMessage,
+  SessionInfo,
+  SessionState,
+  StepView,
+} from './protocol';
+
+export type Role = 'participant' | 'host' | 'present';
+
+/** The WebSocket's state as people see it. */
+export type Link = 'connecting' | 'open' | 'reconnecting' | 'stopped';
+
+/** One of the participant's own answers, and whether the server has kept it. */
+export interface AnswerSlot {
+  activity: string;
+  round: string | null;
+  statement: number;
+  value: number;
+  /** The request that carries this value; null when the value came from the server. */
+  id: number | null;
+  status: 'saving' | 'saved' | 'error';
+  message: string | null;
+}
+
+/** One of the participant's own word-cloud entries. */
+export interface EntrySlot {
+  /** Stable key for lists. */
+  key: string;
+  activity: string;
+  text: string;
+  /** The request in flight for this entry (adding or deleting it), or null. */
+  id: number | null;
+  /** The server's id of the entry, once a `mine` frame has told it; needed to delete it. */
+  entry: string | null;
+  status: 'saving' | 'saved' | 'deleting' | 'error';
+  message: string | null;
+}
+
+/** One of the participant's own jam-board notes. */
+export interface NoteSlot {
+  key: string;
+  activity: string;
+  frame: number;
+  text: string;
+  color: Color;
+  /** What the server has, to go back to when an edit is refused; null for a note not kept yet. */
+  saved: { text: string; color: Color } | null;
+  /** The request in flight for this note (adding, editing or deleting it), or null. */
+  id: number | null;
+  /** The server's id of the note, once a `mine` frame has told it. */
+  note: string | null;
+  status: 'saving' | 'saved' | 'deleting' | 'error';
+  message: string | null;
+}
+
+/** A dot put on a note or taken back, until the server answers. */
+export interface DotRequest {
+  activity: string;
+  note: string;
+  add: boolean;
+}
+
+/** A facilitator's request, from sending to `ack` or `error`. */
+export interface RequestSlot {
+  status: 'pending' | 'done' | 'error';
+  message: string | null;
+}
+
+export interface LatestResults {
+  activity: string;
+  seq: number;
+  data: Aggregate;
+}
+
+export interface LiveState {
+  role: Role;
+  code: string;
+  link: Link;
+  /** A welcome arrived on the current connection. */
+  welcomed: boolean;
+  /** Something that stops this page for good: no such session, a wrong key. */
+  fatal: { error: ErrorCode; message: string } | null;
+  /** The last refusal that belongs to no request on screen. */
+  notice: string | null;
+  title: string;
+  state: SessionState | null;
+  step: StepView | null;
+  results: LatestResults | null;
+  counts: { joined: number; online: number | null } | null;
+  /** Console only. */
+  agenda: Activity[];
+  session: SessionInfo | null;
+  present: PresentInfo | null;
+  participantId: number | null;
+  token: string | null;
+  /** Participant: own scale answers by `answerKey`. */
+  answers: Record<string, AnswerSlot>;
+  /** Participant: own word-cloud entries, oldest first. */
+  entries: EntrySlot[];
+  /** Participant: own jam-board notes, oldest first. */
+  notes: NoteSlot[];
+  /** Participant: the notes of the current board carrying one of their dots (once per dot). */
+  dots: string[];
+  /** Participant: dots on their way, by request id. */
+  dotRequests: Record<number, DotRequest>;
+  /** Console: requests by id. */
+  requests: Record<number, RequestSlot>;
+}
+
+export function initialState(role: Role, code: string): LiveState {
+  return {
+    role,
+    code,
+    link: 'connecting',
+    welcomed: false,
+    fatal: null,
+    notice: null,
+    title: '',
+    state: null,
+    step: null,
+    results: null,
+    counts: null,
+    agenda: [],
+    session: null,
+    present: null,
+    participantId: null,
+    token: null,
+    answers: {},
+    entries: [],
+    notes: [],
+    dots: [],
+    dotRequests: {},
+    requests: {},
+  };
+}
+
+export function answerKey(activity: string, round: string | null, statement: number): string {
+  return JSON.stringify([activity, round, statement]);
+}
+
+/** Refusals of the first message after which trying again cannot help. */
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'not_found',
+  'unauthorized',
+  'forbidden',
+  'invalid_message',
+  'unknown_type',
+  'not_joined',
+  'already_joined',
+]);
+
+/** Whether the page should stop reconnecting. */
+export function isFinished(state: LiveState): boolean {
+  return state.fatal !== null || state.state === 'closed';
+}
+
+function stepFrom(frame: StepView): StepView {
+  return {
+    activity: frame.activity,
+    round: frame.round,
+    open: frame.open,
+    reveal: frame.reveal,
+    index: frame.index,
+    total: frame.total,
+  };
+}
+
+function setStep(state: LiveState, step: StepView): void {
+  if (state.results && state.results.activity !== step.activity?.id) state.results = null;
+  state.step = step;
+  if (state.session) state.session.step = step;
+}
+
+/** Fills the participant's answers from the server's own record of them. */
+export function applyMine(state: LiveState, mine: Mine): void {
+  const activity = state.step?.activity;
+  if (activity && activity.id === mine.activity && isWordCloud(activity)) {
+    applyOwnEntries(state, mine.activity, mine.entries ?? []);
+    return;
+  }
+  if (activity && activity.id === mine.activity && isJamboard(activity)) {
+    applyOwnNotes(state, mine.activity, mine.notes ?? []);
+    state.dots = [...(mine.dots ?? [])];
+    state.dotRequests = {};
+    return;
+  }
+  (mine.values ?? []).forEach((value, statement) => {
+    const key = answerKey(mine.activity, mine.round, statement);
+    const slot = state.answers[key];
+    // An answer still on its way wins: it is newer than what the server had.
+    if (slot && slot.status === 'saving') return;
+    if (value == null) {
+      if (slot) delete state.answers[key];
+      return;
+    }
+    state.answers[key] = {
+      activity: mine.activity,
+      round: mine.round,
+      statement,
+      value,
+      id: null,
+      status: 'saved',
+      message: null,
+    };
+  });
+}
+
+let entryKeys = 0;
+
+/**
+ * The server's list of a participant's entries replaces what the page had, except entries
+ * still on their way (kept, unless the list shows them already) and deletions in flight.
+ */
+export function applyOwnEntries(state: LiveState, activity: string, entries: OwnEntry[]): void {
+  const mine = state.entries.filter((slot) => slot.activity === activity);
+  const unmatched = mine.filter((slot) => slot.status === 'saving');
+  const next: EntrySlot[] = entries.map((entry) => {
+    const local = mine.find((slot) => slot.entry === entry.id);
+    const sent = local ? undefined : unmatched.find((slot) => sameWords(slot.text, entry.text));
+    if (sent) unmatched.splice(unmatched.indexOf(sent), 1);
+    const deleting = local?.status === 'deleting';
+    return {
+      key: local?.key ?? sent?.key ?? `entry-${++entryKeys}`,
+      activity,
+      text: entry.text,
+      id: deleting ? (local?.id ?? null) : null,
+      entry: entry.id,
+      status: deleting ? 'deleting' : 'saved',
+      message: null,
+    };
+  });
+  state.entries = [...next, ...unmatched];
+}
+
+/** Like `applyOwnEntries`, for a participant's notes on a jam board. */
+export function applyOwnNotes(state: LiveState, activity: string, notes: OwnNote[]): void {
+  const mine = state.notes.filter((slot) => slot.activity === activity);
+  const unmatched = mine.filter((slot) => slot.status === 'saving' && slot.note === null);
+  const next: NoteSlot[] = notes.map((note) => {
+    const local = mine.find((slot) => slot.note === note.id);
+    const sent = local
+      ? undefined
+      : unmatched.find((slot) => slot.frame === note.frame && sameWords(slot.text, note.text));
+    if (sent) unmatched.splice(unmatched.indexOf(sent), 1);
+    const busy = local && (local.status === 'deleting' || local.status === 'saving') ? local : undefined;
+    return {
+      key: local?.key ?? sent?.key ?? `note-${++entryKeys}`,
+      activity,
+      frame: note.frame,
+      // An edit on its way shows its new words until the server answers.
+      text: busy?.status === 'saving' ? busy.text : note.text,
+      color: busy?.status === 'saving' ? busy.color : note.color,
+      saved: { text: note.text, color: note.color },
+      id: busy?.id ?? null,
+      note: note.id,
+      status: busy?.status ?? 'saved',
+      message: null,
+    };
+  });
+  state.notes = [...next, ...unmatched];
+}
+
+/** Records a new note about to be sent. */
+export function recordNote(state: LiveState, id: number, activity: string, frame: number, text: string, color: Color): NoteSlot {
+  const slot: NoteSlot = {
+    key: `note-${++entryKeys}`,
+    activity,
+    frame,
+    text,
+    color,
+    saved: null,
+    id,
+    note: null,
+    status: 'saving',
+    message: null,
+  };
+  state.notes.push(slot);
+  return slot;
+}
+
+/** Puts a dot on a note (or takes one back) at once; `dotAnswered` settles it. */
+export function recordDot(state: LiveState, id: number, activity: string, note: string, add: boolean): void {
+  state.dotRequests[id] = { activity, note, add };
+  if (add) state.dots.push(note);
+  else {
+    const at = state.dots.indexOf(note);
+    if (at >= 0) state.dots.splice(at, 1);
+  }
+}
+
+/** Whether two entries read the same, as far as the page can tell. */
+function sameWords(a: string, b: string): boolean {
+  const norm = (text: string) => text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return norm(a) === norm(b);
+}
+
+/** Records a word-cloud entry about to be sent. */
+export function recordEntry(state: LiveState, id: number, activity: string, text: string): EntrySlot {
+  const slot: EntrySlot = {
+    key: `entry-${++entryKeys}`,
+    activity,
+    text,
+    id,
+    entry: null,
+    status: 'saving',
+    message: null,
+  };
+  state.entries.push(slot);
+  return slot;
+}
+
+/** The participant's entries in a word cloud that count towards its limit. */
+export function liveEntries(state: LiveState, activity: string): EntrySlot[] {
+  return state.entries.filter((slot) => slot.activity === activity && slot.status !== 'error');
+}
+
+function findEntry(state: LiveState, id: number): EntrySlot | undefined {
+  return state.entries.find((slot) => slot.id === id);
+}
+
+function findAnswer(state: LiveState, id: number): AnswerSlot | undefined {
+  for (const slot of Object.values(state.answers)) if (slot.id === id) return slot;
+  return undefined;
+}
+
+/** Applies one server frame. Returns nothing; the caller reads the state. */
+export function applyServerMessage(state: LiveState, message: ServerMessage): void {
+  switch (message.type) {
+    case 'welcome':
+      state.welcomed = true;
+      state.notice = null;
+      state.results = null;
+      state.participantId = message.participant_id;
+      state.token = message.token;
+      state.title = message.title;
+      state.state = message.state;
+      setStep(state, stepFrom(message.step));
+      if (message.mine) applyMine(state, message.mine);
+      return;
+    case 'welcome_host':
+      state.welcomed = true;
+      state.notice = null;
+      state.results = null;
+      state.session = message.session;
+      state.title = message.session.title;
+      state.state = message.session.state;
+      state.agenda = message.session.agenda;
+      state.counts = { joined: message.session.participants, online: state.counts?.online ?? null };
+      setStep(state, stepFrom(message.session.step));
+      return;
+    case 'welcome_present':
+      state.welcomed = true;
+      state.notice = null;
+      state.results = null;
+      state.present = message.session;
+      state.title = message.session.title;
+      state.state = message.session.state;
+      return;
+    case 'ack': {
+      const request = state.requests[message.id];
+      if (request) {
+        request.status = 'done';
+        request.message = null;
+      }
+      const slot = findAnswer(state, message.id);
+      if (slot) {
+        slot.status = 'saved';
+        slot.message = null;
+      }
+      const entry = findEntry(state, message.id);
+      if (entry?.status === 'deleting') {
+        state.entries = state.entries.filter((other) => other !== entry);
+      } else if (entry) {
+        entry.status = 'saved';
+        entry.id = null;
+        entry.message = null;
+      }
+      const note = state.notes.find((slot) => slot.id === message.id);
+      if (note?.status === 'deleting') {
+        state.notes = state.notes.filter((other) => other !== note);
+      } else if (note) {
+        note.status = 'saved';
+        note.saved = { text: note.text, color: note.color };
+        note.id = null;
+        note.message = null;
+      }
+      delete state.dotRequests[message.id];
+      return;
+    }
+    case 'error': {
+      const id = message.id;
+      const request = id == null ? undefined : state.requests[id];
+      const slot = id == null ? undefined : findAnswer(state, id);
+      if (request) {
+        request.status = 'error';
+        request.message = message.message;
+      }
+      if (slot) {
+        slot.status = 'error';
+        slot.message = message.message;
+      }
+      const entry = id == null ? undefined : findEntry(state, id);
+      if (entry) {
+        // A refused deletion leaves the entry as it was; a refused entry shows why.
+        entry.status = entry.status === 'deleting' ? 'saved' : 'error';
+        entry.id = null;
+        entry.message = message.message;
+      }
+      const note = id == null ? undefined : state.notes.find((other) => other.id === id);
+      if (note) {
+        if (note.status === 'deleting' || note.saved) {
+          // A refused edit or deletion leaves the note as the server has it.
+          note.text = note.saved?.text ?? note.text;
+          note.color = note.saved?.color ?? note.color;
+          note.status = 'saved';
+        } else {
+          note.status = 'error';
+        }
+        note.id = null;
+        note.message = message.message;
+      }
+      const dot = id == null ? undefined : state.dotRequests[id];
+      if (dot && id != null) {
+        delete state.dotRequests[id];
+        // Undo what was shown at once.
+        if (dot.add) {
+          const at = state.dots.lastIndexOf(dot.note);
+          if (at >= 0) state.dots.splice(at, 1);
+        } else {
+          state.dots.push(dot.note);
+        }
+        state.notice = message.message;
+      }
+      if (request || slot || entry || note || dot) return;
+      if (!state.welcomed && message.error === 'session_closed') {
+        state.state = 'closed';
+      } else if (!state.welcomed && FATAL.has(message.error)) {
+        state.fatal = { error: message.error, message: message.message };
+      } else {
+        state.notice = message.message;
+      }
+      return;
+    }
+    case 'step':
+      setStep(state, stepFrom(message));
+      return;
+    case 'results': {
+      const current = state.results;
+      if (current && current.activity === message.activity && current.seq > message.seq) return;
+      state.results = { activity: message.activity, seq: message.seq, data: message.data };
+      return;
+    }
+    case 'mine': {
+      const { type: _type, ...mine } = message;
+      applyMine(state, mine);
+      return;
+    }
+    case 'counts':
+      state.counts = { joined: message.joined, online: message.online };
+      if (state.session) state.session.participants = message.joined;
+      return;
+    case 'agenda': {
+      state.agenda = message.agenda;
+      if (state.session) state.session.agenda = message.agenda;
+      const current = state.step?.activity;
+      const fresh = current && message.agenda.find((a) => a.id === current.id);
+      if (state.step && fresh) state.step.activity = fresh;
+      return;
+    }
+    case 'session_closed':
+      state.state = 'closed';
+      if (state.step) state.step.open = false;
+      if (state.session) state.session.state = 'closed';
+      return;
+  }
+}
+
+/** Records an answer about to be sent (or kept for sending once connected). */
+export function recordAnswer(
+  state: LiveState,
+  id: number,
+  activity: string,
+  round: string | null,
+  statement: number,
+  value: number,
+): AnswerSlot {
+  const slot: AnswerSlot = { activity, round, statement, value, id, status: 'saving', message: null };
+  state.answers[answerKey(activity, round, statement)] = slot;
+  return slot;
+}
+
+/** Answers that the server has not acknowledged: to send again after a reconnect. */
+export function unacknowledged(state: LiveState): AnswerSlot[] {
+  return Object.values(state.answers).filter((slot) => slot.status === 'saving' && slot.id !== null);
+}
+
+/** Notes, and changes to notes, that the server has not acknowledged. */
+export function unacknowledgedNotes(state: LiveState): NoteSlot[] {
+  return state.notes.filter((slot) => (slot.status === 'saving' || slot.status === 'deleting') && slot.id !== null);
+}
+
+/** Entries, and deletions of entries, that the server has not acknowledged. */
+export function unacknowledgedEntries(state: LiveState): EntrySlot[] {
+  return state.entries.filter((slot) => (slot.status === 'saving' || slot.status === 'deleting') && slot.id !== null);
+}
+
+/** The connection dropped: requests in flight can no longer be confirmed. */
+export function connectionLost(state: LiveState): void {
+  state.welcomed = false;
+  for (const request of Object.values(state.requests)) {
+    if (request.status === 'pending') {
+      request.status = 'error';
+      request.message = 'The connection dropped before this was confirmed. Check, and try again if needed.';
+    }
+  }
+}
+
+/** The participant's answer slot for a statement of the current step, if any. */
+export function currentAnswer(state: LiveState, statement: number): AnswerSlot | undefined {
+  const activity = state.step?.activity;
+  if (!activity) return undefined;
+  return state.answers[answerKey(activity.id, state.step?.round ?? null, statement)];
+}
+
+/** The latest results, if they belong to the current step's activity. */
+export function currentResults(state: LiveState): Aggregate | null {
+  const activity = state.step?.activity;
+  if (!activity || !state.results || state.results.activity !== activity.id) return null;
+  return state.results.data;
+}
