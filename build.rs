@@ -5,6 +5,8 @@
 //! - `npm ci` runs when `web/node_modules` is missing or older than `web/package-lock.json`.
 //! - `npm run build -- --outDir $OUT_DIR/web --emptyOutDir` builds the pages.
 //! - `CHORUS_SKIP_WEB=1` skips both and embeds a placeholder page (quick Rust-only builds).
+//! - `CHORUS_WEB_PREBUILT=<dir>` embeds pages already built there (the Dockerfile builds them
+//!   in a Node stage).
 //!
 //! Only the web sources, the lockfile and the config files are watched, never `web/` as a
 //! whole: `node_modules` and `dist` change on every build and would make it run every time.
@@ -55,6 +57,7 @@ fn run() -> Result<(), String> {
     let dist = out_dir.join("web");
 
     println!("cargo::rerun-if-env-changed=CHORUS_SKIP_WEB");
+    println!("cargo::rerun-if-env-changed=CHORUS_WEB_PREBUILT");
     println!("cargo::rerun-if-changed=build.rs");
     // sqlx::migrate! embeds the migrations: a new one must rebuild the binary.
     println!("cargo::rerun-if-changed=migrations");
@@ -63,6 +66,15 @@ fn run() -> Result<(), String> {
     }
     for config in tsconfigs(&web) {
         println!("cargo::rerun-if-changed={}", config.display());
+    }
+    // Pages built elsewhere (the Dockerfile's node stage) are embedded as they are.
+    if let Some(prebuilt) = env::var_os("CHORUS_WEB_PREBUILT").map(PathBuf::from) {
+        if !prebuilt.join("index.html").is_file() {
+            return Err(format!("CHORUS_WEB_PREBUILT names {}, which has no index.html", prebuilt.display()));
+        }
+        println!("cargo::rerun-if-changed={}", prebuilt.display());
+        println!("cargo::rustc-env=CHORUS_WEB_DIST={}", prebuilt.display());
+        return Ok(());
     }
     // Whatever happens below, the server's `#[folder = "$CHORUS_WEB_DIST"]` names this folder.
     println!("cargo::rustc-env=CHORUS_WEB_DIST={}", dist.display());

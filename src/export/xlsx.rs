@@ -52,7 +52,9 @@ fn write_optional(
     format: &Format,
 ) -> Result<(), XlsxError> {
     match value {
-        Some(value) => sheet.write_number_with_format(row, col, value, format).map(|_| ()),
+        // Four decimals is far more than any mean needs, and keeps 4.2 − 2.5 from showing as
+        // 1.7000000000000002 when someone widens the column.
+        Some(value) => sheet.write_number_with_format(row, col, (value * 1e4).round() / 1e4, format).map(|_| ()),
         None => sheet.write_string(row, col, "").map(|_| ()),
     }
 }

@@ -28,6 +28,9 @@ const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// Time to say who is connecting.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
+/// Messages refused in a row for going over the rate limit before the connection is closed
+/// (1008): a phone that backs off never gets near it, a flood does at once.
+const FLOOD_LIMIT: u32 = 50;
 
 /// Replies still to come from the session task, sent in order when they arrive.
 type Pending = Pin<Box<dyn Future<Output = Vec<ServerMessage>>>>;
@@ -70,6 +73,8 @@ struct Connection {
     view: Option<watch::Receiver<Frames>>,
     sent: Sent,
     pending: FuturesUnordered<Pending>,
+    /// Messages refused in a row for the rate limit.
+    flooding: u32,
 }
 
 pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, peer: Option<IpAddr>, base_url: String) {
@@ -83,6 +88,7 @@ pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, pe
         view: None,
         sent: Sent::default(),
         pending: FuturesUnordered::new(),
+        flooding: 0,
     };
     conn.serve(stream).instrument(span).await;
 }
@@ -203,7 +209,20 @@ impl Connection {
     }
 
     async fn on_text(&mut self, text: &str) -> Result<(), Goodbye> {
-        let message = match serde_json::from_str::<ClientMessage>(text) {
+        let parsed = serde_json::from_str::<ClientMessage>(text);
+        // Every message a participant sends, well-formed or not, spends from its budget.
+        if let Some(Role::Participant { handle, participant, .. }) = &self.role {
+            if handle.limiter.check_key(participant).is_err() {
+                self.flooding += 1;
+                if self.flooding > FLOOD_LIMIT {
+                    return Err(Goodbye(CloseCode::Policy, "Too many messages."));
+                }
+                let id = parsed.as_ref().ok().and_then(ClientMessage::id);
+                return self.refuse(id, Refusal::rate_limited()).await;
+            }
+            self.flooding = 0;
+        }
+        let message = match parsed {
             Ok(message) => message,
             Err(err) => {
                 let (id, refusal) = explain_bad_message(text, &err);
@@ -226,9 +245,6 @@ impl Connection {
                 let Some((id, request)) = Request::from_message(message.clone()) else {
                     return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
                 };
-                if handle.limiter.check_key(participant).is_err() {
-                    return self.refuse(Some(id), Refusal::rate_limited()).await;
-                }
                 let participant = *participant;
                 let handle = handle.clone();
                 let after =

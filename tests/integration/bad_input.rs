@@ -7,6 +7,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
+use crate::common;
 use crate::common::*;
 
 /// Every malformed or impossible answer is refused with its own code; the one good answer
@@ -175,4 +176,37 @@ async fn guessing_join_codes_is_rate_limited() {
     // A participant who already joined still gets back in.
     let (_, again) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
     assert_eq!(again["participant_id"], welcome["participant_id"]);
+}
+
+/// A flood is answered `rate_limited` (with the request's id), then closed with 1008; a
+/// phone at a normal pace is never limited.
+#[actix_web::test]
+async fn floods_are_limited_then_closed() {
+    let server = TestServer::start().await;
+    let session = create_session(&server).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale})).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    for id in 0..200u64 {
+        let answer = json!({"type": "answer", "id": id, "activity": scale, "round": "Before", "statement": 0, "value": 1 + id % 5});
+        phone.send_raw(Message::text(answer.to_string())).await;
+    }
+    let mut limited = None;
+    let code = loop {
+        match phone.next().await {
+            Ok(message) if message["error"] == "rate_limited" => limited = limited.or(Some(message)),
+            Ok(_) => continue,
+            Err(common::Ending::Closed(frame)) => break frame.map(|f| u16::from(f.code)),
+            Err(common::Ending::Dropped) => break None,
+        }
+    };
+    let limited = limited.expect("a rate_limited refusal before the close");
+    assert!(limited["id"].as_u64().is_some(), "the refusal names the request: {limited}");
+    assert_eq!(code, Some(1008));
+
+    let (mut calm, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    for value in [1, 2, 3, 4, 5, 4, 3, 2, 1, 2] {
+        calm.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 1, "value": value})).await;
+    }
 }

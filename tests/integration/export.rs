@@ -139,6 +139,25 @@ fn exports_of_a_fixed_session_are_pinned() {
     insta::assert_snapshot!("series.html", text(&fixed_report(true), Format::Html));
 }
 
+/// The spreadsheet, read back cell by cell, pinned: every sheet's text and numbers.
+#[test]
+fn the_spreadsheet_is_pinned() {
+    use calamine::{Reader, Xlsx};
+    let bytes = export::render(&fixed_report(true), Format::Xlsx).expect("xlsx");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("open xlsx");
+    let mut text = String::new();
+    for name in book.sheet_names() {
+        let sheet = book.worksheet_range(&name).expect("sheet");
+        text.push_str(&format!("== {name}\n"));
+        for row in sheet.rows() {
+            let cells: Vec<String> = row.iter().map(|cell| cell.to_string()).collect();
+            text.push_str(cells.join(" | ").trim_end_matches([' ', '|']));
+            text.push('\n');
+        }
+    }
+    insta::assert_snapshot!("series.xlsx.txt", text);
+}
+
 /// The spreadsheet, read back: the before/after table, the chart's sheet and one sheet per
 /// activity, with participants' words as text, never formulas.
 #[test]
