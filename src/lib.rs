@@ -18,6 +18,7 @@
 //! - [`protocol`]: the wire types; the web client's TypeScript is generated from them.
 //! - [`text`]: the text pipeline (normalising, grouping key, stop words, profanity) shared
 //!   by word clouds and jam-board keywords.
+//! - [`metrics`]: the Prometheus metrics served at `/metrics`.
 //! - [`auth`]: keys, tokens and join codes. [`error`]: refusals with stable codes.
 
 pub mod activity;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod hub;
 pub mod journal;
+pub mod metrics;
 pub mod protocol;
 pub mod routes;
 pub mod server;

@@ -69,6 +69,7 @@ impl AppState {
 
 /// Serves on `listener` until `shutdown` resolves, then stops in order.
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    crate::metrics::install();
     let (journal, writer) = Journal::open(&settings.data_dir).await?;
     let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
     let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days));

@@ -325,7 +325,9 @@ pub async fn run(
         recent,
     };
     session.publish_all();
+    metrics::gauge!(crate::metrics::SESSIONS).increment(1.0);
     session.serve(commands).instrument(span).await;
+    metrics::gauge!(crate::metrics::SESSIONS).decrement(1.0);
 }
 
 impl Session {
@@ -424,6 +426,7 @@ impl Session {
                 self.propose(proposal, reply, None).await;
             }
             Command::Participate { participant, id, request, reply } => {
+                metrics::counter!(crate::metrics::REQUESTS).increment(1);
                 let fingerprint = RecentRequests::fingerprint(id, &request);
                 if self.recent.contains(participant, fingerprint) {
                     let _ = reply.send(Ok(()));
@@ -537,6 +540,7 @@ impl Session {
                 self.changed(change);
                 match waiter {
                     Waiter::Ack(replies) => {
+                        metrics::counter!(crate::metrics::ACKS).increment(replies.len() as u64);
                         for reply in replies {
                             let _ = reply.send(Ok(()));
                         }
@@ -641,6 +645,9 @@ impl Session {
         let step = self.next_frame(&ServerMessage::Step(self.state.step_view()));
         let (results, public_results) = self.results_frames();
         let audience_results = if self.state.results_public() { public_results.clone() } else { None };
+        published("staff");
+        published("projector");
+        published("audience");
         let agenda = self.next_frame(&ServerMessage::Agenda { agenda: self.state.agenda.clone() });
         let closed = if self.state.is_closed() { self.next_frame(&ServerMessage::SessionClosed) } else { None };
         self.outlets.staff.send_modify(|frames| {
@@ -674,12 +681,15 @@ impl Session {
         if self.staff_results_dirty || audience_due {
             let (results, public_results) = self.results_frames();
             if self.staff_results_dirty {
+                published("staff");
+                published("projector");
                 self.outlets.staff.send_modify(|frames| frames.results = results);
                 let projected = public_results.clone();
                 self.outlets.projector.send_modify(|frames| frames.results = projected);
                 self.staff_results_dirty = false;
             }
             if audience_due {
+                published("audience");
                 self.outlets.audience.send_modify(|frames| frames.results = public_results);
                 self.audience_results_dirty = false;
                 self.audience_results_at = Instant::now();
@@ -709,7 +719,13 @@ impl Session {
     }
 }
 
+/// Counts a published frame in a view.
+fn published(view: &'static str) {
+    metrics::counter!(crate::metrics::FRAMES_PUBLISHED, "view" => view).increment(1);
+}
+
 fn refuse(waiter: Waiter, refusal: Refusal) {
+    metrics::counter!(crate::metrics::REFUSALS, "code" => format!("{:?}", refusal.code)).increment(1);
     match waiter {
         Waiter::Ack(replies) => {
             for reply in replies {

@@ -300,9 +300,15 @@ async fn write_loop(db: SqlitePool, mut queue: mpsc::Receiver<Write>) {
         let started = Instant::now();
         let result = write_batch(&db, &batch).await;
         let size = batch.len();
+        let elapsed = started.elapsed();
+        metrics::histogram!(crate::metrics::JOURNAL_BATCH).record(size as f64);
+        metrics::histogram!(crate::metrics::JOURNAL_COMMIT).record(elapsed.as_secs_f64());
         match &result {
-            Ok(()) => debug!(size, elapsed_us = started.elapsed().as_micros() as u64, "journal batch committed"),
-            Err(err) => warn!(size, %err, "journal batch failed; nothing in it was kept"),
+            Ok(()) => debug!(size, elapsed_us = elapsed.as_micros() as u64, "journal batch committed"),
+            Err(err) => {
+                metrics::counter!(crate::metrics::JOURNAL_FAILURES).increment(1);
+                warn!(size, %err, "journal batch failed; nothing in it was kept");
+            }
         }
         let outcome = result.map_err(|err| err.to_string());
         for write in batch.drain(..) {

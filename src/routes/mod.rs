@@ -12,6 +12,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(sessions::health))
+        .route("/metrics", web::get().to(metrics))
         .route("/ws", web::get().to(crate::ws::upgrade))
         .service(
             web::scope("/api")
@@ -43,6 +44,11 @@ pub fn json_config() -> web::JsonConfig {
         };
         refusal.into()
     })
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::render())
 }
 
 async fn api_not_found() -> Refusal {

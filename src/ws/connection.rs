@@ -51,6 +51,22 @@ enum Role {
     },
 }
 
+/// Counts a connection in the `chorus_connections` gauge for its role, and out when dropped.
+struct Counted(&'static str);
+
+impl Counted {
+    fn new(role: &'static str) -> Self {
+        metrics::gauge!(crate::metrics::CONNECTIONS, "role" => role).increment(1.0);
+        Self(role)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        metrics::gauge!(crate::metrics::CONNECTIONS, "role" => self.0).decrement(1.0);
+    }
+}
+
 /// Why a connection ends, and the close frame that says so.
 struct Goodbye(CloseCode, &'static str);
 
@@ -75,6 +91,7 @@ struct Connection {
     pending: FuturesUnordered<Pending>,
     /// Messages refused in a row for the rate limit.
     flooding: u32,
+    counted: Option<Counted>,
 }
 
 pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, peer: Option<IpAddr>, base_url: String) {
@@ -89,6 +106,7 @@ pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, pe
         sent: Sent::default(),
         pending: FuturesUnordered::new(),
         flooding: 0,
+        counted: None,
     };
     conn.serve(stream).instrument(span).await;
 }
@@ -143,6 +161,7 @@ impl Connection {
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > CLIENT_TIMEOUT {
                         debug!("peer timed out");
+                        metrics::counter!(crate::metrics::TIMEOUTS).increment(1);
                         break Some(Goodbye(CloseCode::Away, "No answer for too long."));
                     }
                     if self.session.ping(b"").await.is_err() {
@@ -194,6 +213,7 @@ impl Connection {
                 out.push(frame.text.clone());
             }
         }
+        metrics::counter!(crate::metrics::FRAMES_SENT).increment(out.len() as u64);
         for text in out {
             self.session.text(text).await.map_err(gone)?;
         }
@@ -215,6 +235,7 @@ impl Connection {
             if handle.limiter.check_key(participant).is_err() {
                 self.flooding += 1;
                 if self.flooding > FLOOD_LIMIT {
+                    metrics::counter!(crate::metrics::FLOOD_CLOSES).increment(1);
                     return Err(Goodbye(CloseCode::Policy, "Too many messages."));
                 }
                 let id = parsed.as_ref().ok().and_then(ClientMessage::id);
@@ -335,6 +356,7 @@ impl Connection {
         tracing::Span::current().record("session", handle.code.as_str()).record("role", "participant");
         self.send(&welcome_message(&joined, token)).await?;
         self.view = Some(handle.audience.clone());
+        self.counted = Some(Counted::new("participant"));
         self.role = Some(Role::Participant {
             _online: OnlineGuard::new(&handle.online),
             participant: joined.participant,
@@ -373,6 +395,7 @@ impl Connection {
         tracing::Span::current().record("session", handle.code.as_str()).record("role", role);
         self.send(&welcome).await?;
         self.view = Some(if presenter { handle.projector.clone() } else { handle.staff.clone() });
+        self.counted = Some(Counted::new(role));
         self.role = Some(if presenter { Role::Presenter { _handle: handle } } else { Role::Host { handle } });
         self.send_view().await
     }

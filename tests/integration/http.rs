@@ -202,3 +202,37 @@ async fn foreign_origins_are_refused_before_the_upgrade() {
         }
     }
 }
+
+/// `/metrics` speaks Prometheus' text format and counts what the server does.
+#[actix_web::test]
+async fn metrics_count_connections_acks_and_commits() {
+    let server = TestServer::start().await;
+    let session = create_session(&server).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale})).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3})).await;
+    let mut response = awc::Client::new().get(server.url("/metrics")).send().await.expect("metrics");
+    assert_eq!(response.status(), 200);
+    let body = String::from_utf8(response.body().await.expect("body").to_vec()).expect("UTF-8");
+    for name in [
+        "chorus_connections{role=\"participant\"}",
+        "chorus_connections{role=\"host\"}",
+        "chorus_sessions",
+        "chorus_requests_total",
+        "chorus_acks_total",
+        "chorus_journal_batch_size",
+        "chorus_journal_commit_seconds",
+        "chorus_frames_published_total",
+        "chorus_frames_sent_total",
+    ] {
+        assert!(body.contains(name), "{name} missing from:\n{body}");
+    }
+    let acks: f64 = body
+        .lines()
+        .find_map(|line| line.strip_prefix("chorus_acks_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("an acks count");
+    assert!(acks >= 2.0, "the goto and the answer were acknowledged: {acks}");
+}

@@ -1,0 +1,65 @@
+//! Prometheus metrics, served at `GET /metrics` from the same server (no second listener).
+//!
+//! The recorder is process-wide: installed once, it collects from every part of the server.
+//! Names are listed here so that the dashboard and the code agree on them.
+
+use std::sync::OnceLock;
+
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// Open WebSocket connections, by `role` (participant, host, presenter).
+pub const CONNECTIONS: &str = "chorus_connections";
+/// Session tasks running (live, or closed and loaded for their facilitator).
+pub const SESSIONS: &str = "chorus_sessions";
+/// Participants' requests (answers, words, notes, dots) received by sessions.
+pub const REQUESTS: &str = "chorus_requests_total";
+/// Requests acknowledged after their commit.
+pub const ACKS: &str = "chorus_acks_total";
+/// Requests refused, by `code`.
+pub const REFUSALS: &str = "chorus_refusals_total";
+/// Events written per journal transaction.
+pub const JOURNAL_BATCH: &str = "chorus_journal_batch_size";
+/// Time to write and commit one journal transaction.
+pub const JOURNAL_COMMIT: &str = "chorus_journal_commit_seconds";
+/// Journal transactions that failed (nothing in them was kept).
+pub const JOURNAL_FAILURES: &str = "chorus_journal_failures_total";
+/// Frames a session published into its views, by `view` (staff, projector, audience). Each
+/// is serialised once, however many read it.
+pub const FRAMES_PUBLISHED: &str = "chorus_frames_published_total";
+/// Frames written to sockets. Against the published ones, this shows how much coalescing
+/// saves: a slow reader skips to the newest frame.
+pub const FRAMES_SENT: &str = "chorus_frames_sent_total";
+/// Connections closed for being silent too long.
+pub const TIMEOUTS: &str = "chorus_connection_timeouts_total";
+/// Connections closed for flooding.
+pub const FLOOD_CLOSES: &str = "chorus_flood_closes_total";
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder (once per process) and returns its handle.
+pub fn install() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new().install_recorder().ok()?;
+            describe_gauge!(CONNECTIONS, "Open WebSocket connections, by role.");
+            describe_gauge!(SESSIONS, "Session tasks running.");
+            describe_counter!(REQUESTS, "Participants' requests received.");
+            describe_counter!(ACKS, "Requests acknowledged after commit.");
+            describe_counter!(REFUSALS, "Requests refused, by code.");
+            describe_histogram!(JOURNAL_BATCH, Unit::Count, "Events per journal transaction.");
+            describe_histogram!(JOURNAL_COMMIT, Unit::Seconds, "Time to write and commit a journal transaction.");
+            describe_counter!(JOURNAL_FAILURES, "Journal transactions that failed.");
+            describe_counter!(FRAMES_PUBLISHED, "Frames published into views, by view.");
+            describe_counter!(FRAMES_SENT, "Frames written to sockets.");
+            describe_counter!(TIMEOUTS, "Connections closed for silence.");
+            describe_counter!(FLOOD_CLOSES, "Connections closed for flooding.");
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// The metrics in Prometheus' text format.
+pub fn render() -> String {
+    install().map(PrometheusHandle::render).unwrap_or_default()
+}
