@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod crash;
 mod export;
 mod http;
 mod jamboard;

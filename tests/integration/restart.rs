@@ -9,7 +9,7 @@ use crate::common::*;
 #[actix_web::test]
 async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
     let data_dir = tempfile::tempdir().expect("data dir");
-    let server = ServerProcess::start(data_dir.path());
+    let mut server = ServerProcess::start(data_dir.path());
     server.wait_healthy().await;
     let session = create_session_at(&server.url(""), workshop_agenda()).await;
     let scale = session.activity(0);

@@ -104,7 +104,7 @@ impl ServerProcess {
     }
 
     /// SIGKILL: no shutdown, no flush.
-    pub fn kill(mut self) {
+    pub fn kill(&mut self) {
         self.child.kill().expect("kill");
         self.child.wait().expect("wait");
     }
@@ -260,6 +260,49 @@ impl Client {
         client.send(json!({"type": "present", "code": session.code, "key": session.present_key})).await;
         let welcome = client.expect("welcome_present").await;
         (client, welcome)
+    }
+
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self { ws, next_id: 1000 }
+    }
+
+    /// Sends, reporting whether the connection took it (for tests that kill the server).
+    pub async fn try_send(&mut self, message: Value) -> bool {
+        self.ws.send(Message::text(message.to_string())).await.is_ok()
+    }
+
+    /// Waits for the reply to `id`; `None` when the connection ends first.
+    pub async fn try_reply(&mut self, id: u64) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(PATIENCE, self.ws.next()).await.ok()?? {
+                Ok(Message::Text(text)) => {
+                    let message: Value = serde_json::from_str(&text).ok()?;
+                    if (message["type"] == "ack" || message["type"] == "error") && message["id"] == id {
+                        return Some(message);
+                    }
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Waits for the welcome: `Some(true)` when welcomed, `None` when the connection ends.
+    pub async fn next_welcome(&mut self) -> Option<bool> {
+        loop {
+            match tokio::time::timeout(PATIENCE, self.ws.next()).await.ok()?? {
+                Ok(Message::Text(text)) => {
+                    let message: Value = serde_json::from_str(&text).ok()?;
+                    match message["type"].as_str() {
+                        Some("welcome") => return Some(true),
+                        Some("error") => return Some(false),
+                        _ => {}
+                    }
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
     }
 
     pub async fn send(&mut self, message: Value) {

@@ -1,0 +1,147 @@
+//! Acked means committed: phones post notes while the server is killed (SIGKILL) at random
+//! moments and started again; each phone resends what was not acknowledged, with the same
+//! request id. In the end every acknowledged note is there exactly once, and nothing twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::common::*;
+
+const CYCLES: usize = 20;
+const PHONES: usize = 4;
+
+/// A note a phone wants on the board: its request id and text never change, however often it
+/// is resent.
+#[derive(Clone)]
+struct Note {
+    id: u64,
+    text: String,
+}
+
+/// Connects a phone and posts its notes (the unacknowledged ones of earlier rounds first),
+/// one after another, until the connection dies. Sends back the ids acknowledged.
+async fn phone(
+    ws_url: String,
+    code: String,
+    token: String,
+    board: String,
+    notes: Vec<Note>,
+    acked: mpsc::UnboundedSender<u64>,
+) {
+    let Ok((ws, _)) = tokio_tungstenite::connect_async(ws_url.as_str()).await else { return };
+    let mut client = Client::from_stream(ws);
+    client.send(json!({"type": "join", "code": code, "token": token})).await;
+    if !matches!(client.next_welcome().await, Some(true)) {
+        return;
+    }
+    for note in &notes {
+        let request = json!({"type": "note_add", "id": note.id, "activity": board, "frame": 0, "text": note.text, "color": "green"});
+        loop {
+            if !client.try_send(request.clone()).await {
+                return;
+            }
+            match client.try_reply(note.id).await {
+                Some(reply) if reply["type"] == "ack" => {
+                    let _ = acked.send(note.id);
+                    break;
+                }
+                // A phone that resends a backlog slows down, as the web client does.
+                Some(reply) if reply["error"] == "rate_limited" => tokio::time::sleep(Duration::from_millis(150)).await,
+                Some(reply) => panic!("note {} refused: {reply}", note.id),
+                None => return,
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn acknowledged_notes_survive_kill_9_exactly_once() {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut server = ServerProcess::start(data_dir.path());
+    server.wait_healthy().await;
+    let agenda = json!([{"kind": "jamboard", "title": "Crash", "frames": ["Notes"], "notes_per_participant": 100}]);
+    let session = create_session_at(&server.url(""), agenda).await;
+    let board = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": board})).await;
+    drop(host);
+    let mut tokens = Vec::new();
+    for _ in 0..PHONES {
+        let (_, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+        tokens.push(welcome["token"].as_str().expect("token").to_owned());
+    }
+
+    let mut next_id = 1u64;
+    let mut pending: Vec<Vec<Note>> = vec![Vec::new(); PHONES];
+    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for cycle in 0..=CYCLES {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut tasks = Vec::new();
+        let mut sent: HashMap<u64, String> = HashMap::new();
+        for (p, token) in tokens.iter().enumerate() {
+            let fresh: Vec<Note> = if cycle == CYCLES {
+                Vec::new()
+            } else {
+                (0..4)
+                    .map(|_| {
+                        next_id += 1;
+                        Note { id: next_id, text: format!("phone {p} note {next_id}") }
+                    })
+                    .collect()
+            };
+            for note in pending[p].iter().chain(&fresh) {
+                sent.insert(note.id, note.text.clone());
+            }
+            pending[p].extend(fresh.iter().cloned());
+            tasks.push(tokio::spawn(phone(
+                server.ws_url(),
+                session.code.clone(),
+                token.clone(),
+                board.clone(),
+                pending[p].clone(),
+                tx.clone(),
+            )));
+        }
+        drop(tx);
+        if cycle < CYCLES {
+            // Kill at a random moment while notes are in flight.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            tokio::time::sleep(Duration::from_millis(5 + seed % 60)).await;
+            server.kill();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        while let Some(id) = rx.recv().await {
+            acked.insert(id, sent[&id].clone());
+        }
+        for notes in &mut pending {
+            notes.retain(|note| !acked.contains_key(&note.id));
+        }
+        if cycle < CYCLES {
+            server = ServerProcess::start(data_dir.path());
+            server.wait_healthy().await;
+        }
+    }
+    assert!(pending.iter().all(Vec::is_empty), "the last, calm round acknowledges everything still pending");
+
+    let (status, export) =
+        get_json(&server.url(&format!("/api/sessions/{}/export/json", session.code)), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    let mut on_board: HashMap<String, usize> = HashMap::new();
+    for response in export["responses"].as_array().expect("responses") {
+        *on_board.entry(response["text"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
+    }
+    let lost: Vec<&String> = acked.values().filter(|text| !on_board.contains_key(*text)).collect();
+    let doubled: Vec<(&String, &usize)> = on_board.iter().filter(|(_, count)| **count > 1).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(doubled.is_empty(), "applied twice: {doubled:?}");
+    assert_eq!(on_board.len(), acked.len(), "every note on the board was acknowledged");
+    assert!(acked.len() >= CYCLES * PHONES * 4 / 2, "the run exercised enough notes: {}", acked.len());
+}
