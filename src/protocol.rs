@@ -280,6 +280,9 @@ pub struct StepView {
     pub open: bool,
     /// Whether participants see the live results.
     pub reveal: bool,
+    /// Whether dot voting is on (a jam board): phones then get the board to vote on, whether
+    /// or not results are revealed.
+    pub voting: bool,
     /// The activity's position in the agenda (0-based), null on the waiting screen.
     pub index: Option<u32>,
     /// How many activities the agenda has.

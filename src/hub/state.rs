@@ -606,6 +606,7 @@ impl SessionState {
             round,
             open: current.is_some() && self.step.open && !self.is_closed(),
             reveal: current.is_some() && self.step.reveal,
+            voting: self.voting(),
             index: current.map(|(index, _)| index as u32),
             total: self.agenda.len() as u32,
         }
@@ -614,11 +615,15 @@ impl SessionState {
     /// Whether participants see the current results: when revealed, and on a jam board while
     /// dot voting is on (people vote on the notes they see).
     pub fn results_public(&self) -> bool {
-        let voting = matches!(
+        self.current().is_some() && (self.step.reveal || self.voting())
+    }
+
+    /// Whether the activity on screen is a jam board with dot voting on.
+    fn voting(&self) -> bool {
+        matches!(
             self.current().and_then(|(_, activity)| self.activities.get(&activity.id)),
             Some(ActivityState::Jamboard(board)) if board.voting()
-        );
-        self.current().is_some() && (self.step.reveal || voting)
+        )
     }
 
     /// The current activity's live results, with or without hidden items.

@@ -165,6 +165,11 @@ async fn the_facilitator_arranges_and_people_vote() {
         .await;
     assert_eq!(voted["data"]["dots"], 2);
 
+    // Ending the vote reaches phones with the step, whether or not results are revealed.
+    host.ok(json!({"type": "voting", "activity": board, "open": false})).await;
+    phone.expect_where("voting over", |m| m["type"] == "step" && m["voting"] == false).await;
+    assert_eq!(phone.refused(dot(&ids[0], true)).await, "not_open");
+
     // Participants cannot arrange the board.
     assert_eq!(
         phone.refused(json!({"type": "move", "activity": board, "note": ids[0], "x": 0.5, "y": 0.5})).await,

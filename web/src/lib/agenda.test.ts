@@ -7,6 +7,7 @@ import {
   newJamboardDraft,
   newScaleDraft,
   newWordCloudDraft,
+  resizePoints,
   splitWords,
   toDraft,
   type ScaleDraft,
@@ -52,6 +53,33 @@ describe('agenda drafts', () => {
     const draft = scaleDraft({ ...scale, min: 1, max: 3, labels: { min: null, max: null, points: ['a', 'b', 'c'] } });
     expect(asScale(fromDraft(draft)).labels.points).toEqual(['a', 'b', 'c']);
     draft.max = 4;
+    expect(asScale(fromDraft(draft)).labels.points).toEqual([]);
+  });
+
+  it('sizes words for every point to the range, starting from the end labels', () => {
+    expect(resizePoints([], 5, { min: 'Not at all', max: 'Completely' })).toEqual([
+      'Not at all',
+      '',
+      '',
+      '',
+      'Completely',
+    ]);
+    expect(resizePoints(['a', 'b', 'c', 'd', 'e'], 3)).toEqual(['a', 'b', 'c']);
+    expect(resizePoints(['a', 'b'], 4)).toEqual(['a', 'b', '', '']);
+    expect(resizePoints(['a'], 0)).toEqual([]);
+  });
+
+  it('sends words for every point trimmed, and asks for all of them', () => {
+    const draft = newScaleDraft();
+    draft.statements = ['I understand the term'];
+    draft.min = 1;
+    draft.max = 3;
+    draft.points = [' Disagree ', '', 'Agree'];
+    expect(draftProblems(draft)).toEqual(['Point 2 has no words.']);
+    draft.points[1] = 'Unsure';
+    expect(draftProblems(draft)).toEqual([]);
+    expect(asScale(fromDraft(draft)).labels.points).toEqual(['Disagree', 'Unsure', 'Agree']);
+    draft.points = [];
     expect(asScale(fromDraft(draft)).labels.points).toEqual([]);
   });
 

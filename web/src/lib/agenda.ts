@@ -42,7 +42,7 @@ export interface ScaleDraft {
   max: number;
   labelMin: string;
   labelMax: string;
-  /** Per-point labels from the server, kept as they are (the editor does not change them). */
+  /** Words for every point, lowest first; empty for none (then only the ends have words). */
   points: string[];
   rounds: string[];
 }
@@ -174,6 +174,17 @@ export function fromDraft(draft: Draft): Activity {
   }
 }
 
+/**
+ * Words for every point of a scale of `count` points, from what was typed for another range:
+ * kept by position, the ends filled from the end labels when empty.
+ */
+export function resizePoints(points: string[], count: number, ends: { min: string; max: string } = { min: '', max: '' }): string[] {
+  const sized = Array.from({ length: Math.max(0, count) }, (_, i) => points[i] ?? '');
+  if (sized.length > 0 && !sized[0]?.trim()) sized[0] = ends.min.trim();
+  if (sized.length > 1 && !sized[sized.length - 1]?.trim()) sized[sized.length - 1] = ends.max.trim();
+  return sized;
+}
+
 /** "a, b\nc" → ["a", "b", "c"], without blanks or repeats. */
 export function splitWords(text: string): string[] {
   const words = text
@@ -208,7 +219,7 @@ function fromScaleDraft(draft: ScaleDraft): Activity {
     labels: {
       min: labelMin || null,
       max: labelMax || null,
-      points: draft.points.length === pointCount ? [...draft.points] : [],
+      points: draft.points.length === pointCount ? draft.points.map((label) => label.trim()) : [],
     },
     rounds: draft.rounds.map((r) => r.trim()),
   };
@@ -296,6 +307,17 @@ function scaleProblems(draft: ScaleDraft): string[] {
     if (label.trim().length > LIMITS.labelChars) {
       problems.push(`The words for the ${which} point are longer than ${LIMITS.labelChars} characters.`);
     }
+  }
+  if (draft.points.length > 0) {
+    const count = draft.max - draft.min + 1;
+    if (draft.points.length !== count) problems.push('Give words for every point of the scale, or for none.');
+    draft.points.forEach((label, i) => {
+      const text = label.trim();
+      if (!text) problems.push(`Point ${draft.min + i} has no words.`);
+      else if (text.length > LIMITS.labelChars) {
+        problems.push(`The words for point ${draft.min + i} are longer than ${LIMITS.labelChars} characters.`);
+      }
+    });
   }
   if (draft.rounds.length > LIMITS.rounds) problems.push(`A scale can have at most ${LIMITS.rounds} rounds.`);
   const seen = new Set<string>();

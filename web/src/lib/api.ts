@@ -76,11 +76,33 @@ export function replaceAgenda(code: string, hostKey: string, agenda: Activity[])
 
 export type ExportFormat = 'json' | 'csv' | 'xlsx' | 'html';
 
-/** `GET /api/sessions/{code}/export/{format}` with the host key, as a file to save. */
-export async function fetchExport(code: string, hostKey: string, format: ExportFormat): Promise<Blob> {
+/** A file to save, with the name the server gave it. */
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
+/** The file name of a `Content-Disposition: attachment; filename="…"` header, if it has a safe one. */
+export function dispositionName(header: string | null): string | null {
+  const match = header ? /filename="?([^";]+)"?/i.exec(header) : null;
+  const name = match?.[1]?.trim();
+  return name && /^[\w.-]+$/.test(name) ? name : null;
+}
+
+/**
+ * `GET /api/sessions/{code}/export/{format}` (or `/series/export/{format}` for the whole
+ * series) with the host key, as a file to save.
+ */
+export async function fetchExport(
+  code: string,
+  hostKey: string,
+  format: ExportFormat,
+  scope: 'session' | 'series' = 'session',
+): Promise<Download> {
+  const path = scope === 'series' ? `series/export/${format}` : `export/${format}`;
   let response: Response;
   try {
-    response = await fetch(`/api/sessions/${code}/export/${format}`, {
+    response = await fetch(`/api/sessions/${code}/${path}`, {
       headers: { Authorization: `Bearer ${hostKey}` },
       credentials: 'same-origin',
     });
@@ -88,5 +110,6 @@ export async function fetchExport(code: string, hostKey: string, format: ExportF
     throw new ApiError(0, null, UNREACHABLE);
   }
   if (!response.ok) throw await errorFrom(response);
-  return response.blob();
+  const fallback = `chorus-${scope === 'series' ? 'series-' : ''}${code}.${format}`;
+  return { blob: await response.blob(), filename: dispositionName(response.headers.get('Content-Disposition')) ?? fallback };
 }

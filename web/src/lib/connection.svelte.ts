@@ -76,9 +76,9 @@ export class Connection {
   #debounce = new Map<string, ReturnType<typeof setTimeout>>();
   /** The participant's requests waiting for their `ack` or `error`. */
   #own = new Map<number, OwnRequest>();
-  // Ids stay unique across reloads of the page, so a resent request is never mistaken for
-  // another one.
-  #nextId = Date.now();
+  // Ids stay unique across reloads of the page (the server applies a request resent with the
+  // same id and content once): a time-based, randomised start, well within 2^53.
+  #nextId = Date.now() * 1024 + Math.floor(Math.random() * 1024);
 
   constructor(options: ConnectionOptions) {
     const live = $state(initialState(options.role, options.code));

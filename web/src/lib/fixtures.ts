@@ -37,7 +37,7 @@ export const aggregate: ScaleAggregate = {
 };
 
 export function stepOf(activity: Activity | null, round: string | null = null, open = true, reveal = false): StepView {
-  return { activity, round, open, reveal, index: activity ? 0 : null, total: 1 };
+  return { activity, round, open, reveal, voting: false, index: activity ? 0 : null, total: 1 };
 }
 
 export const cloud: WordCloudActivity = {

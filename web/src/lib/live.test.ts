@@ -223,6 +223,25 @@ describe('word-cloud entries', () => {
     expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([51]);
   });
 
+  it('names an entry from the mine frame that follows its ack, keeping its key', () => {
+    const state = inCloud();
+    const slot = recordEntry(state, 50, 'w1', 'together');
+    const key = slot.key;
+    applyServerMessage(state, { type: 'ack', id: 50 });
+    expect(state.entries[0]).toMatchObject({ status: 'saved', entry: null });
+    applyServerMessage(state, {
+      type: 'mine',
+      activity: 'w1',
+      round: null,
+      values: [],
+      entries: [{ id: '8', text: 'together' }],
+      notes: [],
+      dots: [],
+    });
+    expect(state.entries).toHaveLength(1);
+    expect(state.entries[0]).toMatchObject({ key, entry: '8', status: 'saved' });
+  });
+
   it('does not send an entry again that the server kept before the connection dropped', () => {
     const state = inCloud();
     recordEntry(state, 50, 'w1', 'family');
@@ -303,6 +322,30 @@ describe('jam-board notes and dots', () => {
     });
     expect(unacknowledgedNotes(state)).toEqual([]);
     expect(state.notes.map((slot) => slot.note)).toEqual(['4', '9']);
+  });
+
+  it('names a note from the mine frame that follows its ack, so that it can be changed at once', () => {
+    const state = onBoard();
+    const slot = recordNote(state, 71, 'j1', 0, 'Money', 'pink');
+    const key = slot.key;
+    applyServerMessage(state, { type: 'ack', id: 71 });
+    applyServerMessage(state, {
+      type: 'mine',
+      activity: 'j1',
+      round: null,
+      values: [],
+      entries: [],
+      notes: [
+        { id: '4', frame: 0, text: 'Time', color: 'yellow' },
+        { id: '12', frame: 0, text: 'Money', color: 'pink' },
+      ],
+      dots: ['4', '4'],
+    });
+    expect(state.notes.map((note) => [note.note, note.status])).toEqual([
+      ['4', 'saved'],
+      ['12', 'saved'],
+    ]);
+    expect(state.notes[1]?.key).toBe(key);
   });
 
   it('goes back to the saved words when an edit is refused', () => {

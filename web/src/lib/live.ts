@@ -174,6 +174,7 @@ function stepFrom(frame: StepView): StepView {
     round: frame.round,
     open: frame.open,
     reveal: frame.reveal,
+    voting: frame.voting,
     index: frame.index,
     total: frame.total,
   };
@@ -227,7 +228,9 @@ let entryKeys = 0;
  */
 export function applyOwnEntries(state: LiveState, activity: string, entries: OwnEntry[]): void {
   const mine = state.entries.filter((slot) => slot.activity === activity);
-  const unmatched = mine.filter((slot) => slot.status === 'saving');
+  // Entries not named by the server yet: on their way, or acknowledged a moment before this
+  // list (the server sends it right after the `ack`).
+  const unmatched = mine.filter((slot) => slot.entry === null && (slot.status === 'saving' || slot.status === 'saved'));
   const next: EntrySlot[] = entries.map((entry) => {
     const local = mine.find((slot) => slot.entry === entry.id);
     const sent = local ? undefined : unmatched.find((slot) => sameWords(slot.text, entry.text));
@@ -243,13 +246,13 @@ export function applyOwnEntries(state: LiveState, activity: string, entries: Own
       message: null,
     };
   });
-  state.entries = [...next, ...unmatched];
+  state.entries = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Like `applyOwnEntries`, for a participant's notes on a jam board. */
 export function applyOwnNotes(state: LiveState, activity: string, notes: OwnNote[]): void {
   const mine = state.notes.filter((slot) => slot.activity === activity);
-  const unmatched = mine.filter((slot) => slot.status === 'saving' && slot.note === null);
+  const unmatched = mine.filter((slot) => slot.note === null && (slot.status === 'saving' || slot.status === 'saved'));
   const next: NoteSlot[] = notes.map((note) => {
     const local = mine.find((slot) => slot.note === note.id);
     const sent = local
@@ -271,7 +274,7 @@ export function applyOwnNotes(state: LiveState, activity: string, notes: OwnNote
       message: null,
     };
   });
-  state.notes = [...next, ...unmatched];
+  state.notes = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Records a new note about to be sent. */

@@ -29,6 +29,11 @@ open: boolean,
  */
 reveal: boolean, 
 /**
+ * Whether dot voting is on (a jam board): phones then get the board to vote on, whether
+ * or not results are revealed.
+ */
+voting: boolean, 
+/**
  * The activity's position in the agenda (0-based), null on the waiting screen.
  */
 index: number | null, 
