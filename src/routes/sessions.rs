@@ -120,11 +120,7 @@ pub async fn export(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Refusal> {
-    let (code, format) = path.into_inner();
-    let format: Format = format.parse()?;
-    let handle = as_host(&app, &req, &code).await?;
-    let report = export::session_report(app.hub.journal().reader(), &handle.code).await?;
-    download(&report, format)
+    report(&app, &req, path.into_inner(), false).await
 }
 
 /// `GET /api/sessions/{code}/series/export/{format}`
@@ -133,10 +129,24 @@ pub async fn series_export(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Refusal> {
-    let (code, format) = path.into_inner();
+    report(&app, &req, path.into_inner(), true).await
+}
+
+/// A session's report, or its series', for its host.
+async fn report(
+    app: &AppState,
+    req: &HttpRequest,
+    (code, format): (String, String),
+    series: bool,
+) -> Result<HttpResponse, Refusal> {
     let format: Format = format.parse()?;
-    let handle = as_host(&app, &req, &code).await?;
-    let report = export::series_report(app.hub.journal().reader(), &handle.code).await?;
+    let handle = as_host(app, req, &code).await?;
+    let reader = app.hub.journal().reader();
+    let report = if series {
+        export::series_report(reader, &handle.code).await?
+    } else {
+        export::session_report(reader, &handle.code).await?
+    };
     download(&report, format)
 }
 
