@@ -338,6 +338,12 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
+                // The tick first: under a steady stream of answers the other branches are
+                // always ready, and the screens must still get their frame every tick.
+                _ = tick.tick() => {
+                    self.flush_moves().await;
+                    self.publish_tick();
+                }
                 Some((settling, waiter, saved)) = self.pending.next(), if !self.pending.is_empty() => {
                     self.settle(settling, waiter, saved);
                 }
@@ -355,10 +361,6 @@ impl Session {
                     Some(command) => self.handle(command).await,
                     None => accepting = false,
                 },
-                _ = tick.tick() => {
-                    self.flush_moves().await;
-                    self.publish_tick();
-                }
             }
             if !accepting && self.pending.is_empty() && !self.moves.is_empty() {
                 self.flush_moves().await;
