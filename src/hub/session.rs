@@ -61,6 +61,9 @@ pub struct Frames {
     /// Console and projector only.
     pub counts: Option<Frame>,
     pub closed: Option<Frame>,
+    /// Changes only when the activity or round on screen changes: phones then need their own
+    /// answers there (`mine`), which a reveal or "stop answers" does not call for.
+    pub scope: u64,
 }
 
 /// What a participant learns on joining.
@@ -258,6 +261,8 @@ struct Session {
     /// The export files being written after the session closed.
     exporting: Option<tokio::task::JoinHandle<()>>,
     recent: RecentRequests,
+    /// The activity and round on screen, and the version at which they came on screen.
+    scope: Option<((Option<String>, usize), u64)>,
 }
 
 /// The last requests each participant's applied changes came from, so that a request resent
@@ -323,6 +328,7 @@ pub async fn run(
         moves: HashMap::new(),
         exporting: None,
         recent,
+        scope: None,
     };
     session.publish_all();
     metrics::gauge!(crate::metrics::SESSIONS).increment(1.0);
@@ -645,6 +651,11 @@ impl Session {
     /// Publishes every slot at once: after a change of step, agenda or lifecycle.
     fn publish_all(&mut self) {
         let step = self.next_frame(&ServerMessage::Step(self.state.step_view()));
+        let key = (self.state.step.activity.clone(), self.state.step.round);
+        if self.scope.as_ref().is_none_or(|(known, _)| *known != key) {
+            self.scope = Some((key, self.version));
+        }
+        let scope = self.scope.as_ref().map_or(0, |(_, version)| *version);
         let (results, public_results) = self.results_frames();
         let audience_results = if self.state.results_public() { public_results.clone() } else { None };
         published("staff");
@@ -667,6 +678,7 @@ impl Session {
             frames.step = step;
             frames.results = audience_results;
             frames.closed = closed;
+            frames.scope = scope;
         });
         self.staff_results_dirty = false;
         self.audience_results_dirty = false;

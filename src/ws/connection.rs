@@ -78,6 +78,7 @@ struct Sent {
     counts: u64,
     agenda: u64,
     closed: u64,
+    scope: u64,
 }
 
 struct Connection {
@@ -197,8 +198,10 @@ impl Connection {
         let Some(view) = self.view.as_mut() else { return Ok(()) };
         let frames = view.borrow_and_update().clone();
         let sent = &mut self.sent;
-        // A first step frame repeats the welcome's; a later one is a change of step.
-        let step_changed = sent.step != 0 && frames.step.as_ref().is_some_and(|f| f.version > sent.step);
+        // The welcome carried this participant's own answers; after that, a new activity or
+        // round calls for them again (a reveal or "stop answers" does not).
+        let scope_changed = sent.scope != 0 && frames.scope != sent.scope;
+        sent.scope = frames.scope;
         let slots = [
             (&frames.agenda, &mut sent.agenda),
             (&frames.step, &mut sent.step),
@@ -217,7 +220,7 @@ impl Connection {
         for text in out {
             self.session.text(text).await.map_err(gone)?;
         }
-        if step_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
+        if scope_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
             if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
                 self.pending.push(Box::pin(async move {
