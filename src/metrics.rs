@@ -34,6 +34,8 @@ pub const FRAMES_SENT: &str = "chorus_frames_sent_total";
 pub const TIMEOUTS: &str = "chorus_connection_timeouts_total";
 /// Connections closed for flooding.
 pub const FLOOD_CLOSES: &str = "chorus_flood_closes_total";
+/// Connections closed because they did not take what was sent to them (close code 4008).
+pub const SLOW_CLOSES: &str = "chorus_slow_consumer_closes_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -53,6 +55,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             describe_counter!(FRAMES_PUBLISHED, "Frames published into views, by view.");
             describe_counter!(FRAMES_SENT, "Frames written to sockets.");
             describe_counter!(TIMEOUTS, "Connections closed for silence.");
+            describe_counter!(SLOW_CLOSES, "Connections closed for not reading what was sent to them.");
             describe_counter!(FLOOD_CLOSES, "Connections closed for flooding.");
             Some(handle)
         })

@@ -17,6 +17,8 @@
 
 #[path = "chorus-load/hist.rs"]
 mod hist;
+#[path = "chorus-load/idle.rs"]
+mod idle;
 #[path = "chorus-load/net.rs"]
 mod net;
 #[path = "chorus-load/worker.rs"]
@@ -121,6 +123,11 @@ struct Opt {
     /// The whole run stops after this many seconds, whatever happens (at most 1,800).
     #[arg(long, env = "CHORUS_LOAD_MAX_TIME", default_value_t = 900.0)]
     max_time: f64,
+
+    /// Also open this many phones that join and then never read again (slow consumers), beside
+    /// the others: reports when and how the server closed them, and its memory meanwhile.
+    #[arg(long, default_value_t = 0)]
+    idle: u32,
 
     /// Print only the JSON line.
     #[arg(long)]
@@ -512,6 +519,16 @@ impl Meter {
 }
 
 /// What the server's own metrics say about a phase: journal batches and commit time, frames.
+/// Connections the server closed for silence or slowness, by its own counters.
+fn closes(metrics: &Option<BTreeMap<String, f64>>) -> f64 {
+    metrics.as_ref().map_or(0.0, |m| {
+        ["chorus_connection_timeouts_total", "chorus_slow_consumer_closes_total"]
+            .iter()
+            .map(|k| m.get(*k).copied().unwrap_or(0.0))
+            .sum()
+    })
+}
+
 fn metrics_delta(before: &Option<BTreeMap<String, f64>>, after: &Option<BTreeMap<String, f64>>) -> Value {
     let (Some(before), Some(after)) = (before, after) else { return Value::Null };
     let delta = |key: &str| after.get(key).copied().unwrap_or(0.0) - before.get(key).copied().unwrap_or(0.0);
@@ -767,6 +784,33 @@ async fn run(
         _ => None,
     };
 
+    // Slow consumers, open through everything that follows.
+    let idle_start = if opt.idle > 0 {
+        say(opt, format!("opening {} phones that never read", opt.idle));
+        let mut idle = Vec::with_capacity(opt.idle as usize);
+        for _ in 0..opt.idle {
+            idle.push(idle::IdlePhone::join(target, &code).await?);
+        }
+        // Watch the server's close counters from now on, to time when it gave up on them all.
+        let opened = Instant::now();
+        let before = closes(&net::scrape_metrics(target).await);
+        let closed_within = Rc::new(Cell::new(None));
+        let watch = closed_within.clone();
+        let wanted = f64::from(opt.idle);
+        tokio::task::spawn_local(async move {
+            while opened.elapsed() < Duration::from_secs(120) {
+                if closes(&net::scrape_metrics(target).await) - before >= wanted {
+                    watch.set(Some(round2(opened.elapsed().as_secs_f64())));
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        Some((idle, opened, s_joined, closed_within))
+    } else {
+        None
+    };
+
     // Hold.
     let mut hold = json!(null);
     if opt.hold > 0.0 {
@@ -961,6 +1005,32 @@ async fn run(
         reveal_hist.merge(&hist);
     }
 
+    let idle = match idle_start {
+        Some((idle, opened, rss_before, closed_within)) => {
+            say(opt, "waiting for the server to close the phones that never read");
+            while closed_within.get().is_none() && opened.elapsed() < Duration::from_secs(120) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let closed_within = closed_within.get();
+            let mut codes: BTreeMap<String, u64> = BTreeMap::new();
+            for phone in idle {
+                let code = tokio::time::timeout(Duration::from_secs(5), phone.goodbye()).await.ok().flatten();
+                *codes.entry(code.map_or("none".to_owned(), |c| c.to_string())).or_default() += 1;
+            }
+            let peak = meter.peak_rss_kb.get();
+            json!({
+                "count": opt.idle,
+                "all_closed_within_s": closed_within,
+                "close_codes": codes,
+                "server_rss_kb_before": rss_before.map(|s| s.rss_kb),
+                "server_rss_kb_peak_after": (peak > 0).then_some(peak),
+                "server_rss_growth_mib": rss_before.filter(|_| peak > 0)
+                    .map(|s| round2((peak as f64 - s.rss_kb as f64) / 1024.0)),
+            })
+        }
+        None => json!(null),
+    };
+
     // Final state of the connections.
     let status = workers.ask(json!({"cmd": "status"}), "status", Duration::from_secs(30)).await?;
     let open_end = sum(&status, "open");
@@ -1002,6 +1072,7 @@ async fn run(
             "kernel_tcp_per_connection_kb_both_ends": kernel_per_conn,
         },
         "hold": hold,
+        "idle": idle,
         "answers": {
             "rate_asked": opt.rate,
             "duration_s": opt.duration,
@@ -1143,6 +1214,20 @@ fn print_table(r: &Value) {
         ("server RSS peak".into(), format!("{} KB", num(&r["memory"]["server_rss_kb_peak"])), "–".into()),
         ("load tool CPU".into(), format!("{} s", f2(&r["load_tool_cpu_s"])), "–".into()),
     ];
+    let mut rows = rows;
+    let idle = &r["idle"];
+    if !idle.is_null() {
+        rows.push((
+            format!("{} phones that never read", idle["count"]),
+            format!(
+                "all closed within {} s, codes {}, RSS +{} MiB",
+                f2(&idle["all_closed_within_s"]),
+                idle["close_codes"],
+                f2(&idle["server_rss_growth_mib"])
+            ),
+            "closed ≤ 60 s, ≤ 64 MiB".into(),
+        ));
+    }
     let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     println!("{:<w0$}  {:<w1$}  target", "measure", "measured");

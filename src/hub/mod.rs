@@ -12,12 +12,12 @@ pub mod state;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dashmap::DashMap;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use dashmap::{DashMap, DashSet};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
@@ -32,8 +32,11 @@ use crate::protocol::{CopyFrom, ParticipantId};
 
 /// Commands that may wait for a session task before senders have to wait.
 const COMMAND_QUEUE: usize = 4096;
-/// How long an address that guessed too many join codes is refused.
+/// How long an address that guessed too many join codes is refused (and, when the guessing
+/// comes from everywhere at once, how long the whole server is guarded).
 const JOIN_BLOCK: Duration = Duration::from_secs(60);
+/// Entries the failed-join bookkeeping holds before it drops stale ones.
+const TIDY_AT: usize = 10_000;
 
 /// Limits a server enforces; every one answers with a clear refusal when reached.
 #[derive(Debug, Clone)]
@@ -49,6 +52,17 @@ pub struct Limits {
     /// Failed join attempts an address may make in a burst, and then per minute.
     pub failed_joins_burst: NonZeroU32,
     pub failed_joins_per_minute: NonZeroU32,
+    /// Failed join attempts the whole server takes in a burst, and then per minute, from
+    /// every address together: what bounds a guesser with many addresses.
+    pub all_failed_joins_burst: NonZeroU32,
+    pub all_failed_joins_per_minute: NonZeroU32,
+    /// How often the server pings each connection.
+    pub heartbeat: Duration,
+    /// A connection silent this long (no message, no pong) is closed (1001).
+    pub silent_after: Duration,
+    /// A connection that has not taken a frame within this time is too slow to keep up: it
+    /// is closed (4008) rather than let its backlog grow.
+    pub write_stall: Duration,
 }
 
 impl Default for Limits {
@@ -60,6 +74,11 @@ impl Default for Limits {
             participant_burst: nz(30),
             failed_joins_burst: nz(20),
             failed_joins_per_minute: nz(30),
+            all_failed_joins_burst: nz(60),
+            all_failed_joins_per_minute: nz(60),
+            heartbeat: Duration::from_secs(15),
+            silent_after: Duration::from_secs(45),
+            write_stall: Duration::from_secs(10),
         }
     }
 }
@@ -82,6 +101,9 @@ pub struct SessionHandle {
     pub online: Arc<AtomicU32>,
     /// Per-participant message budget, shared by all of a participant's connections.
     pub limiter: Arc<DefaultKeyedRateLimiter<ParticipantId>>,
+    /// Addresses someone joined (or ran) this session from. A guesser behind one of them
+    /// learns nothing by being let in: the code is already known there, on the projector.
+    admitted: Arc<DashSet<IpAddr>>,
 }
 
 impl SessionHandle {
@@ -93,6 +115,11 @@ impl SessionHandle {
     /// Whether `key` may open the projector view (the presenter key, or the host key).
     pub fn is_presenter(&self, key: &str) -> bool {
         auth::secret_matches(key, &self.present_key_hash) || self.is_host(key)
+    }
+
+    /// Remembers that someone joined or ran this session from `address`.
+    pub fn admit(&self, address: IpAddr) {
+        self.admitted.insert(address);
     }
 
     /// Sends a command and waits for its answer.
@@ -150,6 +177,9 @@ struct Inner {
     data_dir: PathBuf,
     failed_joins: DefaultKeyedRateLimiter<IpAddr>,
     blocked: DashMap<IpAddr, Instant>,
+    all_failed_joins: DefaultDirectRateLimiter,
+    /// Until when the whole server is guarded, after guessing from many addresses.
+    all_blocked: Mutex<Option<Instant>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -159,6 +189,9 @@ impl Hub {
         let failed_joins = RateLimiter::keyed(
             Quota::per_minute(limits.failed_joins_per_minute).allow_burst(limits.failed_joins_burst),
         );
+        let all_failed_joins = RateLimiter::direct(
+            Quota::per_minute(limits.all_failed_joins_per_minute).allow_burst(limits.all_failed_joins_burst),
+        );
         let hub = Self {
             inner: Arc::new(Inner {
                 sessions: DashMap::new(),
@@ -167,6 +200,8 @@ impl Hub {
                 data_dir,
                 failed_joins,
                 blocked: DashMap::new(),
+                all_failed_joins,
+                all_blocked: Mutex::new(None),
                 shutdown: watch::channel(false).0,
             }),
         };
@@ -223,6 +258,7 @@ impl Hub {
             audience,
             online: online.clone(),
             limiter,
+            admitted: Arc::new(DashSet::new()),
         };
         let outlets = session::Outlets {
             staff: staff_tx,
@@ -256,6 +292,21 @@ impl Hub {
             return Err(Refusal::not_found());
         }
         Ok(handle)
+    }
+
+    /// The session with this code, for someone at `peer`: an unknown code counts as a guess
+    /// against the address (see [`Hub::failed_join`]), and a caller `guarded` for guessing
+    /// hears `rate_limited` instead of `not_found`, the same answer a right code gets.
+    pub async fn find(&self, code: &str, peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
+        match self.get(code).await {
+            Err(refusal) if refusal.code == ErrorCode::NotFound => {
+                if let Some(peer) = peer {
+                    self.failed_join(peer);
+                }
+                Err(if guarded { Refusal::rate_limited() } else { refusal })
+            }
+            found => found,
+        }
     }
 
     /// Creates a session and stores it before answering.
@@ -365,26 +416,59 @@ impl Hub {
         Ok(expired.len())
     }
 
-    /// Counts a failed join attempt (an unknown code) from an address. Past its budget the
-    /// address is blocked for a while: then even a right code is refused to it unless it
-    /// resumes with a token, so that a guesser cannot learn which code was right.
+    /// Counts a failed join attempt (an unknown code) from an address, against the
+    /// address's budget and the server's. Past a budget, [`Hub::join_guarded`] says so.
     pub fn failed_join(&self, address: IpAddr) {
-        if self.inner.failed_joins.check_key(&address).is_err() {
-            self.inner.blocked.insert(address, Instant::now() + JOIN_BLOCK);
+        let inner = &self.inner;
+        if inner.failed_joins.check_key(&address).is_err() {
+            if inner.blocked.len() >= TIDY_AT {
+                let now = Instant::now();
+                inner.blocked.retain(|_, until| *until > now);
+                inner.failed_joins.retain_recent();
+            }
+            inner.blocked.insert(address, Instant::now() + JOIN_BLOCK);
+        }
+        if inner.all_failed_joins.check().is_err() {
+            warn!("many wrong join codes from many addresses: joining is guarded for a while");
+            *inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                Some(Instant::now() + JOIN_BLOCK);
         }
     }
 
-    /// Whether an address is blocked for having guessed too many codes.
-    pub fn join_blocked(&self, address: IpAddr) -> bool {
-        let blocked = self.inner.blocked.get(&address).map(|until| *until > Instant::now());
-        match blocked {
+    /// Whether a join from `address` to `code` must prove itself (resume with a token)
+    /// because of guessing: the address, or the whole server, went over its budget of wrong
+    /// codes, and nobody joined this session from this address. Such a join is refused with
+    /// `rate_limited` whatever the code, so a guesser cannot tell a right code from a wrong
+    /// one; people in a room behind one address, where the session was already joined or
+    /// run, carry on.
+    pub fn join_guarded(&self, address: IpAddr, code: &str) -> bool {
+        let inner = &self.inner;
+        let now = Instant::now();
+        let address_blocked = match inner.blocked.get(&address).map(|until| *until > now) {
             Some(true) => true,
             Some(false) => {
-                self.inner.blocked.remove(&address);
+                inner.blocked.remove(&address);
                 false
             }
             None => false,
-        }
+        };
+        let all_blocked = {
+            let mut until = inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match *until {
+                Some(when) if when > now => true,
+                Some(_) => {
+                    *until = None;
+                    false
+                }
+                None => false,
+            }
+        };
+        let admitted = || {
+            auth::parse_join_code(code)
+                .and_then(|code| inner.sessions.get(&code).map(|handle| handle.admitted.contains(&address)))
+                .unwrap_or(false)
+        };
+        (address_blocked || all_blocked) && !admitted()
     }
 
     /// A receiver that turns `true` when the server begins to stop.

@@ -165,6 +165,9 @@ pub enum Command {
     Join {
         resume: Option<String>,
         fresh: String,
+        /// Only a resume will do: the caller is guarded for guessing codes, and a token that
+        /// matches nobody is refused rather than made a new participant.
+        resume_only: bool,
         reply: Reply<Joined>,
     },
     /// The session as the facilitator sees it.
@@ -381,10 +384,14 @@ impl Session {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::Join { resume, fresh, reply } => {
+            Command::Join { resume, fresh, resume_only, reply } => {
                 if let Some(participant) = resume.as_deref().and_then(|hash| self.state.participant(hash)) {
                     let welcome = self.welcome(participant);
                     let _ = reply.send(Ok(Joined { participant, fresh: false, welcome }));
+                    return;
+                }
+                if resume_only {
+                    let _ = reply.send(Err(Refusal::rate_limited()));
                     return;
                 }
                 if self.state.is_closed() {

@@ -23,12 +23,20 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
         .filter(|key| !key.is_empty())
 }
 
-/// The session, if the request holds its host key.
+/// The session, if the request holds its host key. A wrong code or key counts as a guess
+/// against the caller's address, as it does over the WebSocket.
 async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
-    let handle = app.hub.get(code).await?;
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let guarded = peer.is_some_and(|peer| app.hub.join_guarded(peer, code));
+    let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
         Some(key) if handle.is_host(key) => Ok(handle),
-        _ => Err(Refusal::unauthorized()),
+        _ => {
+            if let Some(peer) = peer {
+                app.hub.failed_join(peer);
+            }
+            Err(if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() })
+        }
     }
 }
 
@@ -170,7 +178,12 @@ fn download(report: &export::Report, format: Format) -> Result<HttpResponse, Ref
 
 /// `GET /api/sessions/{code}/qr.svg`: the join link as a QR code, for anyone.
 pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
-    let handle = app.hub.get(&code).await?;
+    // Anyone may have it, so it must not answer a guesser which codes exist.
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    if peer.is_some_and(|peer| app.hub.join_guarded(peer, &code)) {
+        return Err(Refusal::rate_limited());
+    }
+    let handle = app.hub.find(&code, peer, false).await?;
     let join_url = format!("{}/j/{}", app.base_url(&req), handle.code);
     let qr = QrCode::new(join_url.as_bytes())
         .map_err(|_| Refusal::new(ErrorCode::Internal, "The QR code could not be made."))?;

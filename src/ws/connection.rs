@@ -22,15 +22,16 @@ use crate::hub::session::welcome_message;
 use crate::hub::{Command, Control, Frames, Hub, OnlineGuard, Request, SessionHandle};
 use crate::protocol::{ClientMessage, PROTOCOL_VERSION, ParticipantId, PresentInfo, RequestId, ServerMessage};
 
-/// How often the server pings.
-const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
-/// A peer silent for this long is gone.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// Time to say who is connecting.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
 /// Messages refused in a row for going over the rate limit before the connection is closed
 /// (1008): a phone that backs off never gets near it, a flood does at once.
 const FLOOD_LIMIT: u32 = 50;
+/// Close code for a connection that does not take what is sent to it (as Centrifugo's
+/// "slow" close): its phone reconnects and is sent the current view afresh.
+const TOO_SLOW: u16 = 4008;
+/// Time given to a goodbye before the connection is simply dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Replies still to come from the session task, sent in order when they arrive.
 type Pending = Pin<Box<dyn Future<Output = Vec<ServerMessage>>>>;
@@ -92,11 +93,14 @@ struct Connection {
     pending: FuturesUnordered<Pending>,
     /// Messages refused in a row for the rate limit.
     flooding: u32,
+    /// How long a write may wait for the peer to take it.
+    write_stall: Duration,
     counted: Option<Counted>,
 }
 
 pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, peer: Option<IpAddr>, base_url: String) {
     let span = info_span!("connection", peer = ?peer, session = tracing::field::Empty, role = tracing::field::Empty);
+    let write_stall = hub.limits().write_stall;
     let conn = Connection {
         hub,
         session,
@@ -107,6 +111,7 @@ pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, pe
         sent: Sent::default(),
         pending: FuturesUnordered::new(),
         flooding: 0,
+        write_stall,
         counted: None,
     };
     conn.serve(stream).instrument(span).await;
@@ -115,7 +120,8 @@ pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, pe
 impl Connection {
     async fn serve(mut self, mut stream: AggregatedMessageStream) {
         let mut shutdown = self.hub.shutdown_signal();
-        let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+        let limits = self.hub.limits().clone();
+        let mut heartbeat = tokio::time::interval(limits.heartbeat);
         let mut last_heard = Instant::now();
         let hello_deadline = tokio::time::sleep(HELLO_TIMEOUT);
         tokio::pin!(hello_deadline);
@@ -129,7 +135,10 @@ impl Connection {
                         Some(Ok(AggregatedMessage::Binary(_))) => {
                             Err(Goodbye(CloseCode::Unsupported, "Binary messages are not supported."))
                         }
-                        Some(Ok(AggregatedMessage::Ping(bytes))) => self.session.pong(&bytes).await.map_err(gone),
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            let session = &mut self.session;
+                            stalled(self.write_stall, session.pong(&bytes)).await
+                        }
                         Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
                         Some(Ok(AggregatedMessage::Close(_))) => break Some(Goodbye(CloseCode::Normal, "")),
                         Some(Err(err)) => Err(protocol_goodbye(&err)),
@@ -160,13 +169,14 @@ impl Connection {
                     }
                 }
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                    if last_heard.elapsed() > limits.silent_after {
                         debug!("peer timed out");
                         metrics::counter!(crate::metrics::TIMEOUTS).increment(1);
                         break Some(Goodbye(CloseCode::Away, "No answer for too long."));
                     }
-                    if self.session.ping(b"").await.is_err() {
-                        break None;
+                    let session = &mut self.session;
+                    if let Err(goodbye) = stalled(self.write_stall, session.ping(b"")).await {
+                        break Some(goodbye);
                     }
                 }
                 _ = &mut hello_deadline, if self.role.is_none() => {
@@ -177,16 +187,25 @@ impl Connection {
                 }
             }
         };
-        if let Some(Goodbye(code, description)) = goodbye {
-            let reason = CloseReason { code, description: (!description.is_empty()).then(|| description.to_owned()) };
-            let _ = self.session.close(Some(reason)).await;
+        match goodbye {
+            // A connection that stopped reading has no room for a goodbye; dropping it is all.
+            Some(Goodbye(CloseCode::Other(TOO_SLOW), _)) => {
+                debug!("peer too slow");
+                metrics::counter!(crate::metrics::SLOW_CLOSES).increment(1);
+            }
+            Some(Goodbye(code, description)) => {
+                let description = (!description.is_empty()).then(|| description.to_owned());
+                let _ = tokio::time::timeout(CLOSE_GRACE, self.session.close(Some(CloseReason { code, description })))
+                    .await;
+            }
+            None => {}
         }
         debug!("connection closed");
     }
 
     async fn send(&mut self, message: &ServerMessage) -> Result<(), Goodbye> {
         let text = serde_json::to_string(message).map_err(|_| Goodbye(CloseCode::Error, "Internal error."))?;
-        self.session.text(text).await.map_err(gone)
+        stalled(self.write_stall, self.session.text(text)).await
     }
 
     async fn refuse(&mut self, id: Option<RequestId>, refusal: Refusal) -> Result<(), Goodbye> {
@@ -218,7 +237,7 @@ impl Connection {
         }
         metrics::counter!(crate::metrics::FRAMES_SENT).increment(out.len() as u64);
         for text in out {
-            self.session.text(text).await.map_err(gone)?;
+            stalled(self.write_stall, self.session.text(text)).await?;
         }
         if scope_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
@@ -323,15 +342,10 @@ impl Connection {
     }
 
     /// Finds a session by code, counting failures against the caller's address.
-    async fn find(&mut self, code: &str) -> Result<SessionHandle, Goodbye> {
-        match self.hub.get(code).await {
+    async fn find(&mut self, code: &str, guarded: bool) -> Result<SessionHandle, Goodbye> {
+        match self.hub.find(code, self.peer, guarded).await {
             Ok(handle) => Ok(handle),
             Err(refusal) => {
-                if refusal.code == ErrorCode::NotFound
-                    && let Some(peer) = self.peer
-                {
-                    self.hub.failed_join(peer);
-                }
                 self.refuse(None, refusal).await?;
                 Err(Goodbye(CloseCode::Policy, "No such session."))
             }
@@ -340,14 +354,16 @@ impl Connection {
 
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
-        if resume.is_none() && self.peer.is_some_and(|peer| self.hub.join_blocked(peer)) {
+        let guarded = self.peer.is_some_and(|peer| self.hub.join_guarded(peer, code));
+        if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
         }
-        let handle = self.find(code).await?;
+        let handle = self.find(code, guarded).await?;
         let fresh = auth::new_secret();
         let fresh_hash = auth::hash_secret(&fresh);
-        let joined = handle.request(|reply| Command::Join { resume, fresh: fresh_hash, reply }).await;
+        let joined =
+            handle.request(|reply| Command::Join { resume, fresh: fresh_hash, resume_only: guarded, reply }).await;
         let joined = match joined.and_then(|joined| joined) {
             Ok(joined) => joined,
             Err(refusal) => {
@@ -356,6 +372,9 @@ impl Connection {
             }
         };
         let token = if joined.fresh { fresh } else { token.unwrap_or_default() };
+        if let Some(peer) = self.peer {
+            handle.admit(peer);
+        }
         tracing::Span::current().record("session", handle.code.as_str()).record("role", "participant");
         self.send(&welcome_message(&joined, token)).await?;
         self.view = Some(handle.audience.clone());
@@ -370,11 +389,20 @@ impl Connection {
     }
 
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
-        let handle = self.find(code).await?;
+        // A wrong key tells that the code is right: it counts as a guess, like a wrong code.
+        let guarded = self.peer.is_some_and(|peer| self.hub.join_guarded(peer, code));
+        let handle = self.find(code, guarded).await?;
         let allowed = if presenter { handle.is_presenter(key) } else { handle.is_host(key) };
         if !allowed {
-            self.refuse(None, Refusal::unauthorized()).await?;
+            if let Some(peer) = self.peer {
+                self.hub.failed_join(peer);
+            }
+            self.refuse(None, if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() }).await?;
             return Err(Goodbye(CloseCode::Policy, "Wrong key."));
+        }
+        // The room the session is run from: people there join even while it is guarded.
+        if let Some(peer) = self.peer {
+            handle.admit(peer);
         }
         let join_url = format!("{}/j/{}", self.base_url, handle.code);
         let present_key = if presenter { String::new() } else { auth::present_key_for(key) };
@@ -419,6 +447,16 @@ async fn view_changed(view: &mut Option<watch::Receiver<Frames>>) -> Result<(), 
     match view {
         Some(view) => view.changed().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Writes to the socket, unless the peer has stopped taking frames for `limit`: then it is
+/// too slow to keep up. (Its unread frames sit in a bounded queue meanwhile, so memory does
+/// not grow while it waits.)
+async fn stalled(limit: Duration, write: impl Future<Output = Result<(), actix_ws::Closed>>) -> Result<(), Goodbye> {
+    match tokio::time::timeout(limit, write).await {
+        Ok(written) => written.map_err(gone),
+        Err(_) => Err(Goodbye(CloseCode::Other(TOO_SLOW), "Too slow to keep up.")),
     }
 }
 

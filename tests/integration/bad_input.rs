@@ -1,8 +1,9 @@
 //! Bad input gets a clear refusal with a stable code, and changes nothing.
 
+use std::net::Ipv4Addr;
 use std::num::NonZeroU32;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -150,32 +151,92 @@ async fn protocol_violations_close_with_the_right_code() {
     assert_eq!(lost.expect("error").await["error"], "not_found");
 }
 
-/// An address that guesses codes is stopped, even when it then guesses right; a phone that
-/// resumes with its token is not.
+/// The first answer of a join from a fresh connection at `source`.
+async fn try_join(server: &TestServer, source: Ipv4Addr, code: &str, token: Option<&str>) -> Value {
+    let mut client = Client::connect_from(&server.ws_url(), source).await;
+    client.send(json!({"type": "join", "code": code, "token": token})).await;
+    client.expect_where("welcome or error", |m| m["type"] == "welcome" || m["type"] == "error").await
+}
+
+fn outcome(reply: &Value) -> &str {
+    if reply["type"] == "welcome" { "welcome" } else { reply["error"].as_str().unwrap_or("?") }
+}
+
+/// An address that guesses codes is stopped: past its budget every guess, right or wrong,
+/// hears `rate_limited`, so it cannot tell which was right; a token that matches nobody does
+/// not get round it. People in the room a session runs in share the guesser's address (one
+/// NAT) and still join that session; a phone that resumes with its token gets back in.
 #[actix_web::test]
-async fn guessing_join_codes_is_rate_limited() {
+async fn guessing_join_codes_is_rate_limited_per_address() {
     let server = TestServer::start_with(|settings| {
         settings.limits.failed_joins_burst = NonZeroU32::new(3).expect("nonzero");
         settings.limits.failed_joins_per_minute = NonZeroU32::new(1).expect("nonzero");
     })
     .await;
-    let session = create_session(&server).await;
-    let (_, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
-    let token = welcome["token"].as_str().expect("token").to_owned();
+    let room = create_session(&server).await;
+    let elsewhere = create_session(&server).await;
+    let nat = Ipv4Addr::new(127, 0, 0, 21);
+    let first = try_join(&server, nat, &room.code, None).await;
+    let token = first["token"].as_str().expect("token").to_owned();
+
     let mut codes = Vec::new();
     for guess in 0..5 {
-        let mut client = Client::connect(&server.ws_url()).await;
-        client.send(json!({"type": "join", "code": format!("{:08}", 10_000_000 + guess)})).await;
-        codes.push(client.expect("error").await["error"].as_str().expect("code").to_owned());
+        codes.push(outcome(&try_join(&server, nat, &format!("{:08}", 10_000_000 + guess), None).await).to_owned());
     }
     assert_eq!(codes[..3], ["not_found", "not_found", "not_found"]);
     assert_eq!(codes[4], "rate_limited");
-    let mut guesser = Client::connect(&server.ws_url()).await;
-    guesser.send(json!({"type": "join", "code": session.code})).await;
-    assert_eq!(guesser.expect("error").await["error"], "rate_limited");
-    // A participant who already joined still gets back in.
-    let (_, again) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
-    assert_eq!(again["participant_id"], welcome["participant_id"]);
+
+    // Right and wrong codes now get the same answer at this address…
+    assert_eq!(outcome(&try_join(&server, nat, &elsewhere.code, None).await), "rate_limited");
+    assert_eq!(outcome(&try_join(&server, nat, "10000009", None).await), "rate_limited");
+    let made_up = "0123456789abcdef0123456789abcdef";
+    assert_eq!(outcome(&try_join(&server, nat, &elsewhere.code, Some(made_up)).await), "rate_limited");
+    // …the host key check over HTTP does not tell either.
+    let (status, body) = get_json(&server.url(&format!("/api/sessions/{}", elsewhere.code)), Some("wrong")).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")), "another address is not guarded");
+
+    // The room's next arrival joins the session already joined from this address.
+    let neighbour = try_join(&server, nat, &room.code, None).await;
+    assert_eq!(neighbour["type"], "welcome");
+    assert_ne!(neighbour["participant_id"], first["participant_id"]);
+    let back = try_join(&server, nat, &room.code, Some(&token)).await;
+    assert_eq!(back["participant_id"], first["participant_id"]);
+    // Another address is not slowed at all.
+    assert_eq!(outcome(&try_join(&server, Ipv4Addr::new(127, 0, 0, 22), &elsewhere.code, None).await), "welcome");
+}
+
+/// Guessing from many addresses at once runs into the server-wide budget: then a join that
+/// is not a resume, from an address no one joined that session from, hears `rate_limited`,
+/// right code or not. Rooms already in their session carry on.
+#[actix_web::test]
+async fn guessing_from_many_addresses_is_rate_limited_server_wide() {
+    let server = TestServer::start_with(|settings| {
+        settings.limits.all_failed_joins_burst = NonZeroU32::new(6).expect("nonzero");
+        settings.limits.all_failed_joins_per_minute = NonZeroU32::new(1).expect("nonzero");
+    })
+    .await;
+    let room = create_session(&server).await;
+    let elsewhere = create_session(&server).await;
+    let room_address = Ipv4Addr::new(127, 0, 0, 31);
+    let (_host, _) = {
+        let mut client = Client::connect_from(&server.ws_url(), room_address).await;
+        client.send(json!({"type": "host", "code": room.code, "key": room.host_key})).await;
+        let welcome = client.expect("welcome_host").await;
+        (client, welcome)
+    };
+    // Eight addresses, one guess each: each address is well within its own budget.
+    let mut codes = Vec::new();
+    for n in 0..8u8 {
+        let guess = format!("{:08}", 20_000_000 + u32::from(n));
+        codes.push(outcome(&try_join(&server, Ipv4Addr::new(127, 0, 1, n), &guess, None).await).to_owned());
+    }
+    assert_eq!(codes[..6], ["not_found"; 6]);
+    assert_eq!(codes[7], "rate_limited");
+    let fresh = Ipv4Addr::new(127, 0, 2, 1);
+    assert_eq!(outcome(&try_join(&server, fresh, &elsewhere.code, None).await), "rate_limited");
+    assert_eq!(outcome(&try_join(&server, fresh, "29999999", None).await), "rate_limited");
+    // The facilitator's room joins its own session.
+    assert_eq!(outcome(&try_join(&server, room_address, &room.code, None).await), "welcome");
 }
 
 /// A flood is answered `rate_limited` (with the request's id), then closed with 1008; a

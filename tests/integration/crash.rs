@@ -10,7 +10,10 @@ use tokio::sync::mpsc;
 
 use crate::common::*;
 
-const CYCLES: usize = 20;
+/// Kill cycles: 20 in CI; the long run sets `CHORUS_CRASH_CYCLES=100` (docs/reliability.md).
+fn cycles() -> usize {
+    std::env::var("CHORUS_CRASH_CYCLES").ok().and_then(|n| n.parse().ok()).unwrap_or(20)
+}
 const PHONES: usize = 4;
 
 /// A note a phone wants on the board: its request id and text never change, however often it
@@ -78,12 +81,13 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
     let mut pending: Vec<Vec<Note>> = vec![Vec::new(); PHONES];
     let mut acked: BTreeMap<u64, String> = BTreeMap::new();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    for cycle in 0..=CYCLES {
+    let cycles = cycles();
+    for cycle in 0..=cycles {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut tasks = Vec::new();
         let mut sent: HashMap<u64, String> = HashMap::new();
         for (p, token) in tokens.iter().enumerate() {
-            let fresh: Vec<Note> = if cycle == CYCLES {
+            let fresh: Vec<Note> = if cycle == cycles {
                 Vec::new()
             } else {
                 (0..4)
@@ -107,7 +111,7 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
             )));
         }
         drop(tx);
-        if cycle < CYCLES {
+        if cycle < cycles {
             // Kill at a random moment while notes are in flight.
             seed ^= seed << 13;
             seed ^= seed >> 7;
@@ -124,7 +128,7 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
         for notes in &mut pending {
             notes.retain(|note| !acked.contains_key(&note.id));
         }
-        if cycle < CYCLES {
+        if cycle < cycles {
             server = ServerProcess::start(data_dir.path());
             server.wait_healthy().await;
         }
@@ -143,5 +147,5 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert!(doubled.is_empty(), "applied twice: {doubled:?}");
     assert_eq!(on_board.len(), acked.len(), "every note on the board was acknowledged");
-    assert!(acked.len() >= CYCLES * PHONES * 4 / 2, "the run exercised enough notes: {}", acked.len());
+    assert!(acked.len() >= cycles * PHONES * 4 / 2, "the run exercised enough notes: {}", acked.len());
 }

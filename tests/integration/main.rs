@@ -8,4 +8,6 @@ mod http;
 mod jamboard;
 mod live;
 mod restart;
+mod slow;
+mod storm;
 mod wordcloud;

@@ -82,9 +82,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(data_dir: &Path) -> Self {
+        Self::start_at(data_dir, "127.0.0.1:0")
+    }
+
+    /// Starts the server on a given address (to come back where phones look for it).
+    pub fn start_at(data_dir: &Path, bind: &str) -> Self {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--bind", bind, "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -101,6 +106,16 @@ impl ServerProcess {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         Self { addr: format!("127.0.0.1:{port}"), child }
+    }
+
+    /// SIGTERM, as a service manager stops it; waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        self.child.wait().expect("wait")
     }
 
     /// SIGKILL: no shutdown, no flush.
@@ -198,7 +213,8 @@ pub async fn get_json(url: &str, bearer: Option<&str>) -> (u16, Value) {
     }
     let mut response = request.send().await.expect("request");
     let status = response.status().as_u16();
-    let body = response.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
+    // Exports of big rooms run to megabytes.
+    let body = response.json::<Value>().limit(64 << 20).await.unwrap_or(Value::Null);
     (status, body)
 }
 
@@ -237,6 +253,18 @@ pub enum Ending {
 impl Client {
     pub async fn connect(ws_url: &str) -> Self {
         let (ws, _) = connect_async(ws_url).await.expect("WebSocket connect");
+        Self { ws, next_id: 1000 }
+    }
+
+    /// Connects from a given loopback address (127.0.0.x), as another device would.
+    pub async fn connect_from(ws_url: &str, source: std::net::Ipv4Addr) -> Self {
+        let server: std::net::SocketAddr =
+            ws_url.trim_start_matches("ws://").trim_end_matches("/ws").parse().expect("server address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind((source, 0).into()).expect("bind the source address");
+        let stream = socket.connect(server).await.expect("TCP connect");
+        let (ws, _) =
+            tokio_tungstenite::client_async(ws_url, MaybeTlsStream::Plain(stream)).await.expect("WebSocket handshake");
         Self { ws, next_id: 1000 }
     }
 
