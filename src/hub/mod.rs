@@ -77,7 +77,7 @@ impl Default for Limits {
             all_failed_joins_burst: nz(60),
             all_failed_joins_per_minute: nz(60),
             heartbeat: Duration::from_secs(15),
-            silent_after: Duration::from_secs(45),
+            silent_after: Duration::from_secs(40),
             write_stall: Duration::from_secs(10),
         }
     }
