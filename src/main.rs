@@ -9,8 +9,11 @@ use tracing_subscriber::EnvFilter;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to standard error: standard output carries what the command itself says (the
+    // address it serves on, an export written to `-`).
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("chorus=info,warn")))
+        .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command() {
         Command::Serve(args) => {

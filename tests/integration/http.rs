@@ -236,3 +236,61 @@ async fn metrics_count_connections_acks_and_commits() {
         .expect("an acks count");
     assert!(acks >= 2.0, "the goto and the answer were acknowledged: {acks}");
 }
+
+/// Keys and tokens never reach the server's log (at its most talkative), its files' names,
+/// or a URL: they travel in a header or a message body, and are kept only as hashes.
+#[actix_web::test]
+async fn keys_and_tokens_never_reach_the_log_or_a_path() {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let log_dir = tempfile::tempdir().expect("log dir");
+    let log_path = log_dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = ServerProcess::start_logging(data_dir.path(), "trace", log);
+    server.wait_healthy().await;
+    let session = create_session_at(&server.url(""), workshop_agenda()).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let (_, present) = Client::presenter(&server.ws_url(), &session).await;
+    let (mut phone, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3})).await;
+    drop(phone);
+    let (_, again) = Client::participant(&server.ws_url(), &session.code, Some(&token)).await;
+    assert_eq!(again["participant_id"], welcome["participant_id"]);
+    // Wrong keys are logged as refusals, never echoed.
+    let (status, _) = get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some("not-the-key")).await;
+    assert_eq!(status, 401);
+    let (status, _) =
+        post_json(&server.url(&format!("/api/sessions/{}/close", session.code)), Some(&session.host_key), &json!({}))
+            .await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        get_json(&server.url(&format!("/api/sessions/{}/export/json", session.code)), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    assert_eq!(present["type"], "welcome_present");
+    server.terminate();
+
+    let log = std::fs::read_to_string(&log_path).expect("read the log");
+    assert!(log.contains(&session.code), "the log is at trace level and names the session");
+    for (what, secret) in [("host key", &session.host_key), ("presenter key", &session.present_key), ("token", &token)]
+    {
+        assert!(!log.contains(secret.as_str()), "the {what} is in the log");
+        for entry in walk(data_dir.path()) {
+            assert!(!entry.contains(secret.as_str()), "the {what} names a file: {entry}");
+        }
+    }
+}
+
+/// Every path under `dir`, as text.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        paths.push(path.display().to_string());
+        if path.is_dir() {
+            paths.extend(walk(&path));
+        }
+    }
+    paths
+}

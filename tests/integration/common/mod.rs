@@ -87,13 +87,22 @@ impl ServerProcess {
 
     /// Starts the server on a given address (to come back where phones look for it).
     pub fn start_at(data_dir: &Path, bind: &str) -> Self {
+        Self::launch(data_dir, bind, "warn", Stdio::inherit())
+    }
+
+    /// Starts the server logging at `level` (a `RUST_LOG` filter) into `log`.
+    pub fn start_logging(data_dir: &Path, level: &str, log: std::fs::File) -> Self {
+        Self::launch(data_dir, "127.0.0.1:0", level, Stdio::from(log))
+    }
+
+    fn launch(data_dir: &Path, bind: &str, level: &str, stderr: Stdio) -> Self {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
             .args(["serve", "--bind", bind, "--data-dir"])
             .arg(data_dir)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start the chorus binary");
         let stdout = child.stdout.take().expect("stdout");
