@@ -386,6 +386,13 @@ describe('a workshop from start to finish', () => {
     await console_.keyboard.up('Shift');
     await projector.locator('.note.absolute', { hasText: 'Not enough time' }).waitFor();
     assert.ok((await focusIndicator(console_))?.visible, 'the note being moved shows the focus');
+    // A screen reader hears where the note went, once per key let go.
+    await recordAnnouncements(console_);
+    await console_.keyboard.press('ArrowUp');
+    await console_.waitForFunction(() => (window.__announcements ?? []).some((a) => /moved: .*% across, \d+% down/.test(a.text)));
+    const moved = (await announcements(console_)).filter((a) => /moved:/.test(a.text));
+    assert.equal(moved.length, 1, `one announcement per keyboard move: ${JSON.stringify(moved)}`);
+    assert.match(moved[0].text, /^“Not enough time.*” moved: /);
     const drag = console_.locator('.chip', { hasText: 'Good teams' });
     const from = await drag.boundingBox();
     await console_.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
