@@ -122,13 +122,18 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Futur
     Ok(())
 }
 
-/// Deletes closed sessions past the retention period: at start, then every hour.
+/// Deletes closed sessions past the retention period, and unloads the closed ones still in
+/// memory: at start, then every hour.
 async fn purge_regularly(hub: Hub, days: u32) {
     let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         hourly.tick().await;
         if let Err(refusal) = hub.purge(days).await {
             warn!(%refusal, "purging old sessions failed; will try again");
+        }
+        let unloaded = hub.unload_closed();
+        if unloaded > 0 {
+            info!(sessions = unloaded, "closed sessions unloaded from memory");
         }
     }
 }

@@ -117,6 +117,11 @@ impl SessionHandle {
         auth::secret_matches(key, &self.present_key_hash) || self.is_host(key)
     }
 
+    /// Whether the session has ended (closed or deleted): its screens were told so.
+    pub fn is_closed(&self) -> bool {
+        self.staff.borrow().closed.is_some()
+    }
+
     /// Remembers that someone joined or ran this session from `address`.
     pub fn admit(&self, address: IpAddr) {
         self.admitted.insert(address);
@@ -316,7 +321,8 @@ impl Hub {
         agenda: Option<Vec<Activity>>,
         copy_from: Option<&CopyFrom>,
     ) -> Result<NewSession, Refusal> {
-        let live = self.inner.sessions.len();
+        // Closed sessions stay loaded a while for their facilitator; they are not live.
+        let live = self.inner.sessions.iter().filter(|entry| !entry.value().is_closed()).count();
         if live >= self.inner.limits.live_sessions {
             return Err(Refusal::new(
                 ErrorCode::LimitReached,
@@ -479,6 +485,14 @@ impl Hub {
     /// Tells every connection to say goodbye (close code 1012) and leave.
     pub fn begin_shutdown(&self) {
         self.inner.shutdown.send_replace(true);
+    }
+
+    /// Unloads closed sessions. Screens still open on one keep it running until they go;
+    /// the next to ask for it loads it again from the journal.
+    pub fn unload_closed(&self) -> usize {
+        let before = self.inner.sessions.len();
+        self.inner.sessions.retain(|_, handle| !handle.is_closed());
+        before - self.inner.sessions.len()
     }
 
     /// Drops every handle, so that each session task finishes its pending writes and stops.

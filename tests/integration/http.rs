@@ -294,3 +294,19 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     paths
 }
+
+/// The limit on live sessions counts live ones: a closed session, still loaded for its
+/// facilitator, does not stop a new one from starting.
+#[actix_web::test]
+async fn closed_sessions_do_not_count_towards_the_live_limit() {
+    let server = TestServer::start_with(|settings| settings.limits.live_sessions = 2).await;
+    let first = create_session(&server).await;
+    let _second = create_session(&server).await;
+    let (status, refused) = post_json(&server.url("/api/sessions"), None, &json!({"title": "Third"})).await;
+    assert_eq!((status, refused["error"].as_str()), (503, Some("limit_reached")));
+    let (status, _) =
+        post_json(&server.url(&format!("/api/sessions/{}/close", first.code)), Some(&first.host_key), &json!({})).await;
+    assert_eq!(status, 200);
+    let (status, created) = post_json(&server.url("/api/sessions"), None, &json!({"title": "Third"})).await;
+    assert_eq!(status, 201, "{created}");
+}
