@@ -11,6 +11,10 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("chorus=info,warn")))
+        // A log line that cannot be written (stderr redirected to a file on a full disk) is
+        // lost; by default the subscriber reports that with `eprintln!`, which panics when
+        // stderr fails, taking down whichever task logged (the journal writer, say).
+        .log_internal_errors(false)
         .init();
     match Cli::parse().command() {
         Command::Serve(args) => {

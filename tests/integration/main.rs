@@ -8,4 +8,5 @@ mod http;
 mod jamboard;
 mod live;
 mod restart;
+mod storage;
 mod wordcloud;

@@ -82,13 +82,18 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(data_dir: &Path) -> Self {
+        Self::start_logging_to(data_dir, Stdio::inherit())
+    }
+
+    /// Starts with the server's log (its stderr) going to `log`.
+    pub fn start_logging_to(data_dir: &Path, log: impl Into<Stdio>) -> Self {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("start the chorus binary");
         let stdout = child.stdout.take().expect("stdout");
@@ -101,6 +106,11 @@ impl ServerProcess {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
         Self { addr: format!("127.0.0.1:{port}"), child }
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown, no flush.
