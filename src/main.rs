@@ -14,6 +14,10 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("chorus=info,warn")))
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (stderr redirected to a file on a full disk) is
+        // lost; by default the subscriber reports that with `eprintln!`, which panics when
+        // stderr fails, taking down whichever task logged (the journal writer, say).
+        .log_internal_errors(false)
         .init();
     match Cli::parse().command() {
         Command::Serve(args) => {

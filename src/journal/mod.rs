@@ -9,16 +9,26 @@
 //!
 //! Reads (loading sessions at start, looking up a closed one) go through a small pool of
 //! read connections, which WAL lets run beside the writer.
+//!
+//! Storage faults (a full disk, a read-only or failing file system) fail a batch and so answer
+//! each of its senders with an error; nothing of it is applied. The writer then drops its
+//! connection (after an I/O error SQLite and sqlx may both hold a half-finished transaction),
+//! opens a fresh one for the next batch, and meanwhile reports itself unhealthy, trying a
+//! small write every second until one commits again.
 
 mod event;
 
+use std::collections::HashSet;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use event::Event;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, info, warn};
@@ -27,6 +37,13 @@ use tracing::{debug, error, info, warn};
 const MAX_BATCH: usize = 2048;
 /// Events waiting for the writer before senders have to wait.
 const QUEUE: usize = 16 * 1024;
+/// How often a writer whose last write failed tries a write of its own, so that health comes
+/// back when the fault clears even if nobody is answering.
+const RETRY: Duration = Duration::from_secs(1);
+/// Bound parameters SQLite takes in one statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
+const MAX_PARAMETERS: usize = 32_766;
+/// Event rows in one `INSERT`: each binds session, time, event and request.
+const ROWS_PER_INSERT: usize = MAX_PARAMETERS / 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -34,6 +51,8 @@ pub enum JournalError {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
+    #[error("the data directory {path} is not writable: {source}")]
+    NotWritable { path: PathBuf, source: std::io::Error },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
@@ -91,6 +110,8 @@ enum Write {
 pub struct Journal {
     writes: mpsc::Sender<Write>,
     reader: Reader,
+    /// Set while the writer's last attempt to write failed.
+    failing: Arc<AtomicBool>,
 }
 
 /// Read access to the journal, for replay and exports. `chorus export` opens one on its own,
@@ -122,6 +143,8 @@ impl Journal {
     pub async fn open(data_dir: &Path) -> Result<(Self, JournalWriter), JournalError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| JournalError::DataDir { path: data_dir.to_owned(), source })?;
+        check_writable(data_dir)?;
+        survive_file_size_limit();
         let path = data_dir.join("chorus.db");
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|source| JournalError::Open { path: path.clone(), source })?
@@ -131,24 +154,30 @@ impl Journal {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        // The writer is a pool of exactly one connection: one writer, in a form that sqlx's
-        // migrator and transactions take without lifetime trouble across tasks.
-        let writer = SqlitePoolOptions::new()
+        // The migrator takes a pool without lifetime trouble across tasks (it does not take a
+        // `&mut` connection in a spawned future): one for migrating, closed before the writer.
+        let migrating = SqlitePoolOptions::new()
             .max_connections(1)
-            .min_connections(1)
             .connect_with(options.clone())
             .await
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
+        sqlx::migrate!("./migrations").run(&migrating).await?;
+        migrating.close().await;
+        // One connection, owned by the writer task: the only writer, which it can drop and
+        // open again after a storage fault.
+        let writer = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(|source| JournalError::Open { path: path.clone(), source })?;
         let reads = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
         let (writes, queue) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(write_loop(writer, queue));
+        let failing = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(Writer { options, db: Some(writer), failing: failing.clone() }.run(queue));
         info!(path = %path.display(), "journal open");
-        Ok((Self { writes, reader: Reader { reads } }, JournalWriter(task)))
+        Ok((Self { writes, reader: Reader { reads }, failing }, JournalWriter(task)))
     }
 
     /// Stores a new session with its first events; returns once they are committed.
@@ -196,9 +225,11 @@ impl Journal {
         &self.reader
     }
 
-    /// Whether the database answers: for `/healthz`.
+    /// Whether the database answers and takes writes: for `/healthz`.
     pub async fn healthy(&self) -> bool {
-        !self.writes.is_closed() && sqlx::query("SELECT 1").execute(&self.reader.reads).await.is_ok()
+        !self.writes.is_closed()
+            && !self.failing.load(Ordering::Relaxed)
+            && sqlx::query("SELECT 1").execute(&self.reader.reads).await.is_ok()
     }
 }
 
@@ -293,38 +324,179 @@ fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> SessionRecord {
     }
 }
 
-/// The writer: batches whatever is queued into one transaction, then answers every sender.
-async fn write_loop(db: SqlitePool, mut queue: mpsc::Receiver<Write>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let started = Instant::now();
-        let result = write_batch(&db, &batch).await;
-        let size = batch.len();
-        let elapsed = started.elapsed();
-        metrics::histogram!(crate::metrics::JOURNAL_BATCH).record(size as f64);
-        metrics::histogram!(crate::metrics::JOURNAL_COMMIT).record(elapsed.as_secs_f64());
-        match &result {
-            Ok(()) => debug!(size, elapsed_us = elapsed.as_micros() as u64, "journal batch committed"),
-            Err(err) => {
-                metrics::counter!(crate::metrics::JOURNAL_FAILURES).increment(1);
-                warn!(size, %err, "journal batch failed; nothing in it was kept");
-            }
-        }
-        let outcome = result.map_err(|err| err.to_string());
-        for write in batch.drain(..) {
-            let done = match write {
-                Write::Create { done, .. } | Write::Append { done, .. } | Write::Delete { done, .. } => done,
-            };
-            // A sender that gave up waiting is no loss: the event is written either way.
-            let _ = done.send(outcome.clone());
-        }
-    }
-    db.close().await;
-    info!("journal writer stopped");
+/// Fails at start, naming the directory, when the data directory does not take writes. SQLite
+/// would open a database on a read-only file system read-only without a word and refuse
+/// every write later, one request at a time.
+fn check_writable(dir: &Path) -> Result<(), JournalError> {
+    let probe = dir.join(".chorus-write-check");
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(b"chorus")?;
+        file.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|source| JournalError::NotWritable { path: dir.to_owned(), source })
 }
 
-async fn write_batch(db: &SqlitePool, batch: &[Write]) -> Result<(), JournalError> {
+/// Keeps the process alive past a file-size limit (`RLIMIT_FSIZE`, as `ulimit -f` or
+/// `prlimit --fsize` set it). The kernel's default for SIGXFSZ is to end the process; with a
+/// handler installed, a write past the limit only fails (EFBIG), which is a storage fault
+/// like any other: the batch is refused as not saved and the server carries on. `unsafe` is
+/// forbidden here, so the handler is tokio's, which stays installed for the life of the
+/// process once registered; the task only logs.
+fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            Ok(mut signals) => {
+                tokio::spawn(async move {
+                    while signals.recv().await.is_some() {
+                        warn!("a write went past the file-size limit (SIGXFSZ); it failed and was not saved");
+                    }
+                });
+            }
+            Err(err) => warn!(%err, "cannot catch SIGXFSZ: a file-size limit would end the server"),
+        }
+    }
+}
+
+/// The writer task's side: the connection, and whether writing works.
+struct Writer {
+    options: SqliteConnectOptions,
+    /// `None` after a failure: the next attempt opens a fresh connection.
+    db: Option<SqliteConnection>,
+    failing: Arc<AtomicBool>,
+}
+
+/// What the writer attempts in one transaction.
+enum Job<'a> {
+    Batch(&'a [Write]),
+    /// A write of nothing, to learn whether storage takes writes again.
+    Probe,
+}
+
+impl Writer {
+    /// Batches whatever is queued into one transaction, then answers every sender.
+    async fn run(mut self, mut queue: mpsc::Receiver<Write>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            let received = if self.failing.load(Ordering::Relaxed) {
+                match tokio::time::timeout(RETRY, queue.recv_many(&mut batch, MAX_BATCH)).await {
+                    Ok(received) => received,
+                    Err(_) => {
+                        let _ = self.attempt(Job::Probe).await;
+                        continue;
+                    }
+                }
+            } else {
+                queue.recv_many(&mut batch, MAX_BATCH).await
+            };
+            if received == 0 {
+                break;
+            }
+            let started = Instant::now();
+            let result = self.attempt(Job::Batch(&batch)).await;
+            let size = batch.len();
+            let elapsed = started.elapsed();
+            metrics::histogram!(crate::metrics::JOURNAL_BATCH).record(size as f64);
+            metrics::histogram!(crate::metrics::JOURNAL_COMMIT).record(elapsed.as_secs_f64());
+            match &result {
+                Ok(()) => debug!(size, elapsed_us = elapsed.as_micros() as u64, "journal batch committed"),
+                Err(err) => {
+                    metrics::counter!(crate::metrics::JOURNAL_FAILURES).increment(1);
+                    warn!(size, %err, "journal batch failed; nothing in it was kept");
+                }
+            }
+            let outcome = result.map_err(|err| err.to_string());
+            for write in batch.drain(..) {
+                let done = match write {
+                    Write::Create { done, .. } | Write::Append { done, .. } | Write::Delete { done, .. } => done,
+                };
+                // A sender that gave up waiting is no loss: the outcome is the same either way.
+                let _ = done.send(outcome.clone());
+            }
+        }
+        if let Some(db) = self.db.take() {
+            let _ = db.close().await;
+        }
+        info!("journal writer stopped");
+    }
+
+    /// Runs a job in one transaction on the connection, opening one if there is none. A
+    /// connection that failed is closed, not reused: after an I/O error during COMMIT, SQLite
+    /// may have rolled the transaction back while sqlx still counts it open (and would nest
+    /// the next one in a savepoint), or the pager may still be in its error state.
+    async fn attempt(&mut self, job: Job<'_>) -> Result<(), JournalError> {
+        let result = match self.db.take() {
+            Some(db) => Ok(db),
+            None => SqliteConnection::connect_with(&self.options).await.map_err(JournalError::from),
+        };
+        let result = match result {
+            Ok(mut db) => {
+                let result = match job {
+                    Job::Batch(batch) => write_batch(&mut db, batch).await,
+                    Job::Probe => probe_write(&mut db).await,
+                };
+                if result.is_ok() {
+                    self.db = Some(db);
+                } else if let Err(err) = db.close().await {
+                    debug!(%err, "closing the failed connection failed too");
+                }
+                result
+            }
+            Err(err) => Err(err),
+        };
+        let was_failing = self.failing.swap(result.is_err(), Ordering::Relaxed);
+        match (&result, was_failing) {
+            (Ok(()), true) => info!("the journal takes writes again"),
+            (Err(err), false) => error!(%err, "the journal cannot write; answers are refused as not saved"),
+            (Err(err), true) => debug!(%err, "the journal still cannot write"),
+            (Ok(()), false) => {}
+        }
+        result
+    }
+}
+
+/// Commits a rewrite of the database header (its user version, unchanged): a real write and
+/// fsync that changes nothing.
+async fn probe_write(db: &mut SqliteConnection) -> Result<(), JournalError> {
     let mut tx = db.begin().await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
+    // An integer the database just gave: nothing to escape.
+    sqlx::query(AssertSqlSafe(format!("PRAGMA user_version = {version}"))).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An event row on its way into the `events` table.
+struct EventRow {
+    session: String,
+    at: i64,
+    event: String,
+    request: Option<i64>,
+}
+
+impl EventRow {
+    fn new(session: &str, at: i64, event: &Event, request: Option<u64>) -> Result<Self, JournalError> {
+        Ok(Self {
+            session: session.to_owned(),
+            at,
+            event: serde_json::to_string(event)?,
+            request: request.map(|id| id as i64),
+        })
+    }
+}
+
+/// Writes a batch in one transaction. Events go in as few multi-row `INSERT`s as SQLite's
+/// parameter limit allows, in queue order (so `seq` follows it): sqlx runs each statement on
+/// its own thread, and a statement per event made the hand-offs, not SQLite, the cost.
+async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), JournalError> {
+    let mut tx = db.begin().await?;
+    // Which sessions exist at this point of the batch. An event for a session that does not
+    // (deleted while its last events were in flight) is dropped rather than failing the batch
+    // (and everyone else's events in it) on the foreign key, and never brings the session back.
+    let mut live = existing_sessions(&mut tx, batch).await?;
+    let mut rows = Vec::with_capacity(batch.len());
     for write in batch {
         match write {
             Write::Create { record, events, .. } => {
@@ -340,15 +512,22 @@ async fn write_batch(db: &SqlitePool, batch: &[Write]) -> Result<(), JournalErro
                 .bind(record.created_at)
                 .execute(&mut *tx)
                 .await?;
+                live.insert(record.code.clone());
                 for event in events {
-                    insert_event(&mut tx, &record.code, record.created_at, event, None).await?;
+                    rows.push(EventRow::new(&record.code, record.created_at, event, None)?);
                 }
             }
             Write::Delete { session, .. } => {
+                // Its events earlier in the batch go with it, as the cascade takes stored ones.
+                rows.retain(|row: &EventRow| &row.session != session);
                 sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
+                live.remove(session);
             }
             Write::Append { session, at, event, request, .. } => {
-                insert_event(&mut tx, session, *at, event, *request).await?;
+                if !live.contains(session) {
+                    continue;
+                }
+                rows.push(EventRow::new(session, *at, event, *request)?);
                 if matches!(event, Event::Closed) {
                     sqlx::query("UPDATE sessions SET closed_at = ? WHERE code = ?")
                         .bind(at)
@@ -359,29 +538,151 @@ async fn write_batch(db: &SqlitePool, batch: &[Write]) -> Result<(), JournalErro
             }
         }
     }
+    insert_events(&mut tx, rows).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    session: &str,
-    at: i64,
-    event: &Event,
-    request: Option<u64>,
-) -> Result<(), JournalError> {
-    // A session deleted while its last events were in flight takes them with it, rather than
-    // failing the batch (and everyone else's events in it) on the foreign key.
-    sqlx::query(
-        "INSERT INTO events (session, at, event, request)
-         SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions WHERE code = ?)",
-    )
-    .bind(session)
-    .bind(at)
-    .bind(serde_json::to_string(event)?)
-    .bind(request.map(|id| id as i64))
-    .bind(session)
-    .execute(&mut **tx)
-    .await?;
+/// The sessions that appends of the batch name and that exist before it.
+async fn existing_sessions(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    batch: &[Write],
+) -> Result<HashSet<String>, JournalError> {
+    let named: HashSet<&str> = batch
+        .iter()
+        .filter_map(|write| match write {
+            Write::Append { session, .. } => Some(session.as_str()),
+            _ => None,
+        })
+        .collect();
+    let named: Vec<&str> = named.into_iter().collect();
+    let mut existing = HashSet::with_capacity(named.len());
+    for chunk in named.chunks(MAX_PARAMETERS) {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT code FROM sessions WHERE code IN (");
+        let mut codes = query.separated(", ");
+        for code in chunk {
+            codes.push_bind(code.to_string());
+        }
+        query.push(")");
+        // Statements whose text varies with the batch are not worth a place in the cache.
+        let rows = query.build().persistent(false).fetch_all(&mut **tx).await?;
+        existing.extend(rows.iter().map(|row| row.get::<String, _>("code")));
+    }
+    Ok(existing)
+}
+
+/// Inserts event rows in order, in as few statements as the parameter limit allows.
+async fn insert_events(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: Vec<EventRow>) -> Result<(), JournalError> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO events (session, at, event, request) ");
+        query.push_values(rows.by_ref().take(ROWS_PER_INSERT), |mut values, row| {
+            values.push_bind(row.session).push_bind(row.at).push_bind(row.event).push_bind(row.request);
+        });
+        query.build().persistent(false).execute(&mut **tx).await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(code: &str) -> SessionRecord {
+        SessionRecord {
+            code: code.to_owned(),
+            series: code.to_owned(),
+            title: format!("Session {code}"),
+            host_key_hash: "host".to_owned(),
+            present_key_hash: "present".to_owned(),
+            created_at: 1,
+            closed_at: None,
+        }
+    }
+
+    fn create(code: &str, opened: bool) -> Write {
+        let (done, _) = oneshot::channel();
+        Write::Create { record: record(code), events: vec![Event::SetOpen { open: opened }], done }
+    }
+
+    fn append(code: &str, at: i64, event: Event) -> Write {
+        let (done, _) = oneshot::channel();
+        Write::Append { session: code.to_owned(), at, event, request: Some(at as u64), done }
+    }
+
+    fn delete(code: &str) -> Write {
+        let (done, _) = oneshot::channel();
+        Write::Delete { session: code.to_owned(), done }
+    }
+
+    async fn connection(dir: &Path) -> SqliteConnection {
+        let options = SqliteConnectOptions::new().filename(dir.join("chorus.db")).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.expect("pool");
+        sqlx::migrate!("./migrations").run(&pool).await.expect("migrate");
+        pool.close().await;
+        SqliteConnection::connect_with(&options).await.expect("connection")
+    }
+
+    /// (session, at) of every stored event, in `seq` order.
+    async fn stored(db: &mut SqliteConnection) -> Vec<(String, i64)> {
+        sqlx::query("SELECT session, at FROM events ORDER BY seq")
+            .fetch_all(db)
+            .await
+            .expect("events")
+            .iter()
+            .map(|row| (row.get("session"), row.get("at")))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_mixed_batch_keeps_queue_order_and_what_deletes_take() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut db = connection(dir.path()).await;
+        write_batch(&mut db, &[create("OLD", true)]).await.expect("first batch");
+        let batch = [
+            append("OLD", 10, Event::SetOpen { open: false }),
+            create("NEW", false),
+            append("NEW", 11, Event::Reveal { show: true }),
+            append("OLD", 12, Event::Reveal { show: true }),
+            // Never created: dropped, and the rest of the batch is kept.
+            append("NONE", 13, Event::Reveal { show: true }),
+            create("GONE", true),
+            append("GONE", 14, Event::Reveal { show: true }),
+            delete("GONE"),
+            // In flight when its session was deleted: dropped, and the session stays gone.
+            append("GONE", 15, Event::Reveal { show: false }),
+            append("NEW", 16, Event::Closed),
+        ];
+        write_batch(&mut db, &batch).await.expect("mixed batch");
+        let expected: Vec<(String, i64)> = [("OLD", 1), ("OLD", 10), ("NEW", 1), ("NEW", 11), ("OLD", 12), ("NEW", 16)]
+            .into_iter()
+            .map(|(code, at)| (code.to_owned(), at))
+            .collect();
+        assert_eq!(stored(&mut db).await, expected);
+        let sessions: Vec<(String, Option<i64>)> = sqlx::query("SELECT code, closed_at FROM sessions ORDER BY code")
+            .fetch_all(&mut db)
+            .await
+            .expect("sessions")
+            .iter()
+            .map(|row| (row.get("code"), row.get("closed_at")))
+            .collect();
+        assert_eq!(sessions, vec![("NEW".to_owned(), Some(16)), ("OLD".to_owned(), None)]);
+
+        write_batch(&mut db, &[delete("OLD"), append("OLD", 20, Event::Closed)]).await.expect("delete batch");
+        assert!(stored(&mut db).await.iter().all(|(code, _)| code == "NEW"), "a delete takes stored events too");
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_one_statement_keeps_its_order() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut db = connection(dir.path()).await;
+        write_batch(&mut db, &[create("BIG", true)]).await.expect("create");
+        let count = 2 * ROWS_PER_INSERT as i64 + 7;
+        let batch: Vec<Write> =
+            (0..count).map(|at| append("BIG", 100 + at, Event::SetOpen { open: at % 2 == 0 })).collect();
+        write_batch(&mut db, &batch).await.expect("big batch");
+        let ats: Vec<i64> = stored(&mut db).await.into_iter().map(|(_, at)| at).collect();
+        let expected: Vec<i64> = std::iter::once(1).chain((0..count).map(|at| 100 + at)).collect();
+        assert_eq!(ats, expected);
+    }
 }

@@ -9,5 +9,6 @@ mod jamboard;
 mod live;
 mod restart;
 mod slow;
+mod storage;
 mod storm;
 mod wordcloud;

@@ -91,8 +91,8 @@ impl ServerProcess {
     }
 
     /// Starts the server logging at `level` (a `RUST_LOG` filter) into `log`.
-    pub fn start_logging(data_dir: &Path, level: &str, log: std::fs::File) -> Self {
-        Self::launch(data_dir, "127.0.0.1:0", level, Stdio::from(log))
+    pub fn start_logging(data_dir: &Path, level: &str, log: impl Into<Stdio>) -> Self {
+        Self::launch(data_dir, "127.0.0.1:0", level, log.into())
     }
 
     fn launch(data_dir: &Path, bind: &str, level: &str, stderr: Stdio) -> Self {
@@ -125,6 +125,11 @@ impl ServerProcess {
             .expect("run kill");
         assert!(status.success(), "kill -TERM failed");
         self.child.wait().expect("wait")
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no shutdown, no flush.
