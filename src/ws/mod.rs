@@ -5,6 +5,8 @@
 
 mod connection;
 
+pub(crate) use connection::explain_bad_message;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ErrorCode, Refusal};
