@@ -8,6 +8,7 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
 use super::{BOARD, CLOUD, CODE, Harness, Op, PHONES, ROUNDS, SCALE, Sender, Tally, run_with, token};
+use crate::activity::Aggregate;
 use crate::text;
 
 /// Request ids from a small range, so that the same id with the same content (a resend)
@@ -641,4 +642,26 @@ fn notes_and_words_are_taken_only_while_asked_and_nothing_after_close() {
     );
     assert_eq!(notes(&session), 1);
     session.check_restart().expect("a restart gives the same session");
+}
+
+/// Two new themes checked against a board one short of its limit, both still on their way to
+/// the journal: only one may be created.
+#[test]
+fn themes_racing_for_the_last_place_on_a_board_make_one() {
+    let theme =
+        |id: u64| json!({"type": "theme", "id": id, "activity": BOARD, "theme": null, "name": format!("Theme {id}")});
+    let mut session = Harness::new();
+    for id in 1..50 {
+        assert_eq!(said(&mut session, Sender::Facilitator, theme(id)), Ok(()));
+    }
+    for id in 50..52 {
+        let sent = session.send(Sender::Facilitator, theme(id).to_string().as_bytes()).expect("the invariants hold");
+        assert_eq!(sent.map_err(|r| r.code), Ok(()), "checked against 49 themes");
+    }
+    session.settle(usize::MAX).expect("the invariants hold");
+    session.check_restart().expect("a restart gives the same board");
+    let Some((_, Aggregate::Jamboard(board), _)) = session.state().export_parts().into_iter().nth(2) else {
+        panic!("the board's results");
+    };
+    assert_eq!(board.themes.len(), 50);
 }
