@@ -11,7 +11,8 @@
 //! Events settle in the order they were journaled, and requests may be checked while earlier
 //! events are still in flight, as in the session task: that is where races live.
 //!
-//! Not part of the server's API.
+//! Built for tests and with the `fuzzing` feature (which the fuzz crate turns on); not part
+//! of the server's API.
 
 #[cfg(test)]
 mod tests;

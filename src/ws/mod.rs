@@ -5,6 +5,7 @@
 
 mod connection;
 
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use connection::explain_bad_message;
 
 use actix_web::{HttpRequest, HttpResponse, web};
