@@ -320,6 +320,8 @@ impl JamboardState {
 
     /// Creates theme `id`, or renames it.
     pub fn set_theme(&mut self, id: u32, name: &str) -> Result<(), Refusal> {
+        // Checked again: two new themes may have been checked against the same board.
+        self.check_theme(self.themes.contains_key(&id).then_some(id), name)?;
         let name =
             clean_text(name, "theme name", 60, true).map_err(|r| Refusal::new(ErrorCode::InvalidText, r.message))?;
         self.themes.insert(id, name);

@@ -120,6 +120,25 @@ impl Control {
             _ => return None,
         })
     }
+
+    /// The event this control asks for, checked against `state`; a new theme gets the item
+    /// number `item`.
+    pub fn proposal(&self, state: &SessionState, item: u32) -> Result<Event, Refusal> {
+        match self {
+            Self::Goto { activity, round } => state.propose_step(activity.as_deref(), round.as_deref()),
+            Self::SetOpen(open) => state.propose_open(*open),
+            Self::Reveal(show) => state.propose_reveal(*show),
+            Self::Hide { activity, item, hidden } => state.propose_hide(activity, item, *hidden),
+            Self::Merge { activity, from, into } => state.propose_merge(activity, from, into),
+            Self::Reset { activity } => state.propose_reset(activity),
+            Self::Move { activity, note, frame, x, y } => state.propose_move(activity, *note, *frame, *x, *y),
+            Self::Theme { activity, theme, name } => state.propose_theme(activity, *theme, name, item),
+            Self::NoteTheme { activity, note, theme } => state.propose_note_theme(activity, *note, *theme),
+            Self::Lock { activity, locked } => state.propose_lock(activity, *locked),
+            Self::Voting { activity, open } => state.propose_voting(activity, *open),
+            Self::Close => state.propose_close(),
+        }
+    }
 }
 
 /// What a participant asks of the session.
@@ -152,6 +171,25 @@ impl Request {
             ClientMessage::Dot { id, activity, note, add } => (id, Self::Dot { activity, note, add }),
             _ => return None,
         })
+    }
+
+    /// The event this request of `participant` asks for, checked against `state`; a new
+    /// entry or note gets the item number `item`.
+    pub fn proposal(&self, state: &SessionState, participant: ParticipantId, item: u32) -> Result<Event, Refusal> {
+        match self {
+            Self::Answer { activity, round, statement, value, text } => {
+                state.propose_answer(participant, activity, round.as_deref(), *statement, *value, text.as_deref(), item)
+            }
+            Self::DeleteEntry { activity, entry } => state.propose_entry_delete(participant, activity, *entry),
+            Self::NoteAdd { activity, frame, text, color } => {
+                state.propose_note(participant, activity, *frame, text, *color, item)
+            }
+            Self::NoteEdit { activity, note, text, color } => {
+                state.propose_note_edit(participant, activity, *note, text, *color)
+            }
+            Self::NoteDelete { activity, note } => state.propose_note_delete(participant, activity, *note),
+            Self::Dot { activity, note, add } => state.propose_dot(participant, activity, *note, *add),
+        }
     }
 }
 
@@ -394,19 +432,21 @@ impl Session {
                     let _ = reply.send(Err(Refusal::rate_limited()));
                     return;
                 }
-                if self.state.is_closed() {
-                    let _ = reply.send(Err(Refusal::session_closed()));
-                    return;
-                }
-                if self.next_participant > self.outlets.max_participants {
+                let participant = self.next_participant;
+                let event = match self.state.propose_join(participant, fresh) {
+                    Ok(event) => event,
+                    Err(refusal) => {
+                        let _ = reply.send(Err(refusal));
+                        return;
+                    }
+                };
+                if participant > self.outlets.max_participants {
                     let refusal =
                         Refusal::new(ErrorCode::LimitReached, "This session is full. Please tell the facilitator.");
                     let _ = reply.send(Err(refusal));
                     return;
                 }
-                let participant = self.next_participant;
                 self.next_participant += 1;
-                let event = Event::Joined { participant, token_hash: fresh };
                 self.journal(event, Waiter::Joined { participant, reply }).await;
             }
             Command::Info { join_url, present_key, reply } => {
@@ -415,31 +455,13 @@ impl Session {
             Command::Mine { participant, reply } => {
                 let _ = reply.send(self.state.mine(participant));
             }
-            Command::Control { control, reply } => {
-                let item = self.next_item;
-                let proposal = match control {
-                    Control::Goto { activity, round } => self.state.propose_step(activity.as_deref(), round.as_deref()),
-                    Control::SetOpen(open) => self.state.propose_open(open),
-                    Control::Reveal(show) => self.state.propose_reveal(show),
-                    Control::Hide { activity, item, hidden } => self.state.propose_hide(&activity, &item, hidden),
-                    Control::Merge { activity, from, into } => self.state.propose_merge(&activity, &from, &into),
-                    Control::Reset { activity } => self.state.propose_reset(&activity),
-                    Control::Move { activity, note, frame, x, y } => {
-                        match self.state.propose_move(&activity, note, frame, x, y) {
-                            Ok(event) => return self.coalesce_move(activity, note, event, reply),
-                            Err(refusal) => Err(refusal),
-                        }
-                    }
-                    Control::Theme { activity, theme, name } => self.state.propose_theme(&activity, theme, &name, item),
-                    Control::NoteTheme { activity, note, theme } => {
-                        self.state.propose_note_theme(&activity, note, theme)
-                    }
-                    Control::Lock { activity, locked } => self.state.propose_lock(&activity, locked),
-                    Control::Voting { activity, open } => self.state.propose_voting(&activity, open),
-                    Control::Close => self.state.propose_close(),
-                };
-                self.propose(proposal, reply, None).await;
-            }
+            Command::Control { control, reply } => match control.proposal(&self.state, self.next_item) {
+                Ok(Event::NoteMoved { activity, note, frame, x, y }) => {
+                    let event = Event::NoteMoved { activity: activity.clone(), note, frame, x, y };
+                    self.coalesce_move(activity, note, event, reply);
+                }
+                proposal => self.propose(proposal, reply, None).await,
+            },
             Command::Participate { participant, id, request, reply } => {
                 metrics::counter!(crate::metrics::REQUESTS).increment(1);
                 let fingerprint = RecentRequests::fingerprint(id, &request);
@@ -447,30 +469,7 @@ impl Session {
                     let _ = reply.send(Ok(()));
                     return;
                 }
-                let item = self.next_item;
-                let state = &self.state;
-                let proposal = match request {
-                    Request::Answer { activity, round, statement, value, text } => state.propose_answer(
-                        participant,
-                        &activity,
-                        round.as_deref(),
-                        statement,
-                        value,
-                        text.as_deref(),
-                        item,
-                    ),
-                    Request::DeleteEntry { activity, entry } => {
-                        state.propose_entry_delete(participant, &activity, entry)
-                    }
-                    Request::NoteAdd { activity, frame, text, color } => {
-                        state.propose_note(participant, &activity, frame, &text, color, item)
-                    }
-                    Request::NoteEdit { activity, note, text, color } => {
-                        state.propose_note_edit(participant, &activity, note, &text, color)
-                    }
-                    Request::NoteDelete { activity, note } => state.propose_note_delete(participant, &activity, note),
-                    Request::Dot { activity, note, add } => state.propose_dot(participant, &activity, note, add),
-                };
+                let proposal = request.proposal(&self.state, participant, self.next_item);
                 self.propose(proposal, reply, Some(fingerprint)).await;
             }
             // Handled in `serve`, which stops taking commands after it.

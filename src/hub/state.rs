@@ -183,6 +183,12 @@ impl SessionState {
         Ok(Event::Step { activity: Some(id.to_owned()), round, open: true, reveal: false })
     }
 
+    /// Checks a new participant's join; it gets the pseudonym `participant`.
+    pub fn propose_join(&self, participant: ParticipantId, token_hash: String) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        Ok(Event::Joined { participant, token_hash })
+    }
+
     pub fn propose_open(&self, open: bool) -> Result<Event, Refusal> {
         self.ensure_live()?;
         self.current().ok_or_else(no_activity_shown)?;
@@ -228,7 +234,10 @@ impl SessionState {
                 state.check_room(participant, cloud)?;
                 Event::WordEntry { participant, activity: activity.to_owned(), entry: item, text: entry.display }
             }
-            _ => return Err(internal()),
+            (ActivitySpec::Jamboard(_), _) => {
+                return Err(Refusal::new(ErrorCode::UnknownActivity, "A jam board takes notes, not answers."));
+            }
+            (ActivitySpec::Wordcloud(_), _) => return Err(internal()),
         };
         self.check_answerable(&event)?;
         Ok(event)
@@ -275,8 +284,8 @@ impl SessionState {
     ) -> Result<Event, Refusal> {
         let text = note_text(text)?;
         let event = Event::NoteAdded { participant, activity: activity.to_owned(), note: item, frame, text, color };
-        self.check_answerable(&event)?;
         let (board, state) = self.jamboard_state(activity)?;
+        self.check_answerable(&event)?;
         state.check_add(participant, frame, board)?;
         Ok(event)
     }
@@ -369,13 +378,20 @@ impl SessionState {
         Ok(Event::Reset { activity: activity.to_owned() })
     }
 
-    /// An answer is taken only for the activity and round on screen, while answers are open.
+    /// Participants change nothing in a closed session. An answer, entry or note is taken only
+    /// for the activity and round on screen, while answers are open.
     fn check_answerable(&self, event: &Event) -> Result<(), Refusal> {
-        let Event::ScaleAnswer { activity, round, .. } = event else {
+        if event.participant().is_none() {
             return Ok(());
-        };
+        }
         self.ensure_live()?;
-        if self.step.activity.as_deref() != Some(activity) || self.step.round != *round {
+        let (activity, round) = match event {
+            Event::ScaleAnswer { activity, round, .. } => (activity, *round),
+            // Only scales have rounds: a step on anything else is at round 0.
+            Event::WordEntry { activity, .. } | Event::NoteAdded { activity, .. } => (activity, 0),
+            _ => return Ok(()),
+        };
+        if self.step.activity.as_deref() != Some(activity) || self.step.round != round {
             return Err(Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now."));
         }
         if !self.step.open {

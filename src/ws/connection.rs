@@ -476,7 +476,7 @@ fn protocol_goodbye(err: &ProtocolError) -> Goodbye {
 
 /// Turns a message that could not be read into a plain-language refusal, echoing its `id`
 /// when one can be found.
-fn explain_bad_message(text: &str, err: &serde_json::Error) -> (Option<RequestId>, Refusal) {
+pub(crate) fn explain_bad_message(text: &str, err: &serde_json::Error) -> (Option<RequestId>, Refusal) {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return (None, Refusal::new(ErrorCode::InvalidMessage, "That message is not valid JSON."));
     };

@@ -5,6 +5,9 @@
 
 mod connection;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use connection::explain_bad_message;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ErrorCode, Refusal};
