@@ -56,7 +56,7 @@ async fn phones_that_stop_reading_are_closed_and_the_others_carry_on() {
     let mut answered = 0;
     for phone in phones.collect::<Vec<_>>() {
         let acked = phone.await.expect("a phone's task");
-        assert!(acked >= 20, "a phone that reads was slowed down: {acked} answers in 3 s");
+        assert!(acked >= 10, "a phone that reads was held up: {acked} answers in 3 s");
         answered += acked;
     }
 
