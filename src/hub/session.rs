@@ -34,8 +34,13 @@ use crate::protocol::{
 };
 use crate::{auth, export};
 
-/// How often the console and projector may get a new results frame.
-pub const STAFF_TICK: Duration = Duration::from_millis(100);
+/// How often the console and projector may get a new results frame (and note moves are
+/// written): short, so that the projector is at most a few tens of milliseconds behind.
+pub const STAFF_TICK: Duration = Duration::from_millis(50);
+/// A results frame larger than this (a big jam board) goes to the console and projector at
+/// most every [`BIG_FRAME_EVERY`], so that their browsers are not kept parsing.
+const BIG_FRAME: usize = 16 * 1024;
+const BIG_FRAME_EVERY: Duration = Duration::from_millis(100);
 
 /// How often participants may get a new results frame; slower as the audience grows, so
 /// that fan-out stays a small share of the server's time.
@@ -294,6 +299,9 @@ struct Session {
     next_participant: ParticipantId,
     next_item: u32,
     staff_results_dirty: bool,
+    /// When the console's last results frame went out, and its size.
+    staff_results_at: Instant,
+    staff_results_len: usize,
     audience_results_dirty: bool,
     audience_results_at: Instant,
     counts_sent: (u32, u32),
@@ -363,6 +371,8 @@ pub async fn run(
         next_participant,
         next_item,
         staff_results_dirty: false,
+        staff_results_at: Instant::now(),
+        staff_results_len: 0,
         audience_results_dirty: false,
         audience_results_at: Instant::now(),
         counts_sent: (u32::MAX, u32::MAX),
@@ -663,6 +673,7 @@ impl Session {
         }
         let scope = self.scope.as_ref().map_or(0, |(_, version)| *version);
         let (results, public_results) = self.results_frames();
+        let staff_len = results.as_ref().map_or(0, |frame| frame.text.len());
         let audience_results = if self.state.results_public() { public_results.clone() } else { None };
         published("staff");
         published("projector");
@@ -687,6 +698,8 @@ impl Session {
             frames.scope = scope;
         });
         self.staff_results_dirty = false;
+        self.staff_results_at = Instant::now();
+        self.staff_results_len = staff_len;
         self.audience_results_dirty = false;
         self.audience_results_at = Instant::now();
         self.publish_counts();
@@ -698,11 +711,15 @@ impl Session {
         let audience_due = self.audience_results_dirty
             && self.state.results_public()
             && self.audience_results_at.elapsed() >= audience_interval(online);
-        if self.staff_results_dirty || audience_due {
+        let staff_due = self.staff_results_dirty
+            && (self.staff_results_len <= BIG_FRAME || self.staff_results_at.elapsed() >= BIG_FRAME_EVERY);
+        if staff_due || audience_due {
             let (results, public_results) = self.results_frames();
-            if self.staff_results_dirty {
+            if staff_due {
                 published("staff");
                 published("projector");
+                self.staff_results_len = results.as_ref().map_or(0, |frame| frame.text.len());
+                self.staff_results_at = Instant::now();
                 self.outlets.staff.send_modify(|frames| frames.results = results);
                 let projected = public_results.clone();
                 self.outlets.projector.send_modify(|frames| frames.results = projected);
