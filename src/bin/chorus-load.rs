@@ -1014,7 +1014,8 @@ async fn run(
             let closed_within = closed_within.get();
             let mut codes: BTreeMap<String, u64> = BTreeMap::new();
             for phone in idle {
-                let code = tokio::time::timeout(Duration::from_secs(5), phone.goodbye()).await.ok().flatten();
+                let code =
+                    tokio::time::timeout(Duration::from_secs(5), phone.goodbye()).await.ok().flatten().map(|(c, _)| c);
                 *codes.entry(code.map_or("none".to_owned(), |c| c.to_string())).or_default() += 1;
             }
             let peak = meter.peak_rss_kb.get();

@@ -305,9 +305,7 @@ impl Hub {
     pub async fn find(&self, code: &str, peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
         match self.get(code).await {
             Err(refusal) if refusal.code == ErrorCode::NotFound => {
-                if let Some(peer) = peer {
-                    self.failed_join(peer);
-                }
+                self.failed_join(peer);
                 Err(if guarded { Refusal::rate_limited() } else { refusal })
             }
             found => found,
@@ -422,11 +420,21 @@ impl Hub {
         Ok(expired.len())
     }
 
+    /// The refusal for a wrong key to a session that exists. A wrong key tells that the code
+    /// is right, so it counts as a guess, like a wrong code, and a guarded caller hears the
+    /// same `rate_limited` as for any code.
+    pub fn wrong_key(&self, peer: Option<IpAddr>, guarded: bool) -> Refusal {
+        self.failed_join(peer);
+        if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() }
+    }
+
     /// Counts a failed join attempt (an unknown code) from an address, against the
     /// address's budget and the server's. Past a budget, [`Hub::join_guarded`] says so.
-    pub fn failed_join(&self, address: IpAddr) {
+    fn failed_join(&self, peer: Option<IpAddr>) {
         let inner = &self.inner;
-        if inner.failed_joins.check_key(&address).is_err() {
+        if let Some(address) = peer
+            && inner.failed_joins.check_key(&address).is_err()
+        {
             if inner.blocked.len() >= TIDY_AT {
                 let now = Instant::now();
                 inner.blocked.retain(|_, until| *until > now);
@@ -447,7 +455,8 @@ impl Hub {
     /// `rate_limited` whatever the code, so a guesser cannot tell a right code from a wrong
     /// one; people in a room behind one address, where the session was already joined or
     /// run, carry on.
-    pub fn join_guarded(&self, address: IpAddr, code: &str) -> bool {
+    pub fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
+        let Some(address) = peer else { return false };
         let inner = &self.inner;
         let now = Instant::now();
         let address_blocked = match inner.blocked.get(&address).map(|until| *until > now) {
@@ -458,17 +467,10 @@ impl Hub {
             }
             None => false,
         };
-        let all_blocked = {
-            let mut until = inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            match *until {
-                Some(when) if when > now => true,
-                Some(_) => {
-                    *until = None;
-                    false
-                }
-                None => false,
-            }
-        };
+        let all_blocked = matches!(
+            *inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Some(until) if until > now
+        );
         let admitted = || {
             auth::parse_join_code(code)
                 .and_then(|code| inner.sessions.get(&code).map(|handle| handle.admitted.contains(&address)))

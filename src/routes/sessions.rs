@@ -27,16 +27,11 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// against the caller's address, as it does over the WebSocket.
 async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
     let peer = req.peer_addr().map(|addr| addr.ip());
-    let guarded = peer.is_some_and(|peer| app.hub.join_guarded(peer, code));
+    let guarded = app.hub.join_guarded(peer, code);
     let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
         Some(key) if handle.is_host(key) => Ok(handle),
-        _ => {
-            if let Some(peer) = peer {
-                app.hub.failed_join(peer);
-            }
-            Err(if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() })
-        }
+        _ => Err(app.hub.wrong_key(peer, guarded)),
     }
 }
 
@@ -180,7 +175,7 @@ fn download(report: &export::Report, format: Format) -> Result<HttpResponse, Ref
 pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
     // Anyone may have it, so it must not answer a guesser which codes exist.
     let peer = req.peer_addr().map(|addr| addr.ip());
-    if peer.is_some_and(|peer| app.hub.join_guarded(peer, &code)) {
+    if app.hub.join_guarded(peer, &code) {
         return Err(Refusal::rate_limited());
     }
     let handle = app.hub.find(&code, peer, false).await?;

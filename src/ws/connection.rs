@@ -354,7 +354,7 @@ impl Connection {
 
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
-        let guarded = self.peer.is_some_and(|peer| self.hub.join_guarded(peer, code));
+        let guarded = self.hub.join_guarded(self.peer, code);
         if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
@@ -389,15 +389,11 @@ impl Connection {
     }
 
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
-        // A wrong key tells that the code is right: it counts as a guess, like a wrong code.
-        let guarded = self.peer.is_some_and(|peer| self.hub.join_guarded(peer, code));
+        let guarded = self.hub.join_guarded(self.peer, code);
         let handle = self.find(code, guarded).await?;
         let allowed = if presenter { handle.is_presenter(key) } else { handle.is_host(key) };
         if !allowed {
-            if let Some(peer) = self.peer {
-                self.hub.failed_join(peer);
-            }
-            self.refuse(None, if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() }).await?;
+            self.refuse(None, self.hub.wrong_key(self.peer, guarded)).await?;
             return Err(Goodbye(CloseCode::Policy, "Wrong key."));
         }
         // The room the session is run from: people there join even while it is guarded.

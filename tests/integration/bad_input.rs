@@ -201,8 +201,31 @@ async fn guessing_join_codes_is_rate_limited_per_address() {
     assert_ne!(neighbour["participant_id"], first["participant_id"]);
     let back = try_join(&server, nat, &room.code, Some(&token)).await;
     assert_eq!(back["participant_id"], first["participant_id"]);
+    // Over HTTP too: the open QR code and the host API tell a guarded address nothing…
+    let qr = |code: &str| format!("/api/sessions/{code}/qr.svg");
+    assert_eq!(http_status_from(&server, nat, &qr(&elsewhere.code), None).await, 429);
+    let show = format!("/api/sessions/{}", elsewhere.code);
+    assert_eq!(http_status_from(&server, nat, &show, Some("wrong")).await, 429);
+    // …but its own room's session, and the right key, still work.
+    assert_eq!(http_status_from(&server, nat, &qr(&room.code), None).await, 200);
+    assert_eq!(http_status_from(&server, nat, &show, Some(&elsewhere.host_key)).await, 200);
     // Another address is not slowed at all.
     assert_eq!(outcome(&try_join(&server, Ipv4Addr::new(127, 0, 0, 22), &elsewhere.code, None).await), "welcome");
+}
+
+/// The status of a GET sent from a given loopback address, with a bearer key if given.
+async fn http_status_from(server: &TestServer, source: Ipv4Addr, path: &str, key: Option<&str>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind((source, 0).into()).expect("bind the source address");
+    let mut stream = socket.connect(server.addr.parse().expect("address")).await.expect("connect");
+    let auth = key.map(|key| format!("Authorization: Bearer {key}\r\n")).unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n", server.addr);
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let head = String::from_utf8_lossy(&answer);
+    head.split(' ').nth(1).and_then(|status| status.parse().ok()).expect("a status line")
 }
 
 /// Guessing from many addresses at once runs into the server-wide budget: then a join that

@@ -124,10 +124,7 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
         drop(tx);
         if cycle < cycles {
             // Kill at a random moment while notes are in flight.
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            tokio::time::sleep(Duration::from_millis(5 + seed % 60)).await;
+            tokio::time::sleep(Duration::from_millis(5 + xorshift(&mut seed) % 60)).await;
             server.kill();
         }
         for task in tasks {

@@ -7,10 +7,12 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::common::*;
+
+#[path = "../../src/bin/chorus-load/idle.rs"]
+mod idle;
+use idle::IdlePhone;
 
 const IDLE: usize = 20;
 const PHONES: usize = 3;
@@ -31,7 +33,9 @@ async fn phones_that_stop_reading_are_closed_and_the_others_carry_on() {
     // Phones that join and then never read again: no pong, no answer.
     let mut idle = Vec::new();
     for _ in 0..IDLE {
-        idle.push(IdlePhone::join(&server.addr, &session.code).await);
+        idle.push(
+            IdlePhone::join(server.addr.parse().expect("address"), &session.code).await.expect("an idle phone joins"),
+        );
     }
 
     // Phones that keep answering meanwhile, every answer acknowledged, for three seconds:
@@ -69,51 +73,4 @@ async fn phones_that_stop_reading_are_closed_and_the_others_carry_on() {
     let results = presenter.expect("results").await;
     let counted = round_stats(&results, 0, "Before")["n"].as_u64().expect("n");
     assert_eq!(counted, PHONES as u64, "{answered} answers from {PHONES} phones, each counted once");
-}
-
-/// A phone that stops reading after it joins. Written on a bare socket, because a WebSocket
-/// library answers pings (and so writes) whenever it reads, which would muddle what is
-/// being tested: a peer that does nothing at all.
-struct IdlePhone(TcpStream);
-
-impl IdlePhone {
-    async fn join(addr: &str, code: &str) -> Self {
-        let mut socket = TcpStream::connect(addr).await.expect("connect");
-        let request = format!(
-            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        );
-        socket.write_all(request.as_bytes()).await.expect("upgrade request");
-        let join = json!({"type": "join", "code": code}).to_string();
-        // A client's frame is masked; a mask of zeros leaves the text as it is.
-        let mut frame = vec![0x81, 0x80 | u8::try_from(join.len()).expect("a short message"), 0, 0, 0, 0];
-        frame.extend_from_slice(join.as_bytes());
-        socket.write_all(&frame).await.expect("join");
-        Self(socket)
-    }
-
-    /// Reads everything the server sent, and returns the code and reason of its close frame.
-    async fn goodbye(mut self) -> Option<(u16, String)> {
-        let mut bytes = Vec::new();
-        self.0.read_to_end(&mut bytes).await.expect("read what the server sent");
-        let start = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("the upgrade answer") + 4;
-        assert!(bytes.starts_with(b"HTTP/1.1 101"), "the upgrade was accepted");
-        let mut rest = &bytes[start..];
-        // Server frames are unmasked: opcode, length (7 bits, or 16 or 64 more), payload.
-        while rest.len() >= 2 {
-            let opcode = rest[0] & 0x0f;
-            let (len, header) = match rest[1] & 0x7f {
-                126 => (usize::from(u16::from_be_bytes([rest[2], rest[3]])), 4),
-                127 => (usize::try_from(u64::from_be_bytes(rest[2..10].try_into().expect("8 bytes"))).ok()?, 10),
-                short => (usize::from(short), 2),
-            };
-            let payload = rest.get(header..header + len)?;
-            if opcode == 0x8 {
-                let code = u16::from_be_bytes([payload[0], payload[1]]);
-                return Some((code, String::from_utf8_lossy(&payload[2..]).into_owned()));
-            }
-            rest = &rest[header + len..];
-        }
-        None
-    }
 }

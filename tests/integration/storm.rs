@@ -25,13 +25,10 @@ struct Phone {
     value: u64,
 }
 
-/// A small deterministic generator per phone (xorshift), for the jitter.
+/// The wait before retry `attempt`: full jitter, as `web/src/lib/backoff.ts` waits.
 fn jitter(seed: &mut u64, attempt: u32) -> Duration {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
     let ceiling = BACKOFF_CAP_MS.min(BACKOFF_BASE_MS << attempt.min(16));
-    Duration::from_millis(*seed % ceiling)
+    Duration::from_millis(xorshift(seed) % ceiling)
 }
 
 /// Comes back after the restart, as the web client does: waits, tries, waits longer.

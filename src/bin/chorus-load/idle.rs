@@ -1,4 +1,5 @@
-//! Phones that join and then never read again: the slow consumers of `--idle`.
+//! Phones that join and then never read again: the slow consumers of `--idle`, and of the
+//! integration test `slow` (which includes this file).
 //!
 //! They are written on bare sockets, because a WebSocket library answers pings (and so
 //! writes) whenever it reads; these do nothing at all after their `join`, like a phone whose
@@ -30,9 +31,9 @@ impl IdlePhone {
         Ok(Self(socket))
     }
 
-    /// Reads everything the server sent and returns the code of its close frame: `None` when
-    /// the connection ended without one (or the read failed).
-    pub async fn goodbye(mut self) -> Option<u16> {
+    /// Reads everything the server sent and returns the code and reason of its close frame:
+    /// `None` when the connection ended without one (or the read failed).
+    pub async fn goodbye(mut self) -> Option<(u16, String)> {
         let mut bytes = Vec::new();
         self.0.read_to_end(&mut bytes).await.ok()?;
         let start = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
@@ -46,7 +47,8 @@ impl IdlePhone {
             };
             let payload = rest.get(header..header + len)?;
             if rest[0] & 0x0f == 0x8 {
-                return Some(u16::from_be_bytes([*payload.first()?, *payload.get(1)?]));
+                let code = u16::from_be_bytes([*payload.first()?, *payload.get(1)?]);
+                return Some((code, String::from_utf8_lossy(&payload[2..]).into_owned()));
             }
             rest = &rest[header + len..];
         }

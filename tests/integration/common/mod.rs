@@ -158,6 +158,15 @@ impl Drop for ServerProcess {
     }
 }
 
+/// The next number of a small deterministic generator (xorshift64), for the random moments
+/// and waits of the harnesses: the same seed, the same run.
+pub fn xorshift(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
 /// Waits until `/healthz` answers 200.
 async fn wait_healthy(url: &str) {
     for _ in 0..200 {
