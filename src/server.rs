@@ -10,15 +10,21 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::rc::Rc;
+
+use actix_http::HttpService;
+use actix_service::{IntoServiceFactory, ServiceFactory, boxed, fn_factory, fn_service, map_config};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppConfig, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpRequest, web};
 use tracing::{info, warn};
 
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::journal::Journal;
-use crate::routes;
+use crate::{routes, ws};
 
 /// How long connections get to finish when the server stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -74,25 +80,34 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Futur
     let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
     let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days));
     let state = web::Data::new(AppState { hub: hub.clone(), settings: Arc::new(settings) });
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(routes::json_config())
-            .wrap(Compress::default())
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::CONTENT_SECURITY_POLICY, CSP))
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer"))
-                    .add((header::X_FRAME_OPTIONS, "DENY")),
-            )
-            .wrap(tracing_actix_web::TracingLogger::default())
-            .configure(routes::configure)
-    })
-    .listen(listener)?
-    .disable_signals()
-    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-    .run();
+    let local_addr = listener.local_addr()?;
+    let make_app = move || app(state.clone());
+    let upgrade_hub = hub.clone();
+    let server = actix_server::Server::build()
+        .listen("chorus", listener, move || {
+            let (upgrade_app, hub) = (make_app.clone(), upgrade_hub.clone());
+            HttpService::build()
+                .tcp_nodelay(true)
+                .local_addr(local_addr)
+                // Every upgrade request leaves the dispatcher for `ws::take_over`, which still
+                // runs it through the app (its own instance per worker) for the answer.
+                .upgrade(fn_factory(move || {
+                    let (app, hub) = (upgrade_app(), hub.clone());
+                    async move {
+                        let app = Rc::new(app.into_factory().new_service(AppConfig::default()).await?);
+                        Ok::<_, ()>(fn_service(move |(req, framed)| {
+                            ws::take_over(app.clone(), hub.clone(), req, framed)
+                        }))
+                    }
+                }))
+                // Boxed, so that the dispatcher, which every connection keeps (a WebSocket's
+                // too), holds a pointer to a request's future rather than the future itself.
+                .finish(map_config(boxed::factory(make_app().into_factory()), |_| AppConfig::default()))
+                .tcp()
+        })?
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .run();
     let handle = server.handle();
     let mut server = tokio::spawn(server);
 
@@ -120,6 +135,33 @@ pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Futur
     }
     info!("stopped");
     Ok(())
+}
+
+/// The app: every route, behind the headers every response carries.
+fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(routes::json_config())
+        .wrap(Compress::default())
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::CONTENT_SECURITY_POLICY, CSP))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer"))
+                .add((header::X_FRAME_OPTIONS, "DENY")),
+        )
+        .wrap(tracing_actix_web::TracingLogger::default())
+        .configure(routes::configure)
 }
 
 /// Deletes closed sessions past the retention period, and unloads the closed ones still in

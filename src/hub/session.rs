@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use bytestring::ByteString;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -48,11 +48,12 @@ pub fn audience_interval(online: u32) -> Duration {
     Duration::from_millis(1000 + u64::from(online / 5000) * 500)
 }
 
-/// One pre-serialised frame and the version it was published at.
+/// One frame, serialised and encoded for the wire once for every connection it goes to, and
+/// the version it was published at.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub version: u64,
-    pub text: ByteString,
+    pub wire: Bytes,
 }
 
 /// The latest frames of a view. A connection remembers the versions it has sent and sends
@@ -636,7 +637,7 @@ impl Session {
     fn next_frame(&mut self, message: &ServerMessage) -> Option<Frame> {
         self.version += 1;
         match serde_json::to_string(message) {
-            Ok(text) => Some(Frame { version: self.version, text: text.into() }),
+            Ok(text) => Some(Frame { version: self.version, wire: crate::ws::encode_text(&text) }),
             Err(err) => {
                 warn!(%err, "a frame could not be serialised");
                 None
@@ -673,7 +674,7 @@ impl Session {
         }
         let scope = self.scope.as_ref().map_or(0, |(_, version)| *version);
         let (results, public_results) = self.results_frames();
-        let staff_len = results.as_ref().map_or(0, |frame| frame.text.len());
+        let staff_len = results.as_ref().map_or(0, |frame| frame.wire.len());
         let audience_results = if self.state.results_public() { public_results.clone() } else { None };
         published("staff");
         published("projector");
@@ -718,7 +719,7 @@ impl Session {
             if staff_due {
                 published("staff");
                 published("projector");
-                self.staff_results_len = results.as_ref().map_or(0, |frame| frame.text.len());
+                self.staff_results_len = results.as_ref().map_or(0, |frame| frame.wire.len());
                 self.staff_results_at = Instant::now();
                 self.outlets.staff.send_modify(|frames| frames.results = results);
                 let projected = public_results.clone();

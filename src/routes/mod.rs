@@ -13,7 +13,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(sessions::health))
         .route("/metrics", web::get().to(metrics))
-        .route("/ws", web::get().to(crate::ws::upgrade))
+        .route("/ws", web::get().to(crate::ws::handshake))
         .service(
             web::scope("/api")
                 .route("/sessions", web::post().to(sessions::create))

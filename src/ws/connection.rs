@@ -10,12 +10,13 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, ProtocolError, Session};
+use actix_http::ws::{CloseCode, CloseReason};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span};
 
+use super::socket::{Incoming, Socket, SocketError};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::hub::session::welcome_message;
@@ -84,7 +85,7 @@ struct Sent {
 
 struct Connection {
     hub: Hub,
-    session: Session,
+    socket: Socket,
     peer: Option<IpAddr>,
     base_url: String,
     role: Option<Role>,
@@ -93,17 +94,16 @@ struct Connection {
     pending: FuturesUnordered<Pending>,
     /// Messages refused in a row for the rate limit.
     flooding: u32,
-    /// How long a write may wait for the peer to take it.
-    write_stall: Duration,
     counted: Option<Counted>,
 }
 
-pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, peer: Option<IpAddr>, base_url: String) {
+/// The connection's future. Not an `async fn`: that would wrap the serving future in one more
+/// that keeps room for it twice, and a connection keeps its future's size all its life.
+pub fn run(hub: Hub, socket: Socket, peer: Option<IpAddr>, base_url: String) -> impl Future<Output = ()> {
     let span = info_span!("connection", peer = ?peer, session = tracing::field::Empty, role = tracing::field::Empty);
-    let write_stall = hub.limits().write_stall;
     let conn = Connection {
         hub,
-        session,
+        socket,
         peer,
         base_url,
         role: None,
@@ -111,61 +111,63 @@ pub async fn run(hub: Hub, session: Session, stream: AggregatedMessageStream, pe
         sent: Sent::default(),
         pending: FuturesUnordered::new(),
         flooding: 0,
-        write_stall,
         counted: None,
     };
-    conn.serve(stream).instrument(span).await;
+    conn.serve().instrument(span)
 }
 
 impl Connection {
-    async fn serve(mut self, mut stream: AggregatedMessageStream) {
+    async fn serve(mut self) {
         let mut shutdown = self.hub.shutdown_signal();
         let limits = self.hub.limits().clone();
         let mut heartbeat = tokio::time::interval(limits.heartbeat);
         let mut last_heard = Instant::now();
-        let hello_deadline = tokio::time::sleep(HELLO_TIMEOUT);
-        tokio::pin!(hello_deadline);
+        // Boxed, and dropped once the peer has said who it is.
+        let mut hello_deadline = Some(Box::pin(tokio::time::sleep(HELLO_TIMEOUT)));
         let goodbye = loop {
             tokio::select! {
-                message = stream.next() => {
+                // In this order, and no further once one is ready: a task woken for a new view
+                // (19,000 of them at once on a reveal) then polls no timer or socket.
+                biased;
+                _ = shutdown.changed() => {
+                    break Some(Goodbye(CloseCode::Restart, "The server is restarting. Reconnect in a moment."));
+                }
+                changed = view_changed(&mut self.view) => {
+                    let sent = match changed {
+                        Ok(()) => Box::pin(self.send_view()).await,
+                        Err(_) => Err(Goodbye(CloseCode::Away, "The session has stopped.")),
+                    };
+                    if let Err(goodbye) = sent {
+                        break Some(goodbye);
+                    }
+                }
+                Some(replies) = self.pending.next(), if !self.pending.is_empty() => {
+                    if let Err(goodbye) = self.send_all(&replies).await {
+                        break Some(goodbye);
+                    }
+                }
+                message = self.socket.recv() => {
                     last_heard = Instant::now();
                     let step = match message {
                         None => break None,
-                        Some(Ok(AggregatedMessage::Text(text))) => self.on_text(&text).await,
-                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                        Some(Ok(Incoming::Text(text))) => Box::pin(self.on_text(&text)).await,
+                        Some(Ok(Incoming::Binary)) => {
                             Err(Goodbye(CloseCode::Unsupported, "Binary messages are not supported."))
                         }
-                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                            let session = &mut self.session;
-                            stalled(self.write_stall, session.pong(&bytes)).await
+                        Some(Ok(Incoming::Ping(bytes))) => written(self.socket.pong(&bytes).await),
+                        Some(Ok(Incoming::Pong)) => Ok(()),
+                        Some(Ok(Incoming::Close)) => break Some(Goodbye(CloseCode::Normal, "")),
+                        Some(Err(SocketError::Io(err))) => {
+                            debug!(%err, "connection lost");
+                            break None;
                         }
-                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
-                        Some(Ok(AggregatedMessage::Close(_))) => break Some(Goodbye(CloseCode::Normal, "")),
                         Some(Err(err)) => Err(protocol_goodbye(&err)),
                     };
                     if let Err(goodbye) = step {
                         break Some(goodbye);
                     }
-                }
-                Some(replies) = self.pending.next(), if !self.pending.is_empty() => {
-                    let mut sent = Ok(());
-                    for reply in &replies {
-                        sent = self.send(reply).await;
-                        if sent.is_err() {
-                            break;
-                        }
-                    }
-                    if let Err(goodbye) = sent {
-                        break Some(goodbye);
-                    }
-                }
-                changed = view_changed(&mut self.view) => {
-                    let sent = match changed {
-                        Ok(()) => self.send_view().await,
-                        Err(_) => Err(Goodbye(CloseCode::Away, "The session has stopped.")),
-                    };
-                    if let Err(goodbye) = sent {
-                        break Some(goodbye);
+                    if self.role.is_some() {
+                        hello_deadline = None;
                     }
                 }
                 _ = heartbeat.tick() => {
@@ -174,16 +176,12 @@ impl Connection {
                         metrics::counter!(crate::metrics::TIMEOUTS).increment(1);
                         break Some(Goodbye(CloseCode::Away, "No answer for too long."));
                     }
-                    let session = &mut self.session;
-                    if let Err(goodbye) = stalled(self.write_stall, session.ping(b"")).await {
+                    if let Err(goodbye) = written(self.socket.ping().await) {
                         break Some(goodbye);
                     }
                 }
-                _ = &mut hello_deadline, if self.role.is_none() => {
+                () = expire(&mut hello_deadline) => {
                     break Some(Goodbye(CloseCode::Policy, "Say join, host or present first."));
-                }
-                _ = shutdown.changed() => {
-                    break Some(Goodbye(CloseCode::Restart, "The server is restarting. Reconnect in a moment."));
                 }
             }
         };
@@ -193,10 +191,11 @@ impl Connection {
                 debug!("peer too slow");
                 metrics::counter!(crate::metrics::SLOW_CLOSES).increment(1);
             }
+            Some(Goodbye(CloseCode::Abnormal, _)) => debug!("connection lost"),
             Some(Goodbye(code, description)) => {
                 let description = (!description.is_empty()).then(|| description.to_owned());
-                let _ = tokio::time::timeout(CLOSE_GRACE, self.session.close(Some(CloseReason { code, description })))
-                    .await;
+                let goodbye = self.socket.close(Some(CloseReason { code, description }));
+                let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
             }
             None => {}
         }
@@ -204,8 +203,17 @@ impl Connection {
     }
 
     async fn send(&mut self, message: &ServerMessage) -> Result<(), Goodbye> {
-        let text = serde_json::to_string(message).map_err(|_| Goodbye(CloseCode::Error, "Internal error."))?;
-        stalled(self.write_stall, self.session.text(text)).await
+        self.send_all(std::slice::from_ref(message)).await
+    }
+
+    /// Sends messages for this peer alone, in one write.
+    async fn send_all(&mut self, messages: &[ServerMessage]) -> Result<(), Goodbye> {
+        let texts = messages
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Goodbye(CloseCode::Error, "Internal error."))?;
+        written(self.socket.write_text(&texts).await)
     }
 
     async fn refuse(&mut self, id: Option<RequestId>, refusal: Refusal) -> Result<(), Goodbye> {
@@ -228,17 +236,16 @@ impl Connection {
             (&frames.counts, &mut sent.counts),
             (&frames.closed, &mut sent.closed),
         ];
-        let mut out = Vec::with_capacity(slots.len());
+        let mut out: Vec<&[u8]> = Vec::with_capacity(slots.len());
         for (frame, sent) in slots {
             if let Some(frame) = frame.as_ref().filter(|frame| frame.version > *sent) {
                 *sent = frame.version;
-                out.push(frame.text.clone());
+                out.push(&frame.wire);
             }
         }
         metrics::counter!(crate::metrics::FRAMES_SENT).increment(out.len() as u64);
-        for text in out {
-            stalled(self.write_stall, self.session.text(text)).await?;
-        }
+        // The frames were encoded once for everyone; they go out in one system call.
+        written(self.socket.write(&out).await)?;
         if scope_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
             if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
@@ -273,9 +280,11 @@ impl Connection {
             }
         };
         match (&self.role, message) {
-            (None, ClientMessage::Join { code, token }) => self.join(&code, token).await,
-            (None, ClientMessage::Host { code, key }) => self.host(&code, &key, false).await,
-            (None, ClientMessage::Present { code, key }) => self.host(&code, &key, true).await,
+            // Boxed, as they happen once: the connection's future would otherwise keep their
+            // size for its whole life.
+            (None, ClientMessage::Join { code, token }) => Box::pin(self.join(&code, token)).await,
+            (None, ClientMessage::Host { code, key }) => Box::pin(self.host(&code, &key, false)).await,
+            (None, ClientMessage::Present { code, key }) => Box::pin(self.host(&code, &key, true)).await,
             (None, message) => {
                 self.refuse(message.id(), Refusal::new(ErrorCode::NotJoined, "Say join, host or present first."))
                     .await?;
@@ -446,27 +455,33 @@ async fn view_changed(view: &mut Option<watch::Receiver<Frames>>) -> Result<(), 
     }
 }
 
-/// Writes to the socket, unless the peer has stopped taking frames for `limit`: then it is
-/// too slow to keep up. (Its unread frames sit in a bounded queue meanwhile, so memory does
-/// not grow while it waits.)
-async fn stalled(limit: Duration, write: impl Future<Output = Result<(), actix_ws::Closed>>) -> Result<(), Goodbye> {
-    match tokio::time::timeout(limit, write).await {
-        Ok(written) => written.map_err(gone),
-        Err(_) => Err(Goodbye(CloseCode::Other(TOO_SLOW), "Too slow to keep up.")),
+/// What a write's outcome means for the connection. A peer that has not taken frames for the
+/// write stall limit is too slow to keep up (meanwhile this connection read nothing more from
+/// it, so what it holds stayed bounded).
+fn written(result: std::io::Result<()>) -> Result<(), Goodbye> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::TimedOut => {
+            Err(Goodbye(CloseCode::Other(TOO_SLOW), "Too slow to keep up."))
+        }
+        // 1006 is never sent: it stands for a connection that ended without a goodbye.
+        Err(_) => Err(Goodbye(CloseCode::Abnormal, "")),
     }
 }
 
-fn gone(_: actix_ws::Closed) -> Goodbye {
-    Goodbye(CloseCode::Away, "")
+/// Resolves when the deadline passes; never, once there is none.
+async fn expire(deadline: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
+    match deadline {
+        Some(deadline) => deadline.await,
+        None => std::future::pending().await,
+    }
 }
 
-fn protocol_goodbye(err: &ProtocolError) -> Goodbye {
+fn protocol_goodbye(err: &SocketError) -> Goodbye {
     match err {
-        ProtocolError::Overflow => Goodbye(CloseCode::Size, "Messages may be at most 16 KiB."),
-        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-            Goodbye(CloseCode::Invalid, "Messages must be valid UTF-8 text.")
-        }
-        _ => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
+        SocketError::TooBig => Goodbye(CloseCode::Size, "Messages may be at most 16 KiB."),
+        SocketError::NotUtf8 => Goodbye(CloseCode::Invalid, "Messages must be valid UTF-8 text."),
+        SocketError::Protocol(_) | SocketError::Io(_) => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
     }
 }
 

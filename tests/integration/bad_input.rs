@@ -145,6 +145,14 @@ async fn protocol_violations_close_with_the_right_code() {
     phone.send_raw(Message::Frame(frame)).await;
     assert_eq!(phone.closed().await, Some(1007));
 
+    // A message in fragments is one message.
+    let mut fragmented = Client::connect(&server.ws_url()).await;
+    let join = format!("{{\"type\":\"join\",\"code\":\"{}\"}}", session.code);
+    let (head, tail) = join.split_at(10);
+    fragmented.send_raw(Message::Frame(Frame::message(head.to_owned(), OpCode::Data(Data::Text), false))).await;
+    fragmented.send_raw(Message::Frame(Frame::message(tail.to_owned(), OpCode::Data(Data::Continue), true))).await;
+    fragmented.expect("welcome").await;
+
     // An unknown code.
     let mut lost = Client::connect(&server.ws_url()).await;
     lost.send(json!({"type": "join", "code": "00000000"})).await;

@@ -1,5 +1,5 @@
 //! Phones that join and then never read again: the slow consumers of `--idle`, and of the
-//! integration test `slow` (which includes this file).
+//! integration test `slow` (which includes this file, and opens a console that never reads).
 //!
 //! They are written on bare sockets, because a WebSocket library answers pings (and so
 //! writes) whenever it reads; these do nothing at all after their `join`, like a phone whose
@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -17,17 +17,31 @@ pub struct IdlePhone(TcpStream);
 impl IdlePhone {
     /// Connects, upgrades and joins, without waiting for any answer.
     pub async fn join(target: SocketAddr, code: &str) -> anyhow::Result<Self> {
-        let mut socket = TcpStream::connect(target).await.context("connect")?;
+        let socket = TcpStream::connect(target).await.context("connect")?;
+        Self::open(socket, target, &[json!({"type": "join", "code": code})]).await
+    }
+
+    /// Upgrades a connected `socket` and sends `messages`, without waiting for any answer.
+    pub async fn open(mut socket: TcpStream, target: SocketAddr, messages: &[Value]) -> anyhow::Result<Self> {
         let request = format!(
             "GET /ws HTTP/1.1\r\nHost: {target}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         );
-        socket.write_all(request.as_bytes()).await?;
-        let join = json!({"type": "join", "code": code}).to_string();
-        // A client's frame is masked; a mask of zeros leaves the text as it is.
-        let mut frame = vec![0x81, 0x80 | u8::try_from(join.len())?, 0, 0, 0, 0];
-        frame.extend_from_slice(join.as_bytes());
-        socket.write_all(&frame).await?;
+        let mut bytes = request.into_bytes();
+        for message in messages {
+            let text = message.to_string();
+            // A client's frame is masked; a mask of zeros leaves the text as it is.
+            match u16::try_from(text.len())? {
+                short @ 0..126 => bytes.extend_from_slice(&[0x81, 0x80 | u8::try_from(short)?]),
+                long => {
+                    bytes.extend_from_slice(&[0x81, 0x80 | 126]);
+                    bytes.extend_from_slice(&long.to_be_bytes());
+                }
+            }
+            bytes.extend_from_slice(&[0, 0, 0, 0]);
+            bytes.extend_from_slice(text.as_bytes());
+        }
+        socket.write_all(&bytes).await?;
         Ok(Self(socket))
     }
 
