@@ -294,8 +294,9 @@ impl Connection {
                 self.refuse(None, Refusal::new(ErrorCode::AlreadyJoined, "This connection has already joined.")).await
             }
             (Some(Role::Participant { handle, participant, .. }), message) => {
-                let Some((id, request)) = Request::from_message(message.clone()) else {
-                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                let asked = message.id();
+                let Some((id, request)) = Request::from_message(message) else {
+                    return self.refuse(asked, forbidden_for(self.role.as_ref())).await;
                 };
                 let participant = *participant;
                 let handle = handle.clone();
@@ -304,8 +305,9 @@ impl Connection {
                 self.forward(id, &handle, |reply| Command::Participate { participant, id, request, reply }, after).await
             }
             (Some(Role::Host { handle }), message) => {
-                let Some((id, control)) = Control::from_message(message.clone()) else {
-                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                let asked = message.id();
+                let Some((id, control)) = Control::from_message(message) else {
+                    return self.refuse(asked, forbidden_for(self.role.as_ref())).await;
                 };
                 let handle = handle.clone();
                 self.forward(id, &handle, |reply| Command::Control { control, reply }, None).await
