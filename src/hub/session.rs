@@ -12,15 +12,11 @@
 //! slow reader skips stale frames instead of queueing them.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
-use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -28,7 +24,7 @@ use super::state::{Change, SessionState};
 use crate::activity::jamboard::Color;
 use crate::activity::{Activity, Aggregate};
 use crate::error::{ErrorCode, Refusal};
-use crate::journal::{Event, Journal, now_ms};
+use crate::journal::{Event, Journal, Settled, Settlements, now_ms};
 use crate::protocol::{
     ClientMessage, Mine, PROTOCOL_VERSION, ParticipantId, RequestId, ServerMessage, SessionInfo, StepView,
 };
@@ -265,8 +261,6 @@ struct Settling {
     request: Option<u64>,
 }
 
-type Committed = Pin<Box<dyn Future<Output = (Settling, Waiter, bool)> + Send>>;
-
 /// The latest move of a note, and everyone waiting to hear it is saved.
 struct PendingMove {
     event: Event,
@@ -291,7 +285,12 @@ pub struct Outlets {
 struct Session {
     state: SessionState,
     journal: Journal,
-    pending: FuturesOrdered<Committed>,
+    /// Events handed to the journal and not yet settled, in the order they were sent: the
+    /// journal reports on them in that order ([`Settled`], per batch), on `settlements`.
+    pending: VecDeque<(Settling, Waiter)>,
+    settlements: Settlements,
+    /// The session's code, shared with every event sent to the journal.
+    code: Arc<str>,
     outlets: Outlets,
     version: u64,
     /// Participant numbers are handed out when a join is proposed, so that joins in flight
@@ -487,10 +486,14 @@ pub async fn run(
     let span = info_span!("session", code = %state.code);
     let next_participant = state.last_participant + 1;
     let next_item = state.last_item + 1;
+    let (settlements, settled) = mpsc::unbounded_channel();
+    let code = state.code.as_str().into();
     let mut session = Session {
         state,
         journal,
-        pending: FuturesOrdered::new(),
+        pending: VecDeque::new(),
+        settlements,
+        code,
         outlets,
         version: 0,
         next_participant,
@@ -510,15 +513,19 @@ pub async fn run(
     };
     session.publish_all();
     metrics::gauge!(crate::metrics::SESSIONS).increment(1.0);
-    session.serve(commands).instrument(span).await;
+    session.serve(commands, settled).instrument(span).await;
     metrics::gauge!(crate::metrics::SESSIONS).decrement(1.0);
 }
 
 impl Session {
-    async fn serve(&mut self, mut commands: mpsc::Receiver<Command>) {
+    async fn serve(&mut self, mut commands: mpsc::Receiver<Command>, mut settled: mpsc::UnboundedReceiver<Settled>) {
         let mut tick = tokio::time::interval(STAFF_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut accepting = true;
+        // Made once, not per turn of the loop: each new one would register with the channel.
+        let journal = self.journal.clone();
+        let stopped = futures_util::FutureExt::fuse(journal.stopped());
+        tokio::pin!(stopped);
         loop {
             tokio::select! {
                 biased;
@@ -528,8 +535,17 @@ impl Session {
                     self.flush_moves().await;
                     self.publish_tick();
                 }
-                Some((settling, waiter, saved)) = self.pending.next(), if !self.pending.is_empty() => {
-                    self.settle(settling, waiter, saved);
+                Some(Settled { events, saved }) = settled.recv(), if !self.pending.is_empty() => {
+                    for _ in 0..events {
+                        let Some((settling, waiter)) = self.pending.pop_front() else { break };
+                        self.settle(settling, waiter, saved);
+                    }
+                }
+                // The writer died with events of ours unreported: they are not known saved.
+                () = &mut stopped, if !self.pending.is_empty() => {
+                    while let Some((settling, waiter)) = self.pending.pop_front() {
+                        self.settle(settling, waiter, false);
+                    }
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
@@ -664,11 +680,8 @@ impl Session {
     /// Hands a participant's event to the journal with the fingerprint of its request.
     async fn journal_request(&mut self, event: Event, waiter: Waiter, request: Option<u64>) {
         let at = now_ms();
-        match self.journal.append(&self.state.code, at, event.clone(), request).await {
-            Ok(committed) => self.pending.push_back(Box::pin(async move {
-                let saved = matches!(committed.await, Ok(Ok(())));
-                (Settling { event, at, request }, waiter, saved)
-            })),
+        match self.journal.append(&self.code, at, event.clone(), request, &self.settlements).await {
+            Ok(()) => self.pending.push_back((Settling { event, at, request }, waiter)),
             Err(err) => {
                 warn!(%err, "journal unavailable");
                 refuse(waiter, Refusal::unavailable());
