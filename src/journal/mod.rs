@@ -42,8 +42,9 @@ const QUEUE: usize = 16 * 1024;
 const RETRY: Duration = Duration::from_secs(1);
 /// Bound parameters SQLite takes in one statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
 const MAX_PARAMETERS: usize = 32_766;
-/// Event rows in one `INSERT`: each binds session, time, event and request.
-const ROWS_PER_INSERT: usize = MAX_PARAMETERS / 4;
+/// Most event rows in one `INSERT` (each binds session, time, event and request: 4,096
+/// parameters, well under [`MAX_PARAMETERS`]); a power of two, see [`insert_events`].
+const ROWS_PER_INSERT: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -615,15 +616,22 @@ async fn existing_sessions(
     Ok(existing)
 }
 
-/// Inserts event rows in order, in as few statements as the parameter limit allows.
+/// Inserts event rows in order, in multi-row `INSERT`s of a power of two rows each, largest
+/// first (340 rows: 256 + 64 + 16 + 4). Those few statement texts stay prepared in the
+/// connection's cache: a statement sized to the whole batch was new text every time, and
+/// SQLite parsing hundreds of `(?, ?, ?, ?)` per batch cost more than the few more trips
+/// to sqlx's thread that the pieces take.
 async fn insert_events(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: Vec<EventRow<'_>>) -> Result<(), JournalError> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
+    let mut rest = rows.len();
+    let mut rows = rows.into_iter();
+    while rest > 0 {
+        let size = 1 << rest.min(ROWS_PER_INSERT).ilog2();
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO events (session, at, event, request) ");
-        query.push_values(rows.by_ref().take(ROWS_PER_INSERT), |mut values, row| {
+        query.push_values(rows.by_ref().take(size), |mut values, row| {
             values.push_bind(row.session).push_bind(row.at).push_bind(row.event).push_bind(row.request);
         });
-        query.build().persistent(false).execute(&mut **tx).await?;
+        query.build().execute(&mut **tx).await?;
+        rest -= size;
     }
     Ok(())
 }
