@@ -334,7 +334,7 @@ impl Harness {
                 (Some(participant), message) => match Request::from_message(message) {
                     Some((id, request)) => {
                         let fingerprint = RecentRequests::fingerprint(id, &request);
-                        if self.recent.contains(participant, fingerprint) {
+                        if self.recent.seen(participant, id, &request, fingerprint) {
                             return Ok(Ok(()));
                         }
                         let proposal = request.proposal(&self.state, participant, self.next_item);

@@ -186,10 +186,19 @@ struct Inner {
     /// Until when the whole server is guarded, after guessing from many addresses.
     all_blocked: Mutex<Option<Instant>>,
     shutdown: watch::Sender<bool>,
+    /// The runtime session tasks run on: the one the hub started on, where the journal
+    /// writer runs too (see [`Hub::start`]).
+    sessions_runtime: tokio::runtime::Handle,
 }
 
 impl Hub {
     /// Starts the hub and rebuilds every session that was not closed from its events.
+    ///
+    /// Session tasks run on the runtime this is called on (the server's main one, beside the
+    /// journal writer), wherever the request that creates or loads a session is served. A
+    /// session spawned from an HTTP handler would otherwise share an actix worker's thread
+    /// with thousands of connection tasks: under a stream of answers it got one turn per
+    /// round of them, and its hand-offs to and from the journal each crossed threads.
     pub async fn start(journal: Journal, limits: Limits, data_dir: PathBuf) -> Result<Self, JournalError> {
         let failed_joins = RateLimiter::keyed(
             Quota::per_minute(limits.failed_joins_per_minute).allow_burst(limits.failed_joins_burst),
@@ -208,6 +217,7 @@ impl Hub {
                 all_failed_joins,
                 all_blocked: Mutex::new(None),
                 shutdown: watch::channel(false).0,
+                sessions_runtime: tokio::runtime::Handle::current(),
             }),
         };
         let open = hub.inner.journal.reader().open_sessions().await?;
@@ -273,7 +283,7 @@ impl Hub {
             max_participants: limits.participants,
             data_dir: self.inner.data_dir.clone(),
         };
-        tokio::spawn(session::run(state, recent, self.inner.journal.clone(), queue, outlets));
+        self.inner.sessions_runtime.spawn(session::run(state, recent, self.inner.journal.clone(), queue, outlets));
         self.inner.sessions.insert(record.code.clone(), handle.clone());
         handle
     }

@@ -12,15 +12,11 @@
 //! slow reader skips stale frames instead of queueing them.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -28,7 +24,7 @@ use super::state::{Change, SessionState};
 use crate::activity::jamboard::Color;
 use crate::activity::{Activity, Aggregate};
 use crate::error::{ErrorCode, Refusal};
-use crate::journal::{Event, Journal, now_ms};
+use crate::journal::{Event, Journal, Settled, Settlements, now_ms};
 use crate::protocol::{
     ClientMessage, Mine, PROTOCOL_VERSION, ParticipantId, RequestId, ServerMessage, SessionInfo, StepView,
 };
@@ -266,8 +262,6 @@ struct Settling {
     request: Option<u64>,
 }
 
-type Committed = Pin<Box<dyn Future<Output = (Settling, Waiter, bool)> + Send>>;
-
 /// The latest move of a note, and everyone waiting to hear it is saved.
 struct PendingMove {
     event: Event,
@@ -292,7 +286,12 @@ pub struct Outlets {
 struct Session {
     state: SessionState,
     journal: Journal,
-    pending: FuturesOrdered<Committed>,
+    /// Events handed to the journal and not yet settled, in the order they were sent: the
+    /// journal reports on them in that order ([`Settled`], per batch), on `settlements`.
+    pending: VecDeque<(Settling, Waiter)>,
+    settlements: Settlements,
+    /// The session's code, shared with every event sent to the journal.
+    code: Arc<str>,
     outlets: Outlets,
     version: u64,
     /// Participant numbers are handed out when a join is proposed, so that joins in flight
@@ -313,6 +312,10 @@ struct Session {
     recent: RecentRequests,
     /// The activity and round on screen, and the version at which they came on screen.
     scope: Option<((Option<String>, usize), u64)>,
+    /// Counters bumped per answer, looked up once: `counter!` looks its key up in the
+    /// registry on every call.
+    requests: metrics::Counter,
+    acks: metrics::Counter,
 }
 
 /// The last requests each participant's applied changes came from, so that a request resent
@@ -320,17 +323,71 @@ struct Session {
 ///
 /// A request is known by a fingerprint of its id *and* what it asks, so a client that starts
 /// counting ids again after a reload is not mistaken for one that resends.
+///
+/// Fingerprints are stored with their events, so two kinds exist: [`Self::fingerprint`]
+/// (the top bit set; negative in SQLite) and the legacy one of older versions (top bit clear),
+/// read back from journals written before. A participant whose window still holds legacy
+/// fingerprints has each request checked against both kinds until they age out, so a request
+/// acknowledged before an upgrade and resent after it is still recognised. (The other way
+/// round, a server downgraded to a version that only knows legacy fingerprints would not
+/// recognise requests acknowledged by this one.)
 #[derive(Debug, Default)]
 pub struct RecentRequests {
-    by_participant: HashMap<ParticipantId, VecDeque<u64>>,
+    by_participant: HashMap<ParticipantId, Seen>,
 }
+
+/// One participant's remembered fingerprints, oldest first.
+#[derive(Debug, Default)]
+struct Seen {
+    fingerprints: VecDeque<u64>,
+    /// How many of them are of the legacy kind.
+    legacy: usize,
+}
+
+/// The bit that marks a fingerprint of the current kind.
+const CURRENT_KIND: u64 = 1 << 63;
 
 impl RecentRequests {
     /// Requests remembered per participant: far more than a phone ever has in flight.
     const KEPT: usize = 256;
 
-    /// The fingerprint of a request: stable across restarts (it is stored with the event).
+    /// The fingerprint of a request: stable across restarts and versions (it is stored with
+    /// the event). SHA-256 over an explicit encoding of the id and the request's fields, fed
+    /// straight to the hasher: the legacy fingerprint formatted the request with `Debug`
+    /// first, which cost more than everything else the session task does for an answer, and
+    /// whose output Rust does not promise to keep stable.
     pub fn fingerprint(id: RequestId, request: &Request) -> u64 {
+        let mut hasher = RequestHasher::new(id);
+        match request {
+            Request::Answer { activity, round, statement, value, text } => {
+                hasher.tag(1).text(activity).option(round.as_deref(), RequestHasher::text);
+                hasher.option(*statement, |h, statement| h.number(statement.into()));
+                hasher.option(*value, |h, value| h.number(value as u64));
+                hasher.option(text.as_deref(), RequestHasher::text);
+            }
+            Request::DeleteEntry { activity, entry } => {
+                hasher.tag(2).text(activity).number((*entry).into());
+            }
+            Request::NoteAdd { activity, frame, text, color } => {
+                hasher.tag(3).text(activity).number((*frame).into()).text(text).color(*color);
+            }
+            Request::NoteEdit { activity, note, text, color } => {
+                hasher.tag(4).text(activity).number((*note).into()).text(text);
+                hasher.option(*color, RequestHasher::color);
+            }
+            Request::NoteDelete { activity, note } => {
+                hasher.tag(5).text(activity).number((*note).into());
+            }
+            Request::Dot { activity, note, add } => {
+                hasher.tag(6).text(activity).number((*note).into()).tag(u8::from(*add));
+            }
+        }
+        hasher.finish() | CURRENT_KIND
+    }
+
+    /// The fingerprint of older versions: SHA-256 over `"{id}:{request:?}"`, top bit clear.
+    /// Only ever compared with fingerprints stored by them.
+    pub fn legacy_fingerprint(id: RequestId, request: &Request) -> u64 {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(format!("{id}:{request:?}").as_bytes());
         let mut first = [0u8; 8];
@@ -339,16 +396,83 @@ impl RecentRequests {
         u64::from_le_bytes(first) >> 1
     }
 
-    pub fn contains(&self, participant: ParticipantId, fingerprint: u64) -> bool {
-        self.by_participant.get(&participant).is_some_and(|seen| seen.contains(&fingerprint))
+    /// Whether `participant`'s request `id`, whose fingerprint is `fingerprint`, was applied
+    /// already.
+    pub fn seen(&self, participant: ParticipantId, id: RequestId, request: &Request, fingerprint: u64) -> bool {
+        let Some(seen) = self.by_participant.get(&participant) else { return false };
+        seen.fingerprints.contains(&fingerprint)
+            || (seen.legacy > 0 && seen.fingerprints.contains(&Self::legacy_fingerprint(id, request)))
     }
 
-    pub fn record(&mut self, participant: ParticipantId, id: u64) {
-        let ids = self.by_participant.entry(participant).or_default();
-        if ids.len() == Self::KEPT {
-            ids.pop_front();
+    /// Remembers a fingerprint of either kind.
+    pub fn record(&mut self, participant: ParticipantId, fingerprint: u64) {
+        let seen = self.by_participant.entry(participant).or_default();
+        if seen.fingerprints.len() == Self::KEPT
+            && let Some(oldest) = seen.fingerprints.pop_front()
+            && oldest & CURRENT_KIND == 0
+        {
+            seen.legacy -= 1;
         }
-        ids.push_back(id);
+        if fingerprint & CURRENT_KIND == 0 {
+            seen.legacy += 1;
+        }
+        seen.fingerprints.push_back(fingerprint);
+    }
+}
+
+/// Feeds a request's fields to SHA-256, each unambiguously (lengths before text, a marker
+/// before an optional value). The encoding is stored in effect, so it must never change:
+/// add tags, never reuse one.
+struct RequestHasher(sha2::Sha256);
+
+impl RequestHasher {
+    fn new(id: RequestId) -> Self {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(b"chorus request 2\0");
+        hasher.update(id.to_le_bytes());
+        Self(hasher)
+    }
+
+    fn tag(&mut self, tag: u8) -> &mut Self {
+        sha2::Digest::update(&mut self.0, [tag]);
+        self
+    }
+
+    fn number(&mut self, number: u64) -> &mut Self {
+        sha2::Digest::update(&mut self.0, number.to_le_bytes());
+        self
+    }
+
+    fn text(&mut self, text: &str) -> &mut Self {
+        self.number(text.len() as u64);
+        sha2::Digest::update(&mut self.0, text.as_bytes());
+        self
+    }
+
+    fn color(&mut self, color: Color) -> &mut Self {
+        self.tag(match color {
+            Color::Yellow => 1,
+            Color::Pink => 2,
+            Color::Blue => 3,
+            Color::Green => 4,
+            Color::Orange => 5,
+            Color::Purple => 6,
+        })
+    }
+
+    fn option<T>(&mut self, value: Option<T>, feed: impl FnOnce(&mut Self, T) -> &mut Self) -> &mut Self {
+        match value {
+            Some(value) => feed(self.tag(1), value),
+            None => self.tag(0),
+        }
+    }
+
+    fn finish(self) -> u64 {
+        let digest = sha2::Digest::finalize(self.0);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
     }
 }
 
@@ -363,10 +487,14 @@ pub async fn run(
     let span = info_span!("session", code = %state.code);
     let next_participant = state.last_participant + 1;
     let next_item = state.last_item + 1;
+    let (settlements, settled) = mpsc::unbounded_channel();
+    let code = state.code.as_str().into();
     let mut session = Session {
         state,
         journal,
-        pending: FuturesOrdered::new(),
+        pending: VecDeque::new(),
+        settlements,
+        code,
         outlets,
         version: 0,
         next_participant,
@@ -381,18 +509,24 @@ pub async fn run(
         exporting: None,
         recent,
         scope: None,
+        requests: metrics::counter!(crate::metrics::REQUESTS),
+        acks: metrics::counter!(crate::metrics::ACKS),
     };
     session.publish_all();
     metrics::gauge!(crate::metrics::SESSIONS).increment(1.0);
-    session.serve(commands).instrument(span).await;
+    session.serve(commands, settled).instrument(span).await;
     metrics::gauge!(crate::metrics::SESSIONS).decrement(1.0);
 }
 
 impl Session {
-    async fn serve(&mut self, mut commands: mpsc::Receiver<Command>) {
+    async fn serve(&mut self, mut commands: mpsc::Receiver<Command>, mut settled: mpsc::UnboundedReceiver<Settled>) {
         let mut tick = tokio::time::interval(STAFF_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut accepting = true;
+        // Made once, not per turn of the loop: each new one would register with the channel.
+        let journal = self.journal.clone();
+        let stopped = futures_util::FutureExt::fuse(journal.stopped());
+        tokio::pin!(stopped);
         loop {
             tokio::select! {
                 biased;
@@ -402,8 +536,17 @@ impl Session {
                     self.flush_moves().await;
                     self.publish_tick();
                 }
-                Some((settling, waiter, saved)) = self.pending.next(), if !self.pending.is_empty() => {
-                    self.settle(settling, waiter, saved);
+                Some(Settled { events, saved }) = settled.recv(), if !self.pending.is_empty() => {
+                    for _ in 0..events {
+                        let Some((settling, waiter)) = self.pending.pop_front() else { break };
+                        self.settle(settling, waiter, saved);
+                    }
+                }
+                // The writer died with events of ours unreported: they are not known saved.
+                () = &mut stopped, if !self.pending.is_empty() => {
+                    while let Some((settling, waiter)) = self.pending.pop_front() {
+                        self.settle(settling, waiter, false);
+                    }
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
@@ -474,9 +617,9 @@ impl Session {
                 proposal => self.propose(proposal, reply, None).await,
             },
             Command::Participate { participant, id, request, reply } => {
-                metrics::counter!(crate::metrics::REQUESTS).increment(1);
+                self.requests.increment(1);
                 let fingerprint = RecentRequests::fingerprint(id, &request);
-                if self.recent.contains(participant, fingerprint) {
+                if self.recent.seen(participant, id, &request, fingerprint) {
                     let _ = reply.send(Ok(()));
                     return;
                 }
@@ -538,11 +681,8 @@ impl Session {
     /// Hands a participant's event to the journal with the fingerprint of its request.
     async fn journal_request(&mut self, event: Event, waiter: Waiter, request: Option<u64>) {
         let at = now_ms();
-        match self.journal.append(&self.state.code, at, event.clone(), request).await {
-            Ok(committed) => self.pending.push_back(Box::pin(async move {
-                let saved = matches!(committed.await, Ok(Ok(())));
-                (Settling { event, at, request }, waiter, saved)
-            })),
+        match self.journal.append(&self.code, at, event.clone(), request, &self.settlements).await {
+            Ok(()) => self.pending.push_back((Settling { event, at, request }, waiter)),
             Err(err) => {
                 warn!(%err, "journal unavailable");
                 refuse(waiter, Refusal::unavailable());
@@ -565,7 +705,7 @@ impl Session {
                 self.changed(change);
                 match waiter {
                     Waiter::Ack(replies) => {
-                        metrics::counter!(crate::metrics::ACKS).increment(replies.len() as u64);
+                        self.acks.increment(replies.len() as u64);
                         for reply in replies {
                             let _ = reply.send(Ok(()));
                         }
@@ -794,5 +934,77 @@ pub fn welcome_message(joined: &Joined, token: String) -> ServerMessage {
         state: joined.welcome.state,
         step: joined.welcome.step.clone(),
         mine: joined.welcome.mine.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(value: i64) -> Request {
+        Request::Answer {
+            activity: "a1".to_owned(),
+            round: Some("Before".to_owned()),
+            statement: Some(3),
+            value: Some(value),
+            text: None,
+        }
+    }
+
+    /// Fingerprints are stored: a change to either kind would let a request resent across
+    /// an upgrade be applied twice.
+    #[test]
+    fn fingerprints_do_not_change() {
+        assert_eq!(RecentRequests::legacy_fingerprint(7, &answer(4)), LEGACY_7_4);
+        assert_eq!(RecentRequests::fingerprint(7, &answer(4)), CURRENT_7_4);
+    }
+
+    const LEGACY_7_4: u64 = 4_625_754_486_200_141_254;
+    const CURRENT_7_4: u64 = 13_599_963_503_447_968_989;
+
+    #[test]
+    fn the_two_kinds_are_told_apart_and_survive_sqlite() {
+        for (id, value) in [(0, 1), (7, 4), (u64::MAX, -5)] {
+            let current = RecentRequests::fingerprint(id, &answer(value));
+            let legacy = RecentRequests::legacy_fingerprint(id, &answer(value));
+            assert_ne!(current & CURRENT_KIND, 0);
+            assert_eq!(legacy & CURRENT_KIND, 0);
+            // Stored as `i64` (negative for the current kind), read back as `u64`.
+            assert_eq!((current as i64) as u64, current);
+        }
+        assert_ne!(RecentRequests::fingerprint(7, &answer(4)), RecentRequests::fingerprint(8, &answer(4)));
+        assert_ne!(RecentRequests::fingerprint(7, &answer(4)), RecentRequests::fingerprint(7, &answer(5)));
+        let note =
+            |text: &str, color| Request::NoteAdd { activity: "b".to_owned(), frame: 1, text: text.to_owned(), color };
+        assert_ne!(
+            RecentRequests::fingerprint(1, &note("x", Color::Blue)),
+            RecentRequests::fingerprint(1, &note("x", Color::Pink))
+        );
+    }
+
+    /// A request acknowledged before an upgrade (its legacy fingerprint read back from the
+    /// journal) and resent after it is recognised, until it ages out of the window.
+    #[test]
+    fn a_request_acknowledged_before_an_upgrade_is_recognised_after_it() {
+        let mut recent = RecentRequests::default();
+        recent.record(1, RecentRequests::legacy_fingerprint(7, &answer(4)));
+        let seen = |recent: &RecentRequests, id, request: &Request| {
+            recent.seen(1, id, request, RecentRequests::fingerprint(id, request))
+        };
+        assert!(seen(&recent, 7, &answer(4)));
+        assert!(!seen(&recent, 7, &answer(5)), "same id, another answer: a reloaded client");
+        assert!(!recent.seen(2, 7, &answer(4), RecentRequests::fingerprint(7, &answer(4))), "another participant");
+
+        // New requests are remembered by the current kind; the legacy one ages out.
+        for id in 100..100 + RecentRequests::KEPT as u64 - 1 {
+            recent.record(1, RecentRequests::fingerprint(id, &answer(1)));
+        }
+        assert!(seen(&recent, 7, &answer(4)));
+        assert!(seen(&recent, 100, &answer(1)));
+        recent.record(1, RecentRequests::fingerprint(1000, &answer(1)));
+        assert!(!seen(&recent, 7, &answer(4)));
+        assert_eq!(recent.by_participant[&1].legacy, 0);
+        assert!(seen(&recent, 101, &answer(1)));
+        assert!(seen(&recent, 1000, &answer(1)));
     }
 }

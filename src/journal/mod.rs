@@ -42,8 +42,9 @@ const QUEUE: usize = 16 * 1024;
 const RETRY: Duration = Duration::from_secs(1);
 /// Bound parameters SQLite takes in one statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
 const MAX_PARAMETERS: usize = 32_766;
-/// Event rows in one `INSERT`: each binds session, time, event and request.
-const ROWS_PER_INSERT: usize = MAX_PARAMETERS / 4;
+/// Most event rows in one `INSERT` (each binds session, time, event and request: 4,096
+/// parameters, well under [`MAX_PARAMETERS`]); a power of two, see [`insert_events`].
+const ROWS_PER_INSERT: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -91,12 +92,12 @@ enum Write {
         done: oneshot::Sender<Result<(), String>>,
     },
     Append {
-        session: String,
+        session: Arc<str>,
         at: i64,
         event: Event,
         /// The fingerprint of the participant's request, for participants' changes.
         request: Option<u64>,
-        done: oneshot::Sender<Result<(), String>>,
+        settled: Settlements,
     },
     /// Deletes a session and every event of it.
     Delete {
@@ -104,6 +105,18 @@ enum Write {
         done: oneshot::Sender<Result<(), String>>,
     },
 }
+
+/// How a batch went for one sender's events: the next `events` it appended were committed
+/// (`saved`) or not. Sent once per batch per sender rather than once per event, in order, so
+/// that a session settles a batch's answers with one wake-up and no allocation per answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub events: usize,
+    pub saved: bool,
+}
+
+/// Where a sender of appends hears their fate; the receiving end is its own.
+pub type Settlements = mpsc::UnboundedSender<Settled>;
 
 /// Handle to the journal: cheap to clone, one writer behind it.
 #[derive(Clone)]
@@ -190,22 +203,27 @@ impl Journal {
             .map_err(|message| JournalError::Db(sqlx::Error::Protocol(message)))
     }
 
-    /// Queues an event. The returned receiver resolves once the event is committed (`Ok`) or
-    /// its batch failed (`Err` with the reason). Events of one caller are written in the
-    /// order they were appended.
+    /// Queues an event. Once its batch is committed or failed, `settled` hears [`Settled`]
+    /// for it, together with the sender's other events of that batch. Events sent with one
+    /// `settled` are written, and reported, in the order they were appended.
     pub async fn append(
         &self,
-        session: &str,
+        session: &Arc<str>,
         at: i64,
         event: Event,
         request: Option<u64>,
-    ) -> Result<oneshot::Receiver<Result<(), String>>, JournalError> {
-        let (done, committed) = oneshot::channel();
+        settled: &Settlements,
+    ) -> Result<(), JournalError> {
         self.writes
-            .send(Write::Append { session: session.to_owned(), at, event, request, done })
+            .send(Write::Append { session: session.clone(), at, event, request, settled: settled.clone() })
             .await
-            .map_err(|_| JournalError::Stopped)?;
-        Ok(committed)
+            .map_err(|_| JournalError::Stopped)
+    }
+
+    /// Resolves when the writer has stopped (it panicked, or every handle is gone): events
+    /// queued but not reported settled will never be.
+    pub async fn stopped(&self) {
+        self.writes.closed().await;
     }
 
     /// Deletes a session and all of its events; returns once that is committed.
@@ -407,13 +425,28 @@ impl Writer {
                     warn!(size, %err, "journal batch failed; nothing in it was kept");
                 }
             }
+            let saved = result.is_ok();
             let outcome = result.map_err(|err| err.to_string());
+            // Consecutive appends of one sender are reported in one message. A sender that
+            // gave up waiting is no loss: the outcome is the same either way.
+            let mut run: Option<(Settlements, usize)> = None;
             for write in batch.drain(..) {
-                let done = match write {
-                    Write::Create { done, .. } | Write::Append { done, .. } | Write::Delete { done, .. } => done,
-                };
-                // A sender that gave up waiting is no loss: the outcome is the same either way.
-                let _ = done.send(outcome.clone());
+                match write {
+                    Write::Create { done, .. } | Write::Delete { done, .. } => {
+                        let _ = done.send(outcome.clone());
+                    }
+                    Write::Append { settled, .. } => match &mut run {
+                        Some((to, events)) if to.same_channel(&settled) => *events += 1,
+                        _ => {
+                            if let Some((to, events)) = run.replace((settled, 1)) {
+                                let _ = to.send(Settled { events, saved });
+                            }
+                        }
+                    },
+                }
+            }
+            if let Some((to, events)) = run {
+                let _ = to.send(Settled { events, saved });
             }
         }
         if let Some(db) = self.db.take() {
@@ -469,21 +502,16 @@ async fn probe_write(db: &mut SqliteConnection) -> Result<(), JournalError> {
 }
 
 /// An event row on its way into the `events` table.
-struct EventRow {
-    session: String,
+struct EventRow<'a> {
+    session: &'a str,
     at: i64,
     event: String,
     request: Option<i64>,
 }
 
-impl EventRow {
-    fn new(session: &str, at: i64, event: &Event, request: Option<u64>) -> Result<Self, JournalError> {
-        Ok(Self {
-            session: session.to_owned(),
-            at,
-            event: serde_json::to_string(event)?,
-            request: request.map(|id| id as i64),
-        })
+impl<'a> EventRow<'a> {
+    fn new(session: &'a str, at: i64, event: &Event, request: Option<u64>) -> Result<Self, JournalError> {
+        Ok(Self { session, at, event: serde_json::to_string(event)?, request: request.map(|id| id as i64) })
     }
 }
 
@@ -497,6 +525,9 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
     // (and everyone else's events in it) on the foreign key, and never brings the session back.
     let mut live = existing_sessions(&mut tx, batch).await?;
     let mut rows = Vec::with_capacity(batch.len());
+    // The last session an append was checked for, and whether it is live: a batch is mostly
+    // runs of one session's answers, and this spares hashing its code for each of them.
+    let mut last: Option<(&str, bool)> = None;
     for write in batch {
         match write {
             Write::Create { record, events, .. } => {
@@ -513,18 +544,28 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
                 .execute(&mut *tx)
                 .await?;
                 live.insert(record.code.clone());
+                last = None;
                 for event in events {
                     rows.push(EventRow::new(&record.code, record.created_at, event, None)?);
                 }
             }
             Write::Delete { session, .. } => {
                 // Its events earlier in the batch go with it, as the cascade takes stored ones.
-                rows.retain(|row: &EventRow| &row.session != session);
+                rows.retain(|row: &EventRow| row.session != session);
                 sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
                 live.remove(session);
+                last = None;
             }
             Write::Append { session, at, event, request, .. } => {
-                if !live.contains(session) {
+                let is_live = match last {
+                    Some((code, is_live)) if code == &**session => is_live,
+                    _ => {
+                        let is_live = live.contains(&**session);
+                        last = Some((session, is_live));
+                        is_live
+                    }
+                };
+                if !is_live {
                     continue;
                 }
                 rows.push(EventRow::new(session, *at, event, *request)?);
@@ -548,13 +589,17 @@ async fn existing_sessions(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     batch: &[Write],
 ) -> Result<HashSet<String>, JournalError> {
-    let named: HashSet<&str> = batch
-        .iter()
-        .filter_map(|write| match write {
-            Write::Append { session, .. } => Some(session.as_str()),
-            _ => None,
-        })
-        .collect();
+    let mut named: HashSet<&str> = HashSet::new();
+    let mut last = None;
+    for write in batch {
+        if let Write::Append { session, .. } = write
+            && last != Some(&**session)
+        {
+            // Runs of one session's appends: its code is hashed once a run.
+            named.insert(session);
+            last = Some(&**session);
+        }
+    }
     let named: Vec<&str> = named.into_iter().collect();
     let mut existing = HashSet::with_capacity(named.len());
     for chunk in named.chunks(MAX_PARAMETERS) {
@@ -571,15 +616,22 @@ async fn existing_sessions(
     Ok(existing)
 }
 
-/// Inserts event rows in order, in as few statements as the parameter limit allows.
-async fn insert_events(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: Vec<EventRow>) -> Result<(), JournalError> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
+/// Inserts event rows in order, in multi-row `INSERT`s of a power of two rows each, largest
+/// first (340 rows: 256 + 64 + 16 + 4). Those few statement texts stay prepared in the
+/// connection's cache: a statement sized to the whole batch was new text every time, and
+/// SQLite parsing hundreds of `(?, ?, ?, ?)` per batch cost more than the few more trips
+/// to sqlx's thread that the pieces take.
+async fn insert_events(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: Vec<EventRow<'_>>) -> Result<(), JournalError> {
+    let mut rest = rows.len();
+    let mut rows = rows.into_iter();
+    while rest > 0 {
+        let size = 1 << rest.min(ROWS_PER_INSERT).ilog2();
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO events (session, at, event, request) ");
-        query.push_values(rows.by_ref().take(ROWS_PER_INSERT), |mut values, row| {
+        query.push_values(rows.by_ref().take(size), |mut values, row| {
             values.push_bind(row.session).push_bind(row.at).push_bind(row.event).push_bind(row.request);
         });
-        query.build().persistent(false).execute(&mut **tx).await?;
+        query.build().execute(&mut **tx).await?;
+        rest -= size;
     }
     Ok(())
 }
@@ -606,8 +658,8 @@ mod tests {
     }
 
     fn append(code: &str, at: i64, event: Event) -> Write {
-        let (done, _) = oneshot::channel();
-        Write::Append { session: code.to_owned(), at, event, request: Some(at as u64), done }
+        let (settled, _) = mpsc::unbounded_channel();
+        Write::Append { session: code.into(), at, event, request: Some(at as u64), settled }
     }
 
     fn delete(code: &str) -> Write {
@@ -670,6 +722,39 @@ mod tests {
 
         write_batch(&mut db, &[delete("OLD"), append("OLD", 20, Event::Closed)]).await.expect("delete batch");
         assert!(stored(&mut db).await.iter().all(|(code, _)| code == "NEW"), "a delete takes stored events too");
+    }
+
+    /// Each sender hears about every one of its appends, in batches that add up, whatever
+    /// the other senders' appends around them.
+    #[tokio::test]
+    async fn appends_are_reported_to_their_sender() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (journal, writer) = Journal::open(dir.path()).await.expect("open");
+        journal.create(record("S"), Vec::new()).await.expect("create");
+        let (code, gone): (Arc<str>, Arc<str>) = ("S".into(), "GONE".into());
+        let (a, mut heard_a) = mpsc::unbounded_channel();
+        let (b, mut heard_b) = mpsc::unbounded_channel();
+        for at in 0..300 {
+            let (to, session) = match at % 3 {
+                0 => (&b, &gone),
+                _ => (&a, &code),
+            };
+            journal.append(session, at, Event::SetOpen { open: at % 2 == 0 }, None, to).await.expect("append");
+        }
+        drop((a, b));
+        let total = |heard: &mut mpsc::UnboundedReceiver<Settled>| {
+            let mut events = 0;
+            while let Ok(settled) = heard.try_recv() {
+                assert!(settled.saved && settled.events > 0, "{settled:?}");
+                events += settled.events;
+            }
+            events
+        };
+        drop(journal);
+        writer.finished().await;
+        assert_eq!(total(&mut heard_a), 200);
+        // Appends to a session that does not exist are dropped, and still reported.
+        assert_eq!(total(&mut heard_b), 100);
     }
 
     #[tokio::test]
