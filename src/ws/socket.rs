@@ -195,11 +195,15 @@ impl Socket {
         }
     }
 
-    /// Writes text frames encoded here, for messages meant for this peer alone.
+    /// Writes text frames encoded here, for messages meant for this peer alone: all of them
+    /// in one buffer, one allocation.
     pub async fn write_text(&mut self, texts: &[String]) -> io::Result<()> {
-        let frames: Vec<Bytes> = texts.iter().map(|text| encode_text(text)).collect();
-        let frames: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
-        self.write(&frames).await
+        let size = texts.iter().map(|text| text.len() + MAX_HEADER).sum();
+        let mut frames = BytesMut::with_capacity(size);
+        for text in texts {
+            Parser::write_message(&mut frames, text, OpCode::Text, true, false);
+        }
+        self.write(&[&frames]).await
     }
 
     pub async fn ping(&mut self) -> io::Result<()> {
