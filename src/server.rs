@@ -1,4 +1,5 @@
-//! The server: the HTTP app on a listener, and an orderly stop.
+//! The server: the HTTP app on a listener (an accepted WebSocket leaves the HTTP dispatcher
+//! for [`crate::ws`]), and an orderly stop.
 //!
 //! [`run`] takes the listener and a shutdown future, so tests bind `127.0.0.1:0` and run the
 //! real server in-process. Stopping goes outside in: connections are told to leave (close
@@ -7,10 +8,9 @@
 
 use std::future::Future;
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::rc::Rc;
 
 use actix_http::HttpService;
 use actix_service::{IntoServiceFactory, ServiceFactory, boxed, fn_factory, fn_service, map_config};
