@@ -62,6 +62,17 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// The counter of frames written to sockets, looked up once: `counter!` looks its key up on
+/// every call, and this one counts every frame to every phone.
+pub fn frames_sent() -> &'static metrics::Counter {
+    static FRAMES: OnceLock<metrics::Counter> = OnceLock::new();
+    FRAMES.get_or_init(|| {
+        // The handle binds to the recorder installed when it is made.
+        install();
+        metrics::counter!(FRAMES_SENT)
+    })
+}
+
 /// The metrics in Prometheus' text format.
 pub fn render() -> String {
     install().map(PrometheusHandle::render).unwrap_or_default()

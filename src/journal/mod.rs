@@ -525,9 +525,6 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
     // (and everyone else's events in it) on the foreign key, and never brings the session back.
     let mut live = existing_sessions(&mut tx, batch).await?;
     let mut rows = Vec::with_capacity(batch.len());
-    // The last session an append was checked for, and whether it is live: a batch is mostly
-    // runs of one session's answers, and this spares hashing its code for each of them.
-    let mut last: Option<(&str, bool)> = None;
     for write in batch {
         match write {
             Write::Create { record, events, .. } => {
@@ -544,7 +541,6 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
                 .execute(&mut *tx)
                 .await?;
                 live.insert(record.code.clone());
-                last = None;
                 for event in events {
                     rows.push(EventRow::new(&record.code, record.created_at, event, None)?);
                 }
@@ -554,18 +550,9 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
                 rows.retain(|row: &EventRow| row.session != session);
                 sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
                 live.remove(session);
-                last = None;
             }
             Write::Append { session, at, event, request, .. } => {
-                let is_live = match last {
-                    Some((code, is_live)) if code == &**session => is_live,
-                    _ => {
-                        let is_live = live.contains(&**session);
-                        last = Some((session, is_live));
-                        is_live
-                    }
-                };
-                if !is_live {
+                if !live.contains(&**session) {
                     continue;
                 }
                 rows.push(EventRow::new(session, *at, event, *request)?);
@@ -589,17 +576,13 @@ async fn existing_sessions(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     batch: &[Write],
 ) -> Result<HashSet<String>, JournalError> {
-    let mut named: HashSet<&str> = HashSet::new();
-    let mut last = None;
-    for write in batch {
-        if let Write::Append { session, .. } = write
-            && last != Some(&**session)
-        {
-            // Runs of one session's appends: its code is hashed once a run.
-            named.insert(session);
-            last = Some(&**session);
-        }
-    }
+    let named: HashSet<&str> = batch
+        .iter()
+        .filter_map(|write| match write {
+            Write::Append { session, .. } => Some(&**session),
+            _ => None,
+        })
+        .collect();
     let named: Vec<&str> = named.into_iter().collect();
     let mut existing = HashSet::with_capacity(named.len());
     for chunk in named.chunks(MAX_PARAMETERS) {

@@ -16,7 +16,7 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span};
 
-use super::socket::{Incoming, Socket, SocketError};
+use super::socket::{Incoming, Socket, SocketError, WriteError};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::hub::session::welcome_message;
@@ -223,29 +223,38 @@ impl Connection {
     /// Sends whichever slots of the view moved on since this connection last sent them.
     async fn send_view(&mut self) -> Result<(), Goodbye> {
         let Some(view) = self.view.as_mut() else { return Ok(()) };
-        let frames = view.borrow_and_update().clone();
-        let sent = &mut self.sent;
-        // The welcome carried this participant's own answers; after that, a new activity or
-        // round calls for them again (a reveal or "stop answers" does not).
-        let scope_changed = sent.scope != 0 && frames.scope != sent.scope;
-        sent.scope = frames.scope;
-        let slots = [
-            (&frames.agenda, &mut sent.agenda),
-            (&frames.step, &mut sent.step),
-            (&frames.results, &mut sent.results),
-            (&frames.counts, &mut sent.counts),
-            (&frames.closed, &mut sent.closed),
-        ];
-        let mut out: Vec<&[u8]> = Vec::with_capacity(slots.len());
-        for (frame, sent) in slots {
-            if let Some(frame) = frame.as_ref().filter(|frame| frame.version > *sent) {
-                *sent = frame.version;
-                out.push(&frame.wire);
+        // Only the frames that moved on are taken (a reference count each), and the view is
+        // let go before anything is written.
+        let (out, scope_changed) = {
+            let frames = view.borrow_and_update();
+            let sent = &mut self.sent;
+            // The welcome carried this participant's own answers; after that, a new activity
+            // or round calls for them again (a reveal or "stop answers" does not).
+            let scope_changed = sent.scope != 0 && frames.scope != sent.scope;
+            sent.scope = frames.scope;
+            let slots = [
+                (&frames.agenda, &mut sent.agenda),
+                (&frames.step, &mut sent.step),
+                (&frames.results, &mut sent.results),
+                (&frames.counts, &mut sent.counts),
+                (&frames.closed, &mut sent.closed),
+            ];
+            let mut out = Vec::with_capacity(slots.len());
+            for (frame, sent) in slots {
+                if let Some(frame) = frame.as_ref().filter(|frame| frame.version > *sent) {
+                    *sent = frame.version;
+                    out.push(frame.wire.clone());
+                }
             }
+            (out, scope_changed)
+        };
+        crate::metrics::frames_sent().increment(out.len() as u64);
+        let mut wire: [&[u8]; 5] = [&[]; 5];
+        for (slot, frame) in wire.iter_mut().zip(&out) {
+            *slot = frame;
         }
-        metrics::counter!(crate::metrics::FRAMES_SENT).increment(out.len() as u64);
         // The frames were encoded once for everyone; they go out in one system call.
-        written(self.socket.write(&out).await)?;
+        written(self.socket.write(&wire[..out.len()]).await)?;
         if scope_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
             if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
@@ -460,14 +469,12 @@ async fn view_changed(view: &mut Option<watch::Receiver<Frames>>) -> Result<(), 
 /// What a write's outcome means for the connection. A peer that has not taken frames for the
 /// write stall limit is too slow to keep up (meanwhile this connection read nothing more from
 /// it, so what it holds stayed bounded).
-fn written(result: std::io::Result<()>) -> Result<(), Goodbye> {
+fn written(result: Result<(), WriteError>) -> Result<(), Goodbye> {
     match result {
         Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::TimedOut => {
-            Err(Goodbye(CloseCode::Other(TOO_SLOW), "Too slow to keep up."))
-        }
+        Err(WriteError::Stalled) => Err(Goodbye(CloseCode::Other(TOO_SLOW), "Too slow to keep up.")),
         // 1006 is never sent: it stands for a connection that ended without a goodbye.
-        Err(_) => Err(Goodbye(CloseCode::Abnormal, "")),
+        Err(WriteError::Io(_)) => Err(Goodbye(CloseCode::Abnormal, "")),
     }
 }
 

@@ -57,6 +57,16 @@ impl From<ProtocolError> for SocketError {
     }
 }
 
+/// Why a write did not go out.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The peer took nothing for the write stall limit.
+    #[error("the peer stopped taking frames")]
+    Stalled,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
 /// The server's end of one WebSocket.
 pub struct Socket {
     io: TcpStream,
@@ -166,22 +176,12 @@ impl Socket {
         }
     }
 
-    /// Writes encoded frames, returning once the kernel has taken all of them, or an error of
-    /// kind `TimedOut` if the peer has not taken them within the write stall limit. Not
+    /// Writes encoded frames, returning once the kernel has taken all of them. Not
     /// cancel-safe: a caller that gives up on a write must give up on the connection.
-    pub async fn write(&mut self, frames: &[&[u8]]) -> io::Result<()> {
-        let mut written = 0;
-        if self.unsent.is_empty() {
-            written = self.try_write(frames)?;
-        }
-        let mut skip = written;
-        for frame in frames {
-            if skip >= frame.len() {
-                skip -= frame.len();
-            } else {
-                self.unsent.extend_from_slice(&frame[skip..]);
-                skip = 0;
-            }
+    pub async fn write(&mut self, frames: &[&[u8]]) -> Result<(), WriteError> {
+        let written = if self.unsent.is_empty() { self.try_write(frames)? } else { 0 };
+        for rest in remaining(frames, written) {
+            self.unsent.extend_from_slice(rest);
         }
         if self.unsent.is_empty() {
             return Ok(());
@@ -190,14 +190,14 @@ impl Socket {
         // weigh on every connection's future for the connection's whole life.
         let limit = self.write_stall;
         match Box::pin(tokio::time::timeout(limit, self.flush())).await {
-            Ok(flushed) => flushed,
-            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+            Ok(flushed) => Ok(flushed?),
+            Err(_) => Err(WriteError::Stalled),
         }
     }
 
     /// Writes text frames encoded here, for messages meant for this peer alone: all of them
     /// in one buffer, one allocation.
-    pub async fn write_text(&mut self, texts: &[String]) -> io::Result<()> {
+    pub async fn write_text(&mut self, texts: &[String]) -> Result<(), WriteError> {
         let size = texts.iter().map(|text| text.len() + MAX_HEADER).sum();
         let mut frames = BytesMut::with_capacity(size);
         for text in texts {
@@ -206,15 +206,15 @@ impl Socket {
         self.write(&[&frames]).await
     }
 
-    pub async fn ping(&mut self) -> io::Result<()> {
+    pub async fn ping(&mut self) -> Result<(), WriteError> {
         self.control(OpCode::Ping, b"").await
     }
 
-    pub async fn pong(&mut self, payload: &[u8]) -> io::Result<()> {
+    pub async fn pong(&mut self, payload: &[u8]) -> Result<(), WriteError> {
         self.control(OpCode::Pong, payload).await
     }
 
-    async fn control(&mut self, opcode: OpCode, payload: &[u8]) -> io::Result<()> {
+    async fn control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WriteError> {
         let mut frame = BytesMut::with_capacity(payload.len() + MAX_HEADER);
         Parser::write_message(&mut frame, payload, opcode, true, false);
         self.write(&[&frame]).await
@@ -245,17 +245,8 @@ impl Socket {
         while written < total {
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
             let mut count = 0;
-            let mut skip = written;
-            for frame in frames {
-                if skip >= frame.len() {
-                    skip -= frame.len();
-                    continue;
-                }
-                if count == MAX_SLICES {
-                    break;
-                }
-                slices[count] = IoSlice::new(&frame[skip..]);
-                skip = 0;
+            for (slot, rest) in slices.iter_mut().zip(remaining(frames, written)) {
+                *slot = IoSlice::new(rest);
                 count += 1;
             }
             match self.io.try_write_vectored(&slices[..count]) {
@@ -284,6 +275,34 @@ impl Socket {
     }
 }
 
+/// What is left of `frames` once their first `written` bytes have gone.
+fn remaining<'a>(frames: &'a [&'a [u8]], written: usize) -> impl Iterator<Item = &'a [u8]> {
+    let mut skip = written;
+    frames.iter().filter_map(move |frame| {
+        let rest = frame.get(skip..).filter(|rest| !rest.is_empty());
+        skip = skip.saturating_sub(frame.len());
+        rest
+    })
+}
+
 fn text(payload: BytesMut) -> Result<Incoming, SocketError> {
     ByteString::try_from(payload.freeze()).map(Incoming::Text).map_err(|_| SocketError::NotUtf8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remaining;
+
+    /// What a short write leaves is exactly the bytes not yet gone, across frame boundaries.
+    #[test]
+    fn a_short_write_leaves_the_rest_in_order() {
+        let frames: [&[u8]; 3] = [b"abc", b"de", b"fgh"];
+        let rest = |written| remaining(&frames, written).collect::<Vec<_>>().concat();
+        assert_eq!(rest(0), b"abcdefgh");
+        assert_eq!(rest(2), b"cdefgh");
+        assert_eq!(rest(3), b"defgh");
+        assert_eq!(rest(5), b"fgh");
+        assert_eq!(rest(7), b"h");
+        assert!(rest(8).is_empty());
+    }
 }

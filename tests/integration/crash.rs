@@ -65,13 +65,9 @@ async fn phone(
 #[actix_web::test]
 async fn acknowledged_notes_survive_kill_9_exactly_once() {
     let data_dir = tempfile::tempdir().expect("data dir");
-    let mut server = ServerProcess::start(data_dir.path());
-    server.wait_healthy().await;
+    let mut server = ServerProcess::running(data_dir.path()).await;
     let agenda = json!([{"kind": "jamboard", "title": "Crash", "frames": ["Notes"], "notes_per_participant": 100}]);
-    let session = create_session_at(&server.url(""), agenda).await;
-    let board = session.activity(0);
-    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
-    host.ok(json!({"type": "goto", "activity": board})).await;
+    let (session, board, host) = session_on_first_activity(&server, agenda, None).await;
     drop(host);
     let mut tokens: Vec<String> = Vec::new();
     // Notes given to each phone so far: the board takes 100 from one person, so a phone that
@@ -137,8 +133,7 @@ async fn acknowledged_notes_survive_kill_9_exactly_once() {
             notes.retain(|note| !acked.contains_key(&note.id));
         }
         if cycle < cycles {
-            server = ServerProcess::start(data_dir.path());
-            server.wait_healthy().await;
+            server = ServerProcess::running(data_dir.path()).await;
         }
     }
     assert!(pending.iter().all(Vec::is_empty), "the last, calm round acknowledges everything still pending");

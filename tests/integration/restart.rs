@@ -9,12 +9,8 @@ use crate::common::*;
 #[actix_web::test]
 async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
     let data_dir = tempfile::tempdir().expect("data dir");
-    let mut server = ServerProcess::start(data_dir.path());
-    server.wait_healthy().await;
-    let session = create_session_at(&server.url(""), workshop_agenda()).await;
-    let scale = session.activity(0);
-    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
-    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let mut server = ServerProcess::running(data_dir.path()).await;
+    let (session, scale, mut host) = session_on_first_activity(&server, workshop_agenda(), Some("Before")).await;
     let mut tokens = Vec::new();
     for (i, value) in [1, 2, 3, 4, 5, 5, 4].into_iter().enumerate() {
         let (mut phone, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
@@ -30,8 +26,7 @@ async fn a_killed_server_comes_back_with_every_acknowledged_answer() {
     host.ok(json!({"type": "set_open", "open": false})).await;
     server.kill();
 
-    let server = ServerProcess::start(data_dir.path());
-    server.wait_healthy().await;
+    let server = ServerProcess::running(data_dir.path()).await;
     let (status, info) =
         get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
     assert_eq!(status, 200, "{info}");

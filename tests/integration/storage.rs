@@ -486,8 +486,7 @@ async fn a_file_system_turning_read_only_refuses_answers_and_the_server_stays_up
     }
     let disk = LoopExt4::mount("errors=remount-ro");
     let fault = "read-only";
-    let mut server = ServerProcess::start(disk.path());
-    server.wait_healthy().await;
+    let mut server = ServerProcess::running(disk.path()).await;
     let mut workshop = Workshop::start(fault, &server).await;
     workshop.answers_acked(2).await;
 
@@ -498,8 +497,7 @@ async fn a_file_system_turning_read_only_refuses_answers_and_the_server_stays_up
 
     server.kill();
     disk.remount_fresh();
-    let server = ServerProcess::start(disk.path());
-    server.wait_healthy().await;
+    let server = ServerProcess::running(disk.path()).await;
     workshop.reconnect(&server).await;
     workshop.resend().await;
     workshop.answers_acked(1).await;

@@ -69,12 +69,8 @@ async fn come_back(ws_url: String, code: String, phone: Phone, index: usize) -> 
 #[actix_web::test]
 async fn five_thousand_phones_come_back_after_a_restart_as_themselves() {
     let data_dir = tempfile::tempdir().expect("data dir");
-    let mut server = ServerProcess::start(data_dir.path());
-    server.wait_healthy().await;
-    let session = create_session_at(&server.url(""), workshop_agenda()).await;
-    let scale = session.activity(0);
-    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
-    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let mut server = ServerProcess::running(data_dir.path()).await;
+    let (session, scale, _host) = session_on_first_activity(&server, workshop_agenda(), Some("Before")).await;
 
     // The room joins and answers, a few hundred at a time.
     let started = Instant::now();

@@ -85,6 +85,13 @@ impl ServerProcess {
         Self::start_at(data_dir, "127.0.0.1:0")
     }
 
+    /// Starts the server and waits until it answers.
+    pub async fn running(data_dir: &Path) -> Self {
+        let server = Self::start(data_dir);
+        server.wait_healthy().await;
+        server
+    }
+
     /// Starts the server on a given address (to come back where phones look for it).
     pub fn start_at(data_dir: &Path, bind: &str) -> Self {
         Self::launch(data_dir, bind, "warn", Stdio::inherit())
@@ -191,6 +198,20 @@ pub fn workshop_agenda() -> Value {
          "rounds": ["Before", "After"]},
         {"kind": "scale", "title": "Today", "statements": ["I enjoyed today"]}
     ])
+}
+
+/// A session of `agenda` on `server` with its first activity on screen (in `round`, if
+/// given), that activity's id, and the console that put it there.
+pub async fn session_on_first_activity(
+    server: &ServerProcess,
+    agenda: Value,
+    round: Option<&str>,
+) -> (Session, String, Client) {
+    let session = create_session_at(&server.url(""), agenda).await;
+    let activity = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": activity, "round": round})).await;
+    (session, activity, host)
 }
 
 /// A created session, as `POST /api/sessions` answers.
