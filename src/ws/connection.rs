@@ -72,6 +72,9 @@ impl Drop for Counted {
 /// Why a connection ends, and the close frame that says so.
 struct Goodbye(CloseCode, &'static str);
 
+/// How many slots a view has (agenda, step, results, counts, closed, summary).
+const VIEW_SLOTS: usize = 6;
+
 /// The versions of each view slot this connection has sent.
 #[derive(Default)]
 struct Sent {
@@ -80,6 +83,7 @@ struct Sent {
     counts: u64,
     agenda: u64,
     closed: u64,
+    summary: u64,
     scope: u64,
 }
 
@@ -232,12 +236,13 @@ impl Connection {
             // or round calls for them again (a reveal or "stop answers" does not).
             let scope_changed = sent.scope != 0 && frames.scope != sent.scope;
             sent.scope = frames.scope;
-            let slots = [
+            let slots: [_; VIEW_SLOTS] = [
                 (&frames.agenda, &mut sent.agenda),
                 (&frames.step, &mut sent.step),
                 (&frames.results, &mut sent.results),
                 (&frames.counts, &mut sent.counts),
                 (&frames.closed, &mut sent.closed),
+                (&frames.summary, &mut sent.summary),
             ];
             let mut out = Vec::with_capacity(slots.len());
             for (frame, sent) in slots {
@@ -249,7 +254,7 @@ impl Connection {
             (out, scope_changed)
         };
         crate::metrics::frames_sent().increment(out.len() as u64);
-        let mut wire: [&[u8]; 5] = [&[]; 5];
+        let mut wire: [&[u8]; VIEW_SLOTS] = [&[]; VIEW_SLOTS];
         for (slot, frame) in wire.iter_mut().zip(&out) {
             *slot = frame;
         }
@@ -434,9 +439,14 @@ impl Connection {
             ServerMessage::WelcomePresent {
                 protocol: PROTOCOL_VERSION,
                 session: PresentInfo { code: info.code, title: info.title, state: info.state, join_url: info.join_url },
+                server_time: crate::journal::now_ms(),
             }
         } else {
-            ServerMessage::WelcomeHost { protocol: PROTOCOL_VERSION, session: info }
+            ServerMessage::WelcomeHost {
+                protocol: PROTOCOL_VERSION,
+                session: info,
+                server_time: crate::journal::now_ms(),
+            }
         };
         let role = if presenter { "presenter" } else { "host" };
         tracing::Span::current().record("session", handle.code.as_str()).record("role", role);
