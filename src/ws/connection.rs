@@ -156,7 +156,15 @@ impl Connection {
                         }
                         Some(Ok(Incoming::Ping(bytes))) => written(self.socket.pong(&bytes).await),
                         Some(Ok(Incoming::Pong)) => Ok(()),
-                        Some(Ok(Incoming::Close)) => break Some(Goodbye(CloseCode::Normal, "")),
+                        Some(Ok(Incoming::Close(code))) => {
+                            // The peer's code is echoed (RFC 6455 §5.5.1), whatever it is: said
+                            // here, as a goodbye of ours with that code would be taken for
+                            // one of ours (4008 has none).
+                            let reason = CloseReason { code: code.unwrap_or(CloseCode::Normal), description: None };
+                            let goodbye = self.socket.close(Some(reason));
+                            let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
+                            break None;
+                        }
                         Some(Err(SocketError::Io(err))) => {
                             debug!(%err, "connection lost");
                             break None;
@@ -490,7 +498,12 @@ fn protocol_goodbye(err: &SocketError) -> Goodbye {
     match err {
         SocketError::TooBig => Goodbye(CloseCode::Size, "Messages may be at most 16 KiB."),
         SocketError::NotUtf8 => Goodbye(CloseCode::Invalid, "Messages must be valid UTF-8 text."),
-        SocketError::Protocol(_) | SocketError::Io(_) => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
+        SocketError::Protocol(_)
+        | SocketError::ReservedBits
+        | SocketError::FragmentedControl
+        | SocketError::LongControl
+        | SocketError::BadLength
+        | SocketError::Io(_) => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
     }
 }
 
