@@ -208,6 +208,11 @@ async fn serve(cfg: WorkerConfig) -> anyhow::Result<()> {
                 drop(s);
                 emit(status(&ctx, "armed"));
             }
+            "stepped" => {
+                let t0 = cmd["t0_us"].as_u64().unwrap_or(0);
+                let wait = Duration::from_millis(cmd["wait_ms"].as_u64().unwrap_or(10_000));
+                step_report(&ctx, t0, wait).await;
+            }
             "reveal" => {
                 let t0 = cmd["t0_us"].as_u64().unwrap_or(0);
                 let wait = Duration::from_millis(cmd["wait_ms"].as_u64().unwrap_or(10_000));
@@ -229,6 +234,7 @@ async fn serve(cfg: WorkerConfig) -> anyhow::Result<()> {
 
 fn status(ctx: &Ctx, event: &str) -> Value {
     let s = ctx.stats.borrow();
+    let (run_ns, minflt) = net::own_usage();
     json!({
         "event": event,
         "open": s.open,
@@ -236,7 +242,42 @@ fn status(ctx: &Ctx, event: &str) -> Value {
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": run_ns,
+        "minflt": minflt,
     })
+}
+
+/// Waits until every phone still open has had a `step` since `t0` (a `goto` sent then), or
+/// `wait` has passed, and reports the lag of each.
+async fn step_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
+    let until = Instant::now() + wait;
+    loop {
+        let done = {
+            let s = ctx.stats.borrow();
+            s.alive.iter().zip(&s.step_at).all(|(alive, at)| !alive || *at >= t0)
+        };
+        if done || Instant::now() >= until {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut report = status(ctx, "stepped");
+    let s = ctx.stats.borrow();
+    let mut hist = Hist::default();
+    let mut missing = 0u64;
+    for (alive, at) in s.alive.iter().zip(&s.step_at) {
+        if !alive {
+            continue;
+        }
+        if *at >= t0 {
+            hist.record(at - t0);
+        } else {
+            missing += 1;
+        }
+    }
+    report["hist"] = json!(hist.to_wire());
+    report["missing"] = json!(missing);
+    emit(report);
 }
 
 async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: AnswerPlan) {
@@ -304,6 +345,8 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": net::own_usage().0,
+        "minflt": net::own_usage().1,
     }));
 }
 
@@ -332,6 +375,7 @@ async fn reveal_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
             missing += 1;
         }
     }
+    let (run_ns, minflt) = net::own_usage();
     emit(json!({
         "event": "revealed",
         "hist": hist.to_wire(),
@@ -341,6 +385,8 @@ async fn reveal_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": run_ns,
+        "minflt": minflt,
     }));
 }
 
