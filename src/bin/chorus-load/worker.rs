@@ -80,6 +80,8 @@ struct Stats {
     closed: BTreeMap<String, u64>,
     frames: u64,
     frame_types: BTreeMap<&'static str, u64>,
+    /// The server's heartbeat pings received (each answered with a pong by tungstenite).
+    pings: u64,
     sent: u64,
     acked: u64,
     answer_errors: BTreeMap<String, u64>,
@@ -244,6 +246,7 @@ fn status(ctx: &Ctx, event: &str) -> Value {
         "cpu_ticks": net::own_cpu_ticks(),
         "run_ns": run_ns,
         "minflt": minflt,
+        "pings": s.pings,
     })
 }
 
@@ -289,6 +292,15 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         s.last_id = vec![0; ctx.cfg.count as usize * k];
         s.last_value = vec![0; ctx.cfg.count as usize * k];
         s.phase = "answer".into();
+        // Each answer phase is measured on its own (the workshop profile has several).
+        s.sent = 0;
+        s.acked = 0;
+        s.skipped = 0;
+        s.answer_errors.clear();
+        s.ack_hist = Hist::default();
+        s.first_send_us = 0;
+        s.last_send_us = 0;
+        s.last_ack_us = 0;
     }
     let plan = Rc::new(plan);
     let _ = phase_tx.send(Phase::Answer(plan.clone()));
@@ -347,6 +359,7 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         "cpu_ticks": net::own_cpu_ticks(),
         "run_ns": net::own_usage().0,
         "minflt": net::own_usage().1,
+        "pings": s.pings,
     }));
 }
 
@@ -387,6 +400,7 @@ async fn reveal_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
         "cpu_ticks": net::own_cpu_ticks(),
         "run_ns": run_ns,
         "minflt": minflt,
+        "pings": s.pings,
     }));
 }
 
@@ -481,6 +495,7 @@ async fn phone(ctx: Rc<Ctx>, local: usize, global: u32, gate: Rc<Semaphore>) {
                         None => "closed by server".into(),
                     };
                 }
+                Some(Ok(Message::Ping(_))) => ctx.stats.borrow_mut().pings += 1,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break format!("error: {e}"),
                 None => break "connection ended".into(),

@@ -24,12 +24,18 @@ use super::{Meter, Opt, Staff, Workers, merge_hists, merge_maps, say, sum};
 struct ToolUsage {
     run_ns: u64,
     minflt: u64,
+    /// The server's heartbeat pings the phones have had.
+    pings: u64,
 }
 
 impl ToolUsage {
     fn of(reports: &[Value]) -> Self {
         let (run_ns, minflt) = net::own_usage();
-        Self { run_ns: sum(reports, "run_ns") + run_ns, minflt: sum(reports, "minflt") + minflt }
+        Self {
+            run_ns: sum(reports, "run_ns") + run_ns,
+            minflt: sum(reports, "minflt") + minflt,
+            pings: sum(reports, "pings"),
+        }
     }
 }
 
@@ -67,6 +73,9 @@ impl Mark {
                 "on_cpu_s": round2_ms(tool.run_ns.saturating_sub(self.tool.run_ns) as f64 / 1e9),
                 "minor_faults": tool.minflt.saturating_sub(self.tool.minflt),
             },
+            // Heartbeat pings in the step's window: they cost both sides CPU while the step's
+            // frames go out.
+            "heartbeat_pings": tool.pings.saturating_sub(self.tool.pings),
             "load_average": [self.load, net::load_average()],
         })
     }
@@ -215,7 +224,7 @@ pub async fn run(
 /// One line for the log: a step's latency and readings.
 fn line(step: &Value) -> String {
     format!(
-        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing; server {} s on CPU, {} minor faults; load tool {} s; load {}",
+        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing; server {} s on CPU, {} minor faults; load tool {} s; {} pings; load {}",
         step["step"].as_str().unwrap_or("?"),
         step["activity"],
         step["lag"]["p50_ms"],
@@ -225,6 +234,7 @@ fn line(step: &Value) -> String {
         step["server"]["on_cpu_s"],
         step["server"]["minor_faults"],
         step["load_tool"]["on_cpu_s"],
+        step["heartbeat_pings"],
         step["load_average"][1],
     )
 }
@@ -234,6 +244,7 @@ pub fn print_table(report: &Value) {
     let Some(steps) = report["workshop"]["steps"].as_array() else { return };
     let f = |v: &Value| v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
     let s = |v: &Value| v.as_f64().map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
+    let l = |v: &Value| v.as_f64().map(|x| format!("{x:.1}")).unwrap_or_else(|| "–".into());
     println!();
     println!(
         "{:<14} {:>4} {:>8} {:>9} {:>9} {:>9} {:>7} {:>11} {:>12} {:>10} {:>9}",
@@ -251,7 +262,7 @@ pub fn print_table(report: &Value) {
     );
     for step in steps {
         println!(
-            "{:<14} {:>4} {:>8} {:>9} {:>9} {:>9} {:>7} {:>11} {:>12} {:>10} {:>9}",
+            "{:<14} {:>4} {:>8} {:>9} {:>9} {:>9} {:>7} {:>11} {:>13} {:>9} {:>7} {:>11}",
             step["step"].as_str().unwrap_or("?"),
             step["activity"],
             f(&step["quiet_before_s"]),
@@ -262,7 +273,8 @@ pub fn print_table(report: &Value) {
             s(&step["server"]["on_cpu_s"]),
             step["server"]["minor_faults"],
             s(&step["load_tool"]["on_cpu_s"]),
-            format!("{}–{}", step["load_average"][0], step["load_average"][1]),
+            step["heartbeat_pings"],
+            format!("{}–{}", l(&step["load_average"][0]), l(&step["load_average"][1])),
         );
     }
 }
