@@ -599,7 +599,7 @@ async fn coordinate(opt: Opt) -> anyhow::Result<()> {
         bail!("--duration + --hold must leave at least 30 s of --max-time ({} s)", opt.max_time);
     }
     if opt.profile == Profile::Workshop {
-        if opt.holds.is_empty() || opt.holds.len() > 10 || opt.holds.iter().any(|h| !(*h >= 0.0)) {
+        if opt.holds.is_empty() || opt.holds.len() > 10 || opt.holds.iter().any(|h| h.is_nan() || *h < 0.0) {
             bail!("--holds takes 1 to 10 values of seconds");
         }
         let needed = opt.holds.iter().sum::<f64>() + opt.holds.len() as f64 * (opt.duration + 30.0) + 30.0;
@@ -823,7 +823,7 @@ async fn run(
     };
 
     if opt.profile == Profile::Workshop {
-        let played = workshop::run(opt, meter, workers, &console, session).await?;
+        let played = workshop::run(opt, target, meter, workers, &console, session).await?;
         let status = workers.ask(json!({"cmd": "status"}), "status", Duration::from_secs(30)).await?;
         let closed = merge_maps(&status, "closed");
         let s_end = meter.sample();

@@ -9,6 +9,7 @@
 //! time on a CPU and page faults, so that a slow step can be told apart as the server's or
 //! the load tool's. The load average is read before and after each step.
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
@@ -81,6 +82,27 @@ impl Mark {
     }
 }
 
+/// The journal's commits so far, by the server's `/metrics`: how many, and their total time.
+async fn commits(target: SocketAddr) -> Option<(f64, f64)> {
+    let metrics = net::scrape_metrics(target).await?;
+    let get = |key: &str| metrics.get(key).copied().unwrap_or(0.0);
+    Some((get("chorus_journal_commit_seconds_count"), get("chorus_journal_commit_seconds_sum")))
+}
+
+/// What the console's request waited for, and the journal's commits meanwhile: a step reaches
+/// the phones only once its event is committed, so a slow commit delays the whole fan-out.
+fn console_side(t0_us: u64, acked_us: u64, before: Option<(f64, f64)>, after: Option<(f64, f64)>) -> Value {
+    let (count, seconds) = match (before, after) {
+        (Some(a), Some(b)) => (b.0 - a.0, b.1 - a.1),
+        _ => (0.0, 0.0),
+    };
+    json!({
+        "console_ack_ms": round2_ms(acked_us.saturating_sub(t0_us) as f64 / 1e3),
+        "journal_commits": count,
+        "journal_commit_ms_mean": (count > 0.0).then(|| round2_ms(seconds * 1e3 / count)),
+    })
+}
+
 /// Seconds to the millisecond.
 fn round2_ms(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
@@ -131,6 +153,7 @@ pub fn agenda(activities: usize, statements: u32) -> Value {
 /// and the fewest connections open while quiet.
 pub async fn run(
     opt: &Opt,
+    target: SocketAddr,
     meter: &Meter,
     workers: &mut Workers,
     console: &Staff,
@@ -155,13 +178,16 @@ pub async fn run(
 
         // The next activity, after the quiet spell.
         workers.ask(json!({"cmd": "phase", "name": "goto"}), "ok", Duration::from_secs(30)).await?;
+        let commits_before = commits(target).await;
         let mark = Mark::now(meter, workers).await?;
         let goto_us = console.request(json!({"type": "goto", "activity": activity, "round": round})).await?;
+        let acked_us = now_us();
         let stepped = workers
             .ask(json!({"cmd": "stepped", "t0_us": goto_us, "wait_ms": 15_000}), "stepped", Duration::from_secs(60))
             .await?;
         let lag = merge_hists(&stepped, "hist");
-        let goto = step("goto", k, hold, &lag, sum(&stepped, "missing"), mark.reading(meter, &stepped));
+        let mut goto = step("goto", k, hold, &lag, sum(&stepped, "missing"), mark.reading(meter, &stepped));
+        goto["console"] = console_side(goto_us, acked_us, commits_before, commits(target).await);
         say(opt, line(&goto));
         steps.push(goto);
 
@@ -200,9 +226,11 @@ pub async fn run(
                 console.request(json!({"type": "reveal", "show": false})).await?;
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
+            let commits_before = commits(target).await;
             let armed = workers.ask(json!({"cmd": "arm"}), "armed", Duration::from_secs(30)).await?;
             let mark = Mark { tool: ToolUsage::of(&armed), server: meter.sample(), load: net::load_average() };
             let t0 = console.request(json!({"type": "reveal", "show": true})).await?;
+            let acked_us = now_us();
             let revealed = workers
                 .ask(json!({"cmd": "reveal", "t0_us": t0, "wait_ms": 15_000}), "revealed", Duration::from_secs(60))
                 .await?;
@@ -212,6 +240,7 @@ pub async fn run(
                 mark.reading(meter, &revealed)
             });
             reveal["frames_delivered"] = json!(sum(&revealed, "frames").saturating_sub(sum(&armed, "frames")));
+            reveal["console"] = console_side(t0, acked_us, commits_before, commits(target).await);
             say(opt, line(&reveal));
             steps.push(reveal);
         }
@@ -224,14 +253,17 @@ pub async fn run(
 /// One line for the log: a step's latency and readings.
 fn line(step: &Value) -> String {
     format!(
-        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing; server {} s on CPU, {} minor faults; load tool {} s; {} pings; load {}",
+        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing; console ack {} ms (commit {} ms); server {} s on CPU, {} s waiting, {} minor faults; load tool {} s; {} pings; load {}",
         step["step"].as_str().unwrap_or("?"),
         step["activity"],
         step["lag"]["p50_ms"],
         step["lag"]["p99_ms"],
         step["lag"]["max_ms"],
         step["missing"],
+        step["console"]["console_ack_ms"],
+        step["console"]["journal_commit_ms_mean"],
         step["server"]["on_cpu_s"],
+        step["server"]["waiting_for_cpu_s"],
         step["server"]["minor_faults"],
         step["load_tool"]["on_cpu_s"],
         step["heartbeat_pings"],
@@ -245,9 +277,7 @@ pub fn print_table(report: &Value) {
     let f = |v: &Value| v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
     let s = |v: &Value| v.as_f64().map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into());
     let l = |v: &Value| v.as_f64().map(|x| format!("{x:.1}")).unwrap_or_else(|| "–".into());
-    println!();
-    println!(
-        "{:<14} {:>4} {:>8} {:>9} {:>9} {:>9} {:>7} {:>11} {:>12} {:>10} {:>9}",
+    let header = [
         "step",
         "act.",
         "quiet s",
@@ -255,27 +285,46 @@ pub fn print_table(report: &Value) {
         "p99 ms",
         "max ms",
         "missing",
-        "server CPU",
-        "server faults",
-        "tool CPU",
-        "load avg"
-    );
-    for step in steps {
-        println!(
-            "{:<14} {:>4} {:>8} {:>9} {:>9} {:>9} {:>7} {:>11} {:>13} {:>9} {:>7} {:>11}",
-            step["step"].as_str().unwrap_or("?"),
-            step["activity"],
-            f(&step["quiet_before_s"]),
-            f(&step["lag"]["p50_ms"]),
-            f(&step["lag"]["p99_ms"]),
-            f(&step["lag"]["max_ms"]),
-            step["missing"],
-            s(&step["server"]["on_cpu_s"]),
-            step["server"]["minor_faults"],
-            s(&step["load_tool"]["on_cpu_s"]),
-            step["heartbeat_pings"],
-            format!("{}–{}", l(&step["load_average"][0]), l(&step["load_average"][1])),
-        );
+        "ack ms",
+        "server CPU s",
+        "waiting s",
+        "faults",
+        "tool CPU s",
+        "pings",
+        "load avg",
+    ];
+    let rows: Vec<[String; 14]> = steps
+        .iter()
+        .map(|step| {
+            [
+                step["step"].as_str().unwrap_or("?").to_owned(),
+                step["activity"].to_string(),
+                f(&step["quiet_before_s"]),
+                f(&step["lag"]["p50_ms"]),
+                f(&step["lag"]["p99_ms"]),
+                f(&step["lag"]["max_ms"]),
+                step["missing"].to_string(),
+                f(&step["console"]["console_ack_ms"]),
+                s(&step["server"]["on_cpu_s"]),
+                s(&step["server"]["waiting_for_cpu_s"]),
+                step["server"]["minor_faults"].to_string(),
+                s(&step["load_tool"]["on_cpu_s"]),
+                step["heartbeat_pings"].to_string(),
+                format!("{}–{}", l(&step["load_average"][0]), l(&step["load_average"][1])),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| rows.iter().map(|row| row[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
+        .collect();
+    println!();
+    let print = |cells: Vec<&str>| {
+        let line: Vec<String> = cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:>width$}")).collect();
+        println!("{}", line.join("  "));
+    };
+    print(header.to_vec());
+    for row in &rows {
+        print(row.iter().map(String::as_str).collect());
     }
 }
 
