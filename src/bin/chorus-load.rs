@@ -1058,16 +1058,19 @@ async fn run(
         say(
             opt,
             format!(
-                "reveal {}: p50 {:?} ms p99 {:?} ms, {} missing, {frames} frames, server CPU {:?} s",
+                "reveal {}: p50 {:?} ms p99 {:?} ms, {} missing, {frames} frames, server CPU {:?} s, {} pings, load {:?}",
                 r + 1,
                 hist.quantile(0.5).map(|v| v / 1000),
                 hist.quantile(0.99).map(|v| v / 1000),
                 sum(&revealed, "missing"),
-                cpu
+                cpu,
+                sum(&revealed, "pings").saturating_sub(sum(&armed, "pings")),
+                net::load_average()
             ),
         );
         reveals.push(json!({
             "lag": hist.summary_ms(),
+            "heartbeat_pings": sum(&revealed, "pings").saturating_sub(sum(&armed, "pings")),
             "missing": sum(&revealed, "missing"),
             "frames_delivered": frames,
             "frame_types": merge_maps(&revealed, "frame_types"),
