@@ -252,16 +252,20 @@ pub async fn run(
 
 /// One line for the log: a step's latency and readings.
 fn line(step: &Value) -> String {
+    let console = &step["console"];
+    let console = if console.is_null() {
+        String::new()
+    } else {
+        format!("; console ack {} ms (commit {} ms)", console["console_ack_ms"], console["journal_commit_ms_mean"])
+    };
     format!(
-        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing; console ack {} ms (commit {} ms); server {} s on CPU, {} s waiting, {} minor faults; load tool {} s; {} pings; load {}",
+        "{} (activity {}): p50 {} p99 {} max {} ms, {} missing{console}; server {} s on CPU, {} s waiting, {} minor faults; load tool {} s; {} pings; load {}",
         step["step"].as_str().unwrap_or("?"),
         step["activity"],
         step["lag"]["p50_ms"],
         step["lag"]["p99_ms"],
         step["lag"]["max_ms"],
         step["missing"],
-        step["console"]["console_ack_ms"],
-        step["console"]["journal_commit_ms_mean"],
         step["server"]["on_cpu_s"],
         step["server"]["waiting_for_cpu_s"],
         step["server"]["minor_faults"],
