@@ -550,8 +550,10 @@ impl Session {
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
-                        // Exports still being written would outlive the delete.
+                        // Exports still being written would outlive the delete; exports
+                        // waiting for disk space to come back are given up.
                         if let Some(exporting) = self.exporting.take() {
+                            exporting.abort();
                             let _ = exporting.await;
                         }
                         self.deleted();

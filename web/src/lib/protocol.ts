@@ -103,7 +103,11 @@ export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" }
 
 export type Aggregate = ScaleAggregate | WordCloudAggregate | JamboardAggregate;
 
-export type Scale = { title: string, 
+export type Scale = { 
+/**
+ * The scale's title; left out or empty, it is the first statement.
+ */
+title: string, 
 /**
  * 1 to 10 statements, each rated on its own.
  */
