@@ -6,6 +6,7 @@ mod crash;
 mod export;
 mod hardening;
 mod http;
+mod integrity;
 mod jamboard;
 mod live;
 mod restart;
