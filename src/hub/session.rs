@@ -100,6 +100,7 @@ pub enum Control {
     Lock { activity: String, locked: bool },
     Voting { activity: String, open: bool },
     Close,
+    RemoveSilent,
 }
 
 impl Control {
@@ -119,6 +120,7 @@ impl Control {
             ClientMessage::Lock { id, activity, locked } => (id, Self::Lock { activity, locked }),
             ClientMessage::Voting { id, activity, open } => (id, Self::Voting { activity, open }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
+            ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
             _ => return None,
         })
     }
@@ -139,6 +141,7 @@ impl Control {
             Self::Lock { activity, locked } => state.propose_lock(activity, *locked),
             Self::Voting { activity, open } => state.propose_voting(activity, *open),
             Self::Close => state.propose_close(),
+            Self::RemoveSilent => state.propose_remove_silent(),
         }
     }
 }
@@ -178,6 +181,12 @@ impl Request {
     /// The event this request of `participant` asks for, checked against `state`; a new
     /// entry or note gets the item number `item`.
     pub fn proposal(&self, state: &SessionState, participant: ParticipantId, item: u32) -> Result<Event, Refusal> {
+        if state.is_removed(participant) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "The facilitator removed you from this session. Join again with the code to take part.",
+            ));
+        }
         match self {
             Self::Answer { activity, round, statement, value, text } => {
                 state.propose_answer(participant, activity, round.as_deref(), *statement, *value, text.as_deref(), item)
@@ -596,7 +605,10 @@ impl Session {
                         return;
                     }
                 };
-                if participant > self.outlets.max_participants {
+                // Places taken: participants now (removed ones free theirs), and joins on their
+                // way to the journal.
+                let joining = (self.next_participant - 1).saturating_sub(self.state.last_participant);
+                if self.state.joined() + joining >= self.outlets.max_participants {
                     let refusal =
                         Refusal::new(ErrorCode::LimitReached, "This session is full. Please tell the facilitator.");
                     let _ = reply.send(Err(refusal));

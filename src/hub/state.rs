@@ -53,6 +53,8 @@ pub struct SessionState {
     participants: HashMap<String, ParticipantId>,
     /// Highest participant number handed out.
     pub last_participant: ParticipantId,
+    /// Participants the facilitator removed: nothing of theirs is taken any more.
+    removed: std::collections::HashSet<ParticipantId>,
     /// Highest item number (word-cloud entry) handed out.
     pub last_item: u32,
 }
@@ -70,6 +72,7 @@ impl SessionState {
             step: Step::default(),
             participants: HashMap::new(),
             last_participant: 0,
+            removed: std::collections::HashSet::new(),
             last_item: 0,
         }
     }
@@ -95,6 +98,27 @@ impl SessionState {
 
     pub fn joined(&self) -> u32 {
         self.participants.len() as u32
+    }
+
+    /// Whether the facilitator removed this participant.
+    pub fn is_removed(&self, participant: ParticipantId) -> bool {
+        self.removed.contains(&participant)
+    }
+
+    /// Checks removing every participant who has answered nothing in any activity.
+    pub fn propose_remove_silent(&self) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let answered: std::collections::HashSet<ParticipantId> = self
+            .agenda
+            .iter()
+            .filter_map(|activity| self.activities.get(&activity.id).map(|state| state.responses(&activity.spec)))
+            .flatten()
+            .map(|response| response.participant)
+            .collect();
+        let mut participants: Vec<ParticipantId> =
+            self.participants.values().copied().filter(|participant| !answered.contains(participant)).collect();
+        participants.sort_unstable();
+        Ok(Event::Removed { participants })
     }
 
     /// The participant a token hash belongs to.
@@ -461,6 +485,13 @@ impl SessionState {
                     None => self.step = Step::default(),
                 }
                 Ok(Change::Agenda)
+            }
+            Event::Removed { participants } => {
+                self.ensure_live()?;
+                let removed: std::collections::HashSet<ParticipantId> = participants.iter().copied().collect();
+                self.participants.retain(|_, participant| !removed.contains(participant));
+                self.removed.extend(removed);
+                Ok(Change::Joined)
             }
             Event::Joined { participant, token_hash } => {
                 self.ensure_live()?;

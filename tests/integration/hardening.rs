@@ -403,3 +403,37 @@ async fn head_lower_case_bearer_and_a_scale_without_a_title() {
         assert_eq!(status, 200, "{scheme}: {answer}");
     }
 }
+
+/// A session filled by joins that never answer: the console removes everyone who has not
+/// answered, which frees their places; their tokens no longer resume and their connections
+/// can no longer answer. Those who answered stay.
+#[actix_web::test]
+async fn the_console_removes_participants_who_never_answered() {
+    let server = TestServer::start_with(|settings| settings.limits.participants = 3).await;
+    let session = create_session(&server).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let (mut real, real_welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+    real.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 4})).await;
+    let (mut silent, silent_welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let _third = Client::participant(&server.ws_url(), &session.code, None).await;
+    let mut late = Client::connect(&server.ws_url()).await;
+    late.send(json!({"type": "join", "code": session.code})).await;
+    assert_eq!(late.expect("error").await["error"], "limit_reached", "the session is full");
+
+    host.ok(json!({"type": "remove_silent"})).await;
+    let answer = json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 2});
+    assert_eq!(silent.refused(answer.clone()).await, "forbidden");
+    real.ok(answer).await;
+    // Two places are free again; a removed token starts afresh.
+    let token = silent_welcome["token"].as_str().expect("token");
+    let (_, again) = Client::participant(&server.ws_url(), &session.code, Some(token)).await;
+    assert_ne!(again["participant_id"], silent_welcome["participant_id"]);
+    Client::participant(&server.ws_url(), &session.code, None).await;
+    let real_token = real_welcome["token"].as_str().expect("token");
+    let (_, back) = Client::participant(&server.ws_url(), &session.code, Some(real_token)).await;
+    assert_eq!(back["participant_id"], real_welcome["participant_id"]);
+    let (_, info) = get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
+    assert_eq!(info["participants"], 3, "{info}");
+}
