@@ -141,6 +141,10 @@ pub struct ServeArgs {
     /// in a burst), on top of each participant's own limit.
     #[arg(long, env = "CHORUS_WRITES_PER_ADDRESS", default_value_t = 50)]
     pub writes_per_address: u32,
+
+    /// Sessions one address may start at once; then one more every five minutes.
+    #[arg(long, env = "CHORUS_SESSIONS_PER_ADDRESS", default_value_t = 10)]
+    pub sessions_per_address: u32,
 }
 
 /// What the server needs besides its listener.
@@ -187,6 +191,7 @@ impl ServeArgs {
                 limits.budgets.joins_burst = nz(self.joins_per_address);
                 limits.budgets.writes_per_second = nz(self.writes_per_address);
                 limits.budgets.writes_burst = nz(self.writes_per_address.saturating_mul(20));
+                limits.budgets.creates_burst = nz(self.sessions_per_address);
                 limits
             },
             retention_days: self.retention_days,
