@@ -186,8 +186,11 @@ impl ServeArgs {
             admin_token: self.admin_token.clone().filter(|token| !token.is_empty()),
             allowed_origins: self.allowed_origins.iter().map(|o| trim(o)).filter(|o| !o.is_empty()).collect(),
             limits: {
-                let mut limits =
-                    Limits { live_sessions: self.max_sessions, participants: self.max_participants, ..Limits::default() };
+                let mut limits = Limits {
+                    live_sessions: self.max_sessions,
+                    participants: self.max_participants,
+                    ..Limits::default()
+                };
                 limits.budgets.joins_burst = nz(self.joins_per_address);
                 limits.budgets.writes_per_second = nz(self.writes_per_address);
                 limits.budgets.writes_burst = nz(self.writes_per_address.saturating_mul(20));

@@ -229,32 +229,62 @@ impl Failures {
         }
     }
 
-    /// Whether an attempt from `address` must be refused before anything is looked up: it
-    /// is a suspect out of budget. A suspect with budget left pays for the attempt here.
-    pub fn refused(&self, address: IpAddr) -> bool {
+    /// Decides an attempt from `address` whose look-up is `known` (true when what it names
+    /// exists), and counts it: `true` when it must be refused, whatever it names.
+    ///
+    /// A suspect pays before the look-up and is refused when it cannot pay. For an address
+    /// with no failure on record the look-up runs here, under the lock of the address's entry,
+    /// and a miss is recorded (and charged) before the lock is let go: two attempts of one
+    /// address racing on two threads are counted one after the other, so no look-up of any
+    /// address ever goes uncounted. `known` must not block: it runs under a lock.
+    pub fn guard(&self, address: IpAddr, known: impl FnOnce() -> bool) -> bool {
         let key = AddressKey::from(address);
-        let suspect = match self.suspects.get(&key).map(|since| since.elapsed() < self.forgive_after) {
-            Some(true) => true,
-            Some(false) => {
-                self.suspects.remove(&key);
+        self.tidy();
+        match self.suspects.entry(key) {
+            dashmap::Entry::Occupied(mut since) if since.get().elapsed() < self.forgive_after => {
+                since.insert(Instant::now());
+                self.budget.check_key(&key).is_err()
+            }
+            dashmap::Entry::Occupied(since) => {
+                // Forgiven: its budget has had time to fill up again.
+                if known() {
+                    since.remove();
+                } else {
+                    let _ = self.budget.check_key(&key);
+                    since.replace_entry(Instant::now());
+                }
                 false
             }
-            None => false,
-        };
-        suspect && self.budget.check_key(&key).is_err()
+            dashmap::Entry::Vacant(vacant) => {
+                if !known() {
+                    vacant.insert(Instant::now());
+                    let _ = self.budget.check_key(&key);
+                }
+                false
+            }
+        }
     }
 
-    /// Records a failed attempt. The first failure of an address is charged here; a suspect
-    /// paid (or was refused) in [`Failures::refused`]. Call it in the same turn as the
-    /// look-up that failed, before any `.await`, so that attempts racing on other threads
-    /// see the address as a suspect (at most one per worker thread slips through).
-    pub fn failed(&self, address: IpAddr) {
-        let key = AddressKey::from(address);
+    fn tidy(&self) {
         if self.suspects.len() >= TIDY_AT {
             let forgive_after = self.forgive_after;
             self.suspects.retain(|_, since| since.elapsed() < forgive_after);
             self.budget.retain_recent();
         }
+    }
+
+    /// Whether `address` may try a secret (an admin token) now: a suspect pays first, and
+    /// is refused when it cannot.
+    pub fn refused(&self, address: IpAddr) -> bool {
+        self.guard(address, || true)
+    }
+
+    /// Records a failed attempt found after [`Failures::guard`] let it through (a wrong
+    /// secret for a right code): an address with no failure on record is charged now; a
+    /// suspect paid in `guard`.
+    pub fn failed(&self, address: IpAddr) {
+        let key = AddressKey::from(address);
+        self.tidy();
         match self.suspects.entry(key) {
             dashmap::Entry::Occupied(mut since) => {
                 since.insert(Instant::now());
@@ -315,7 +345,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(HeaderName::from_bytes(name.as_bytes()).expect("name"), HeaderValue::from_str(value).expect("value"));
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                HeaderValue::from_str(value).expect("value"),
+            );
         }
         map
     }
@@ -357,15 +390,22 @@ mod tests {
     fn a_suspect_pays_before_it_is_looked_up_and_a_clean_address_never_does() {
         let failures = Failures::new(nz(2), Duration::from_secs(3600));
         let (guesser, clean) = (ip("192.0.2.1"), ip("192.0.2.2"));
-        assert!(!failures.refused(guesser));
-        failures.failed(guesser); // the first cell
-        assert!(!failures.refused(guesser)); // pays the second
-        failures.failed(guesser);
-        // Both cells spent: refused, whatever the attempt would have found.
-        assert!(failures.refused(guesser));
-        assert!(failures.refused(guesser));
+        let mut looked_up = 0;
+        let mut guess = |known: bool| {
+            failures.guard(guesser, || {
+                looked_up += 1;
+                known
+            })
+        };
+        assert!(!guess(false)); // looked up, a miss: the first cell
+        assert!(!guess(false)); // a suspect: pays the second first
+        // Both cells spent: refused before any look-up, right or wrong.
+        assert!(guess(true));
+        assert!(guess(false));
+        assert_eq!(looked_up, 1, "a suspect's attempts are not looked up here; they pay");
         for _ in 0..100 {
-            assert!(!failures.refused(clean));
+            assert!(!failures.guard(clean, || true));
         }
+        assert!(!failures.refused(clean));
     }
 }

@@ -287,7 +287,13 @@ impl Hub {
         Ok(self.spawn(&record, state, recent, usage))
     }
 
-    fn spawn(&self, record: &SessionRecord, state: SessionState, recent: RecentRequests, usage: Usage) -> SessionHandle {
+    fn spawn(
+        &self,
+        record: &SessionRecord,
+        state: SessionState,
+        recent: RecentRequests,
+        usage: Usage,
+    ) -> SessionHandle {
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
         let (staff_tx, staff) = watch::channel(Frames::default());
         let (projector_tx, projector) = watch::channel(Frames::default());
@@ -346,22 +352,10 @@ impl Hub {
         Ok(handle)
     }
 
-    /// The session with this code, for someone at `peer`: an unknown code counts as a failed
-    /// attempt against the address (see [`crate::guard::Failures`]), and a caller `guarded`
-    /// for guessing hears `rate_limited` instead of `not_found`, the same answer a right code
-    /// gets. A code not among the live sessions is counted at once, before the journal is
-    /// asked about closed ones, so that guesses racing each other are counted too.
-    pub async fn find(&self, code: &str, peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
-        let live = auth::parse_join_code(code).and_then(|code| self.inner.sessions.get(&code).map(|h| h.clone()));
-        if let Some(handle) = live {
-            return Ok(handle);
-        }
-        // A code that is not 8 digits cannot be any session's: not a guess worth counting.
-        if auth::parse_join_code(code).is_some()
-            && let Some(address) = peer
-        {
-            self.inner.budgets.failed_joins.failed(address);
-        }
+    /// The session with this code, after [`Hub::join_guarded`] counted the attempt: a caller
+    /// `guarded` for guessing hears `rate_limited` instead of `not_found`, the same answer a
+    /// right code gets.
+    pub async fn find(&self, code: &str, _peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
         match self.get(code).await {
             Err(refusal) if refusal.code == ErrorCode::NotFound => {
                 Err(if guarded { Refusal::rate_limited() } else { refusal })
@@ -508,21 +502,28 @@ impl Hub {
         if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() }
     }
 
-    /// Whether a join (or console, projector or host-API request) from `address` to `code`
-    /// is guarded: the address has failed attempts on record and its budget for them is
-    /// spent, and nobody joined or ran this session from it. Such a caller is answered
-    /// `rate_limited` whatever the code, so a guesser cannot tell a right code from a wrong
-    /// one, and a made-up token does not get round it. An address with failures on record
-    /// and budget left pays for this attempt here, before the code is looked up; an address
-    /// with none is never guarded, whatever other addresses do. People in a room behind one
-    /// address, where the session was already joined or run, carry on.
+    /// Counts an attempt from `peer` to reach the session `code` (a join, a console, a
+    /// projector, a host-API request, the QR code), and says whether it is guarded: the
+    /// address has failed attempts on record, its budget for them is spent, and nobody joined
+    /// or ran this session from it. A guarded caller is answered `rate_limited` whatever the
+    /// code, so a guesser cannot tell a right code from a wrong one, and a made-up token does
+    /// not get round it. A code that is not a live session's is a failed attempt, counted
+    /// here (see [`crate::guard::Failures::guard`]); a code that is not 8 digits names no
+    /// session and is no guess. An address with no failure on record is never guarded,
+    /// whatever other addresses do; people in a room behind one address, where the session
+    /// was already joined or run, carry on.
     pub fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
         let Some(address) = peer else { return false };
         let inner = &self.inner;
-        let admitted = auth::parse_join_code(code)
-            .and_then(|code| inner.sessions.get(&code).map(|handle| handle.admitted.contains(&address)))
+        let live = auth::parse_join_code(code);
+        let admitted = live
+            .as_ref()
+            .and_then(|code| inner.sessions.get(code).map(|handle| handle.admitted.contains(&address)))
             .unwrap_or(false);
-        !admitted && inner.budgets.failed_joins.refused(address)
+        // Sessions in memory: live ones, and closed ones loaded for their facilitator (a
+        // closed session not in memory counts as a miss; loading it makes it known).
+        let known = || live.as_ref().is_none_or(|code| inner.sessions.contains_key(code));
+        !admitted && inner.budgets.failed_joins.guard(address, known)
     }
 
     /// A receiver that turns `true` when the server begins to stop.

@@ -72,8 +72,9 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<Findings, BackupError>
 /// Checks a single database file (a backup) as `chorus check` checks a data directory.
 pub async fn check_file(file: &Path) -> Result<Findings, JournalError> {
     let options = SqliteConnectOptions::new().filename(file).read_only(true);
-    let mut conn =
-        SqliteConnection::connect_with(&options).await.map_err(|source| JournalError::Open { path: file.to_owned(), source })?;
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|source| JournalError::Open { path: file.to_owned(), source })?;
     let findings = integrity::inspect(&mut conn, file, true, None).await;
     let _ = conn.close().await;
     findings

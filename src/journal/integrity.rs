@@ -93,8 +93,9 @@ pub async fn check(dir: &Path, thorough: bool) -> Result<Option<Findings>, Journ
         }
     }
     let options = SqliteConnectOptions::new().filename(&db).read_only(true).busy_timeout(Duration::from_secs(5));
-    let mut conn =
-        SqliteConnection::connect_with(&options).await.map_err(|source| JournalError::Open { path: db.clone(), source })?;
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|source| JournalError::Open { path: db.clone(), source })?;
     let result = inspect(&mut conn, dir, thorough, mark).await;
     let _ = conn.close().await;
     let findings = result?;
@@ -144,7 +145,12 @@ pub(crate) async fn inspect(
     .fetch_one(&mut *conn)
     .await
     .map_err(|err| damaged(dir, format!("SQLite cannot read {DB_FILE}: {err}")))?;
-    Ok(Findings { sessions: counts.get("sessions"), events: counts.get("events"), last_seq: counts.get("last_seq"), mark })
+    Ok(Findings {
+        sessions: counts.get("sessions"),
+        events: counts.get("events"),
+        last_seq: counts.get("last_seq"),
+        mark,
+    })
 }
 
 /// The high-water mark's file, open for rewriting after each commit.

@@ -623,9 +623,8 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<Optio
 /// The sequence number of the last event ever inserted (`AUTOINCREMENT` keeps it in
 /// `sqlite_sequence`, deletes never lower it); 0 before the first.
 async fn last_seq(db: &mut SqliteConnection) -> Result<i64, JournalError> {
-    let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-        .fetch_optional(&mut *db)
-        .await?;
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetch_optional(&mut *db).await?;
     Ok(seq.unwrap_or(0))
 }
 

@@ -300,8 +300,9 @@ async fn writes_per_address_and_per_session_are_capped() {
         let mut phone = Client::connect_from(&server.ws_url(), crowd).await;
         phone.send(json!({"type": "join", "code": session.code})).await;
         phone.expect("welcome").await;
-        let reply =
-            phone.request(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3})).await;
+        let reply = phone
+            .request(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3}))
+            .await;
         outcomes.push(if reply["type"] == "ack" { "ack".to_owned() } else { outcome(&reply) });
     }
     let acked = outcomes.iter().filter(|o| *o == "ack").count();
@@ -333,7 +334,9 @@ async fn admin_token_guessing_is_throttled_per_address() {
     let mut statuses = Vec::new();
     for n in 0..7 {
         let token = format!("Bearer guess-{n}");
-        statuses.push(http_from(&server.addr, guesser, "POST /api/sessions", &[("Authorization", &token)], Some(&body)).await.0);
+        statuses.push(
+            http_from(&server.addr, guesser, "POST /api/sessions", &[("Authorization", &token)], Some(&body)).await.0,
+        );
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
     let right = [("Authorization", "Bearer the-real-token")];

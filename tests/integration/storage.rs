@@ -438,7 +438,9 @@ fn export_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .map(|entry| (entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap_or_default()))
+                .map(|entry| {
+                    (entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap_or_default())
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -454,7 +456,8 @@ async fn exports_on_a_full_disk_are_whole_or_absent_and_written_when_space_retur
     }
     let disk = Tmpfs::mount("8m");
     let server = ServerProcess::running(disk.path()).await;
-    let agenda = json!([{"kind": "jamboard", "title": "Long notes", "frames": ["Notes"], "notes_per_participant": 100}]);
+    let agenda =
+        json!([{"kind": "jamboard", "title": "Long notes", "frames": ["Notes"], "notes_per_participant": 100}]);
     let (session, board, mut host) = session_on_first_activity(&server, agenda, None).await;
     // Six phones, 40 notes each of 270 characters: exports of a few hundred KiB.
     let mut phones = Vec::new();
@@ -473,7 +476,11 @@ async fn exports_on_a_full_disk_are_whole_or_absent_and_written_when_space_retur
     let ballast = disk.path().join("ballast");
     fill(&ballast);
     let size = std::fs::metadata(&ballast).expect("ballast").len();
-    std::fs::OpenOptions::new().write(true).open(&ballast).and_then(|f| f.set_len(size - 96 * 1024)).expect("free some");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&ballast)
+        .and_then(|f| f.set_len(size - 96 * 1024))
+        .expect("free some");
     host.ok(json!({"type": "close_session"})).await;
     let exports = disk.path().join("exports").join(&session.code);
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -495,7 +502,11 @@ async fn exports_on_a_full_disk_are_whole_or_absent_and_written_when_space_retur
     assert_eq!(json["responses"].as_array().map(Vec::len), Some(240));
     assert!(during.len() < after.len(), "the exports fitted on the disk: the test did not test a full disk");
     for (name, bytes) in &during {
-        assert!(after.get(name) == Some(bytes), "{name} ({} bytes) was not the whole export during the fault", bytes.len());
+        assert!(
+            after.get(name) == Some(bytes),
+            "{name} ({} bytes) was not the whole export during the fault",
+            bytes.len()
+        );
     }
     drop(server);
 }
