@@ -123,14 +123,18 @@ http {{
             .stdout(Stdio::null())
             .spawn()
             .expect("start nginx");
-        let addr = format!("127.0.0.1:{port}");
+        let log = dir.path().join("error.log");
+        // Owned at once, so that nginx is stopped (and waited for) however the test ends.
+        let nginx = Self { child, addr: format!("127.0.0.1:{port}"), _dir: dir };
         for _ in 0..100 {
-            if awc::Client::new().get(format!("http://{addr}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-                return Self { child, addr, _dir: dir };
+            let health = format!("http://{}/healthz", nginx.addr);
+            if awc::Client::new().get(health).send().await.is_ok_and(|r| r.status() == 200) {
+                return nginx;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        drop(nginx);
         panic!("nginx did not come up in front of Chorus: {log}");
     }
 

@@ -140,7 +140,7 @@ async fn flipped_bytes_in_the_log_stop_the_start_and_change_nothing() {
     flip_wal_frame(damaged.path(), 0.6);
     refuses_to_start_untouched(damaged.path(), "committed events are missing");
 
-    let (ok, out, err) = chorus(&["check"], &copy_of(original.path()).path().to_path_buf());
+    let (ok, out, err) = chorus(&["check"], copy_of(original.path()).path());
     assert!(ok && out.starts_with("ok:"), "{out} {err}");
     let whole = copy_of(original.path());
     let server = ServerProcess::running(whole.path()).await;
