@@ -76,6 +76,15 @@ pub async fn create(
         ));
     }
     let body = body.into_inner();
+    // Copying names a session by its code and host key: guarded like any other way in, or it
+    // would tell a guesser which codes exist ("unauthorized" rather than "not_found").
+    if let Some(source) = &body.copy_from {
+        let guarded = app.hub.join_guarded(client, &source.code);
+        let handle = app.hub.find(&source.code, client, guarded).await?;
+        if !handle.is_host(&source.host_key) {
+            return Err(app.hub.wrong_key(client, guarded));
+        }
+    }
     let created = app.hub.create(&body.title, body.agenda, body.copy_from.as_ref()).await?;
     let base = app.base_url(&req);
     let code = &created.code;

@@ -202,6 +202,14 @@ async fn guessers_on_many_addresses_never_slow_a_clean_address() {
     }
     // Each address got its burst of 3 and no more: 96 codes tried in all, not 192.
     assert_eq!(looked_up, 32 * 3);
+    // Copying a session is a way in too: a guarded address learns nothing from it.
+    let guesser = Ipv4Addr::new(127, 0, 1, 0);
+    for code in [session.code.as_str(), "49999999"] {
+        let body =
+            json!({"title": "Copy", "copy_from": {"code": code, "host_key": "0123456789abcdef0123456789abcdef"}});
+        let (status, answer) = http_from(&server.addr, guesser, "POST /api/sessions", &[], Some(&body)).await;
+        assert_eq!(status, 429, "{code}: {answer}");
+    }
     for n in 0..20u8 {
         let phone = Ipv4Addr::new(127, 0, 2, n);
         assert_eq!(outcome(&join_from(&server.ws_url(), phone, &session.code, None).await), "welcome", "{phone}");
