@@ -34,8 +34,21 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
-/// Entries a bookkeeping map holds before stale ones are dropped.
+/// Entries a bookkeeping map holds before stale ones are dropped…
 const TIDY_AT: usize = 10_000;
+/// …looked at once in this many uses, so that a map of many live entries is not walked on
+/// every request.
+const TIDY_EVERY: usize = 4096;
+
+/// Counts uses, and says when it is time to tidy a map of `len` entries.
+#[derive(Default)]
+struct Tidy(std::sync::atomic::AtomicUsize);
+
+impl Tidy {
+    fn due(&self, len: usize) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % TIDY_EVERY == 0 && len >= TIDY_AT
+    }
+}
 
 /// The networks whose forwarding headers are believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -218,6 +231,7 @@ pub struct Failures {
     /// When each suspect last failed; a suspect is forgiven once its budget is full again.
     suspects: DashMap<AddressKey, Instant>,
     forgive_after: Duration,
+    tidy: Tidy,
 }
 
 impl Failures {
@@ -226,6 +240,7 @@ impl Failures {
             budget: RateLimiter::keyed(quota(burst, refill)),
             suspects: DashMap::new(),
             forgive_after: refill.saturating_mul(burst.get()),
+            tidy: Tidy::default(),
         }
     }
 
@@ -266,7 +281,7 @@ impl Failures {
     }
 
     fn tidy(&self) {
-        if self.suspects.len() >= TIDY_AT {
+        if self.tidy.due(self.suspects.len()) {
             let forgive_after = self.forgive_after;
             self.suspects.retain(|_, since| since.elapsed() < forgive_after);
             self.budget.retain_recent();
@@ -298,17 +313,17 @@ impl Failures {
 }
 
 /// A budget that refuses past its limit, with the time to wait.
-pub struct Budget(DefaultKeyedRateLimiter<AddressKey>);
+pub struct Budget(DefaultKeyedRateLimiter<AddressKey>, Tidy);
 
 impl Budget {
     fn new(quota: Quota) -> Self {
-        Self(RateLimiter::keyed(quota))
+        Self(RateLimiter::keyed(quota), Tidy::default())
     }
 
     /// Spends one from `address`'s budget; `Err` with the wait when it is spent.
     pub fn spend(&self, address: IpAddr) -> Result<(), Duration> {
         let key = AddressKey::from(address);
-        if self.0.len() >= TIDY_AT {
+        if self.1.due(self.0.len()) {
             self.0.retain_recent();
         }
         self.0.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
