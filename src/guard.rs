@@ -46,7 +46,7 @@ struct Tidy(std::sync::atomic::AtomicUsize);
 
 impl Tidy {
     fn due(&self, len: usize) -> bool {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % TIDY_EVERY == 0 && len >= TIDY_AT
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed).is_multiple_of(TIDY_EVERY) && len >= TIDY_AT
     }
 }
 
