@@ -32,6 +32,32 @@ pub enum Command {
     Backup(BackupArgs),
     /// Check the journal (or a backup) for damage; exits 1 if it finds any.
     Check(CheckArgs),
+    /// List the sessions in the data directory: code, title, state, created, participants.
+    Sessions(SessionsArgs),
+    /// Give a session a new console link (for a facilitator who lost theirs): the old console
+    /// key, and the projector link, stop working at once.
+    ConsoleLink(ConsoleLinkArgs),
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct SessionsArgs {
+    /// The data directory the server uses.
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct ConsoleLinkArgs {
+    /// The session's join code.
+    pub code: String,
+
+    /// The data directory the server uses.
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
+    pub data_dir: PathBuf,
+
+    /// The server's address as people reach it, for the link (as `serve --public-url`).
+    #[arg(long, env = "CHORUS_PUBLIC_URL", default_value = "http://localhost:8080")]
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Parser)]

@@ -19,6 +19,7 @@
 //! - [`text`]: the text pipeline (normalising, grouping key, stop words, profanity) shared
 //!   by word clouds and jam-board keywords.
 //! - [`metrics`]: the Prometheus metrics served at `/metrics`.
+//! - [`operator`]: `chorus sessions` and `chorus console-link`, for the server's operator.
 //! - [`auth`]: keys, tokens and join codes. [`error`]: refusals with stable codes.
 //! - [`disk`]: files written whole (temporary file and rename), retried on a full disk.
 //! - [`guard`]: the client's address (behind trusted proxies) and the budgets per address
@@ -39,6 +40,7 @@ pub mod guard;
 pub mod hub;
 pub mod journal;
 pub mod metrics;
+pub mod operator;
 pub mod protocol;
 pub mod routes;
 pub mod server;

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use anyhow::Context;
-use chorus::config::{BackupArgs, CheckArgs, Cli, Command, ExportArgs};
+use chorus::config::{BackupArgs, CheckArgs, Cli, Command, ConsoleLinkArgs, ExportArgs, SessionsArgs};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -41,7 +41,49 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => export(args).await,
         Command::Backup(args) => backup(args).await,
         Command::Check(args) => check(args).await,
+        Command::Sessions(args) => sessions(args).await,
+        Command::ConsoleLink(args) => console_link(args).await,
     }
+}
+
+/// `chorus sessions`: one line per session, oldest first.
+async fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
+    let lines = chorus::operator::sessions(&args.data_dir)
+        .await
+        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?;
+    if lines.is_empty() {
+        println!("No sessions in {}", args.data_dir.display());
+        return Ok(());
+    }
+    println!("{:<9}  {:<6}  {:<24}  {:>12}  {:>6}  title", "code", "state", "created", "participants", "opened");
+    for line in lines {
+        println!(
+            "{:<9}  {:<6}  {:<24}  {:>12}  {:>6}  {}",
+            chorus::auth::display_join_code(&line.code),
+            line.state,
+            chorus::export::human_time(line.created_at),
+            line.participants,
+            line.opened,
+            line.title
+        );
+    }
+    Ok(())
+}
+
+/// `chorus console-link CODE`: a new console key; prints the new links.
+async fn console_link(args: ConsoleLinkArgs) -> anyhow::Result<()> {
+    let code =
+        chorus::auth::parse_join_code(&args.code).with_context(|| format!("{} is not a join code", args.code))?;
+    let keys = chorus::operator::new_console_key(&args.data_dir, &code)
+        .await
+        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?
+        .with_context(|| format!("there is no session {} in {}", args.code, args.data_dir.display()))?;
+    let (console, projector) = chorus::operator::links(&args.public_url, &code, &keys);
+    println!("New console link for \"{}\" (the old one no longer works):", keys.record.title);
+    println!("{console}");
+    println!("Projector link (the old one no longer works either):");
+    println!("{projector}");
+    Ok(())
 }
 
 /// `chorus export`: reads the data directory, writes one export.

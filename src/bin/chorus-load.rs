@@ -222,6 +222,10 @@ async fn spawn_server(path: &PathBuf) -> anyhow::Result<(SocketAddr, SpawnedServ
         .arg("127.0.0.1:0")
         .arg("--data-dir")
         .arg(data_dir.join("data"))
+        // The whole load comes from a few loopback addresses, as no real venue does: lift the
+        // budgets per address (set in the environment, they win, for a run that tests them).
+        .env("CHORUS_JOINS_PER_ADDRESS", std::env::var("CHORUS_JOINS_PER_ADDRESS").unwrap_or("1000000".into()))
+        .env("CHORUS_WRITES_PER_ADDRESS", std::env::var("CHORUS_WRITES_PER_ADDRESS").unwrap_or("1000000".into()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log_file))
@@ -918,6 +922,9 @@ async fn run(
     // Show the scale, then answer.
     workers.ask(json!({"cmd": "phase", "name": "answer"}), "ok", Duration::from_secs(30)).await?;
     let goto_us = console.request(json!({"type": "goto", "activity": activity, "round": round})).await?;
+    // The projector holds a scale's results back while answers are open until the
+    // facilitator shows them: the lag measured is that of a projector showing them live.
+    console.request(json!({"type": "show_on_projector", "show": true})).await?;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let baseline_n = {
         let n = screen.borrow().latest_n();

@@ -28,7 +28,7 @@ use crate::activity::{Activity, normalise_agenda};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::guard::{BudgetLimits, Budgets};
-use crate::journal::{Event, Journal, JournalError, SessionRecord, now_ms};
+use crate::journal::{Event, Journal, JournalError, Reader, SessionRecord, now_ms};
 use crate::protocol::{CopyFrom, ParticipantId};
 
 /// Commands that may wait for a session task before senders have to wait.
@@ -93,8 +93,11 @@ pub struct Usage {
 #[derive(Clone)]
 pub struct SessionHandle {
     pub code: String,
+    /// The key hashes the session started with; the journal's are checked first (see
+    /// [`SessionHandle::keys`]).
     host_key_hash: Arc<str>,
     present_key_hash: Arc<str>,
+    reader: Reader,
     commands: mpsc::Sender<Command>,
     pub staff: watch::Receiver<Frames>,
     pub projector: watch::Receiver<Frames>,
@@ -113,14 +116,28 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
+    /// The session's key hashes as the journal holds them now: `chorus console-link` may
+    /// have changed them from another process, and the old key must stop working at once.
+    /// Keys are checked when a console or projector connects and on the host's HTTP calls,
+    /// a few times a session, so a read each time costs nothing that matters. Should the
+    /// read fail, the hashes the session started with are used.
+    async fn keys(&self) -> (Arc<str>, Arc<str>) {
+        match self.reader.session(&self.code).await {
+            Ok(Some(record)) => (record.host_key_hash.into(), record.present_key_hash.into()),
+            Ok(None) | Err(_) => (self.host_key_hash.clone(), self.present_key_hash.clone()),
+        }
+    }
+
     /// Whether `key` is this session's host key.
-    pub fn is_host(&self, key: &str) -> bool {
-        auth::secret_matches(key, &self.host_key_hash)
+    pub async fn is_host(&self, key: &str) -> bool {
+        let (host, _) = self.keys().await;
+        auth::secret_matches(key, &host)
     }
 
     /// Whether `key` may open the projector view (the presenter key, or the host key).
-    pub fn is_presenter(&self, key: &str) -> bool {
-        auth::secret_matches(key, &self.present_key_hash) || self.is_host(key)
+    pub async fn is_presenter(&self, key: &str) -> bool {
+        let (host, present) = self.keys().await;
+        auth::secret_matches(key, &present) || auth::secret_matches(key, &host)
     }
 
     /// Whether the session has ended (closed or deleted): its screens were told so.
@@ -307,6 +324,7 @@ impl Hub {
             code: record.code.clone(),
             host_key_hash: record.host_key_hash.as_str().into(),
             present_key_hash: record.present_key_hash.as_str().into(),
+            reader: self.inner.journal.reader().clone(),
             commands,
             staff,
             projector,
@@ -384,7 +402,7 @@ impl Hub {
         let (series, copied) = match copy_from {
             Some(source) => {
                 let handle = self.get(&source.code).await?;
-                if !handle.is_host(&source.host_key) {
+                if !handle.is_host(&source.host_key).await {
                     return Err(Refusal::unauthorized());
                 }
                 let info = handle

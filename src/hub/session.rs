@@ -895,7 +895,14 @@ impl Session {
         } else {
             (None, None)
         };
+        self.with_answers = self.state.with_answers();
+        let agenda = self.next_frame(&ServerMessage::Agenda {
+            agenda: self.state.agenda.clone(),
+            with_answers: self.with_answers.clone(),
+        });
+        // One change of the console's view: its agenda, step and results go out together.
         self.outlets.staff.send_modify(|frames| {
+            frames.agenda = agenda;
             frames.step = step.clone();
             frames.results = results;
             frames.closed = closed.clone();
@@ -918,11 +925,10 @@ impl Session {
         self.staff_results_len = staff_len;
         self.audience_results_dirty = false;
         self.audience_results_at = Instant::now();
-        self.publish_agenda();
         self.publish_counts();
     }
 
-    /// The console's agenda, with the activities that have answers.
+    /// The console's agenda, with the activities that have answers, when only those changed.
     fn publish_agenda(&mut self) {
         self.with_answers = self.state.with_answers();
         let agenda = self.next_frame(&ServerMessage::Agenda {

@@ -335,6 +335,17 @@ impl Reader {
         Ok(row.as_ref().map(record_from_row))
     }
 
+    /// Every session, oldest first.
+    pub async fn all_sessions(&self) -> Result<Vec<SessionRecord>, JournalError> {
+        let rows = sqlx::query(
+            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
+             FROM sessions ORDER BY created_at, code",
+        )
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows.iter().map(record_from_row).collect())
+    }
+
     /// Every session of a series, oldest first.
     pub async fn series(&self, series: &str) -> Result<Vec<SessionRecord>, JournalError> {
         let rows = sqlx::query(
@@ -365,6 +376,37 @@ impl Reader {
             })
             .collect()
     }
+}
+
+/// Replaces a session's key hashes in `<data_dir>/chorus.db`, from any process: a running
+/// server reads them at every console, projector and host request, so the old keys stop
+/// working at once. Returns whether the session exists. SQLite's locking (WAL, a busy
+/// timeout) keeps this one-row write from disturbing the server's writer.
+pub async fn replace_keys(
+    data_dir: &Path,
+    code: &str,
+    host_key_hash: &str,
+    present_key_hash: &str,
+) -> Result<bool, JournalError> {
+    let path = data_dir.join("chorus.db");
+    if !path.exists() {
+        return Err(JournalError::Open { path, source: sqlx::Error::RowNotFound });
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10));
+    let mut db =
+        SqliteConnection::connect_with(&options).await.map_err(|source| JournalError::Open { path, source })?;
+    let done = sqlx::query("UPDATE sessions SET host_key_hash = ?, present_key_hash = ? WHERE code = ?")
+        .bind(host_key_hash)
+        .bind(present_key_hash)
+        .bind(code)
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> SessionRecord {

@@ -27,7 +27,7 @@ async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<Sessio
     let guarded = app.hub.join_guarded(peer, code);
     let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
-        Some(key) if handle.is_host(key) => Ok(handle),
+        Some(key) if handle.is_host(key).await => Ok(handle),
         _ => Err(app.hub.wrong_key(peer, guarded)),
     }
 }
@@ -81,7 +81,7 @@ pub async fn create(
     if let Some(source) = &body.copy_from {
         let guarded = app.hub.join_guarded(client, &source.code);
         let handle = app.hub.find(&source.code, client, guarded).await?;
-        if !handle.is_host(&source.host_key) {
+        if !handle.is_host(&source.host_key).await {
             return Err(app.hub.wrong_key(client, guarded));
         }
     }

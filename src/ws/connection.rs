@@ -432,7 +432,7 @@ impl Connection {
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
         let guarded = self.hub.join_guarded(self.peer, code);
         let handle = self.find(code, guarded).await?;
-        let allowed = if presenter { handle.is_presenter(key) } else { handle.is_host(key) };
+        let allowed = if presenter { handle.is_presenter(key).await } else { handle.is_host(key).await };
         if !allowed {
             self.refuse(None, self.hub.wrong_key(self.peer, guarded)).await?;
             return Err(Goodbye(CloseCode::Policy, "Wrong key."));

@@ -11,6 +11,7 @@ mod jamboard;
 mod live;
 mod restart;
 mod rfc6455;
+mod room;
 mod slow;
 mod storage;
 mod storm;

@@ -70,8 +70,9 @@ async fn phones_that_stop_reading_are_closed_and_the_others_carry_on() {
         let goodbye = tokio::time::timeout(PATIENCE, phone.goodbye()).await.expect("the idle phone's goodbye");
         assert_eq!(goodbye, Some((1001, "No answer for too long.".to_owned())), "an idle phone is closed as gone away");
     }
-    let (mut presenter, _) = Client::presenter(&server.ws_url(), &session).await;
-    let results = presenter.expect("results").await;
+    // A console: a scale's results wait on the projector while answers are open.
+    let (mut console, _) = Client::host(&server.ws_url(), &session).await;
+    let results = console.expect("results").await;
     let counted = round_stats(&results, 0, "Before")["n"].as_u64().expect("n");
     assert_eq!(counted, PHONES as u64, "{answered} answers from {PHONES} phones, each counted once");
 }
