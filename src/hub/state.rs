@@ -644,14 +644,7 @@ impl SessionState {
             Event::Step { activity, round, open, reveal } => {
                 self.ensure_live()?;
                 if let Some(id) = activity {
-                    let (_, found) = self.activity(id)?;
-                    let rounds = match &found.spec {
-                        ActivitySpec::Scale(scale) => scale.rounds.len(),
-                        ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
-                    };
-                    if *round >= rounds {
-                        return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
-                    }
+                    self.check_round(id, *round)?;
                 }
                 // Older versions closed answers everywhere else on every step.
                 self.answering.clear();
@@ -665,14 +658,7 @@ impl SessionState {
             Event::Goto { activity, round } => {
                 self.ensure_live()?;
                 if let Some(id) = activity {
-                    let (_, found) = self.activity(id)?;
-                    let rounds = match &found.spec {
-                        ActivitySpec::Scale(scale) => scale.rounds.len(),
-                        ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
-                    };
-                    if *round >= rounds {
-                        return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
-                    }
+                    self.check_round(id, *round)?;
                     // One round of an activity at a time: opening "After" closes "Before".
                     self.answering.insert(id.clone(), *round);
                 }
@@ -840,6 +826,19 @@ impl SessionState {
                 Ok(Change::Closed)
             }
         }
+    }
+
+    /// Checks that an activity of the agenda has the round `round`.
+    fn check_round(&self, id: &str, round: usize) -> Result<(), Refusal> {
+        let (_, found) = self.activity(id)?;
+        let rounds = match &found.spec {
+            ActivitySpec::Scale(scale) => scale.rounds.len(),
+            ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
+        };
+        if round >= rounds {
+            return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
+        }
+        Ok(())
     }
 
     /// Stops or resumes answers to an activity; resuming opens the round on screen and ends
