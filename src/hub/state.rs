@@ -614,13 +614,7 @@ impl SessionState {
                 }
                 // Answers, projector choices and a countdown go with their activity.
                 let open = std::mem::take(&mut self.answering);
-                let rounds = |id: &str| match self.activity(id).map(|(_, a)| &a.spec) {
-                    Ok(ActivitySpec::Scale(scale)) => scale.rounds.len(),
-                    Ok(_) => 1,
-                    Err(_) => 0,
-                };
-                let kept: HashMap<String, usize> = open.into_iter().filter(|(id, round)| *round < rounds(id)).collect();
-                self.answering = kept;
+                self.answering = open.into_iter().filter(|(id, round)| self.check_round(id, *round).is_ok()).collect();
                 let agenda_ids: HashSet<&str> = self.agenda.iter().map(|a| a.id.as_str()).collect();
                 self.projector.retain(|id, _| agenda_ids.contains(id.as_str()));
                 if self.timer.as_ref().is_some_and(|timer| self.step.activity.as_deref() != Some(&timer.activity)) {
