@@ -5,6 +5,7 @@ import { activityTitle } from './kinds';
 import {
   answerKey,
   applyServerMessage,
+  clockOffset,
   connectionLost,
   currentAnswer,
   currentResults,
@@ -27,6 +28,7 @@ function participant(): LiveState {
   applyServerMessage(state, {
     type: 'welcome',
     protocol: 1,
+    server_time: 0,
     participant_id: 7,
     token: 'tok',
     title: 'Training day',
@@ -47,13 +49,16 @@ const session: SessionInfo = {
   agenda: [scale],
   step: stepOf(null),
   participants: 3,
+    took_part: 0,
+    with_answers: [],
   join_url: 'http://localhost/j/48213377',
   present_key: 'pk',
 };
 
 function host(): LiveState {
   const state = initialState('host', '48213377');
-  applyServerMessage(state, { type: 'welcome_host', protocol: 1, session: structuredClone(session) });
+  applyServerMessage(state, { type: 'welcome_host', protocol: 1,
+    server_time: 0, session: structuredClone(session) });
   return state;
 }
 
@@ -101,6 +106,7 @@ describe('participant frames', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+    server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -179,6 +185,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+    server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -249,6 +256,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+    server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -280,6 +288,7 @@ describe('jam-board notes and dots', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+    server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -375,7 +384,7 @@ describe('console frames', () => {
     const state = host();
     expect(state.session?.code).toBe('48213377');
     expect(state.agenda).toHaveLength(1);
-    expect(state.counts).toEqual({ joined: 3, online: null });
+    expect(state.counts).toEqual({ joined: 3, online: null, took_part: 0, answered: null });
     expect(state.step?.activity).toBeNull();
   });
 
@@ -398,15 +407,41 @@ describe('console frames', () => {
 
   it('follows counts, steps and agenda changes', () => {
     const state = host();
-    applyServerMessage(state, { type: 'counts', joined: 12, online: 10 });
-    expect(state.counts).toEqual({ joined: 12, online: 10 });
+    applyServerMessage(state, { type: 'counts', joined: 12, online: 10, took_part: 9, answered: 7 });
+    expect(state.counts).toEqual({ joined: 12, online: 10, took_part: 9, answered: 7 });
     expect(state.session?.participants).toBe(12);
     applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
     expect(state.session?.step.activity?.id).toBe('a1');
     const renamed = { ...scale, title: 'Renamed' };
-    applyServerMessage(state, { type: 'agenda', agenda: [renamed] });
+    applyServerMessage(state, { type: 'agenda', agenda: [renamed], with_answers: ['a1'] });
     expect(state.agenda[0] && activityTitle(state.agenda[0])).toBe('Renamed');
+    expect(state.withAnswers).toEqual(['a1']);
     expect(state.step?.activity && activityTitle(state.step.activity)).toBe('Renamed');
+  });
+
+  it('keeps the step\'s projector, page, timer and still-open activities', () => {
+    const state = host();
+    const timer = { seconds: 300, ends_at: 1_700_000_300_000, stop_answers: true };
+    applyServerMessage(state, {
+      type: 'step',
+      ...stepOf(scale, 'Before'),
+      projector: false,
+      page: 1,
+      timer,
+      still_open: ['w1'],
+    });
+    expect(state.step).toMatchObject({ projector: false, page: 1, timer, still_open: ['w1'] });
+  });
+
+  it('measures the clock offset at welcome', () => {
+    expect(clockOffset(1_000_500, 1_000_000)).toBe(500);
+    expect(clockOffset(undefined, 1_000_000)).toBe(0);
+  });
+
+  it('keeps the closing summary', () => {
+    const state = host();
+    applyServerMessage(state, { type: 'summary', activities: [{ activity: scale, data: aggregate }] });
+    expect(state.summary?.[0]?.activity.id).toBe('a1');
   });
 
   it('marks the session closed', () => {
@@ -424,11 +459,12 @@ describe('projector frames', () => {
       {
         type: 'welcome_present',
         protocol: 1,
+    server_time: 0,
         session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377' },
       },
       { type: 'step', ...stepOf(scale, 'Before') },
       { type: 'results', activity: 'a1', seq: 1, data: aggregate },
-      { type: 'counts', joined: 2, online: 2 },
+      { type: 'counts', joined: 2, online: 2, took_part: 2, answered: 1 },
     ];
     for (const frame of frames) applyServerMessage(state, frame);
     expect(state.present?.join_url).toBe('http://x/j/48213377');

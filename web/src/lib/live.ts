@@ -6,6 +6,7 @@
 import { isJamboard, isWordCloud } from './kinds';
 import type {
   Activity,
+  ActivityResults,
   Aggregate,
   Color,
   ErrorCode,
@@ -100,9 +101,22 @@ export interface LiveState {
   state: SessionState | null;
   step: StepView | null;
   results: LatestResults | null;
-  counts: { joined: number; online: number | null } | null;
+  /**
+   * Joined: opened the link; took part: answered at least once; answered: answered the
+   * current activity (its current round). Null where the server has not said yet.
+   */
+  counts: { joined: number; online: number | null; took_part: number | null; answered: number | null } | null;
   /** Console only. */
   agenda: Activity[];
+  /** Console: activities that have answers (they cannot be removed from the agenda). */
+  withAnswers: string[];
+  /**
+   * The server's clock minus this device's, in ms, measured at the last welcome: a timer's
+   * `ends_at` (server time) is `ends_at - clockOffset` on this device.
+   */
+  clockOffset: number;
+  /** Console and projector, once the session is closed: every activity's results. */
+  summary: ActivityResults[] | null;
   session: SessionInfo | null;
   present: PresentInfo | null;
   participantId: number | null;
@@ -135,6 +149,9 @@ export function initialState(role: Role, code: string): LiveState {
     results: null,
     counts: null,
     agenda: [],
+    withAnswers: [],
+    clockOffset: 0,
+    summary: null,
     session: null,
     present: null,
     participantId: null,
@@ -177,6 +194,11 @@ function stepFrom(frame: StepView): StepView {
     voting: frame.voting,
     index: frame.index,
     total: frame.total,
+    // Servers before issue 12 did not send these: the defaults are what they behaved like.
+    projector: frame.projector ?? true,
+    page: frame.page ?? null,
+    timer: frame.timer ?? null,
+    still_open: frame.still_open ?? [],
   };
 }
 
@@ -347,6 +369,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.welcomed = true;
       state.notice = null;
       state.results = null;
+      state.clockOffset = clockOffset(message.server_time);
       state.participantId = message.participant_id;
       state.token = message.token;
       state.title = message.title;
@@ -362,7 +385,14 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.title = message.session.title;
       state.state = message.session.state;
       state.agenda = message.session.agenda;
-      state.counts = { joined: message.session.participants, online: state.counts?.online ?? null };
+      state.withAnswers = message.session.with_answers ?? [];
+      state.clockOffset = clockOffset(message.server_time);
+      state.counts = {
+        joined: message.session.participants,
+        online: state.counts?.online ?? null,
+        took_part: message.session.took_part ?? state.counts?.took_part ?? null,
+        answered: state.counts?.answered ?? null,
+      };
       setStep(state, stepFrom(message.session.step));
       return;
     case 'welcome_present':
@@ -370,6 +400,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.notice = null;
       state.results = null;
       state.present = message.session;
+      state.clockOffset = clockOffset(message.server_time);
       state.title = message.session.title;
       state.state = message.session.state;
       return;
@@ -473,11 +504,17 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       return;
     }
     case 'counts':
-      state.counts = { joined: message.joined, online: message.online };
+      state.counts = {
+        joined: message.joined,
+        online: message.online,
+        took_part: message.took_part ?? null,
+        answered: message.answered ?? null,
+      };
       if (state.session) state.session.participants = message.joined;
       return;
     case 'agenda': {
       state.agenda = message.agenda;
+      if (message.with_answers) state.withAnswers = message.with_answers;
       if (state.session) state.session.agenda = message.agenda;
       const current = state.step?.activity;
       const fresh = current && message.agenda.find((a) => a.id === current.id);
@@ -489,7 +526,15 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       if (state.step) state.step.open = false;
       if (state.session) state.session.state = 'closed';
       return;
+    case 'summary':
+      state.summary = message.activities;
+      return;
   }
+}
+
+/** The server's clock minus this device's, from a welcome's `server_time` (0 when absent). */
+export function clockOffset(serverTime: number | undefined, now = Date.now()): number {
+  return typeof serverTime === 'number' && Number.isFinite(serverTime) ? serverTime - now : 0;
 }
 
 /** Records an answer about to be sent (or kept for sending once connected). */
