@@ -19,6 +19,8 @@ import {
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  stayOn,
+  viewOpen,
   type LiveState,
 } from './live';
 import type { ServerMessage, SessionInfo } from './protocol';
@@ -49,16 +51,15 @@ const session: SessionInfo = {
   agenda: [scale],
   step: stepOf(null),
   participants: 3,
-    took_part: 0,
-    with_answers: [],
+  took_part: 0,
+  with_answers: [],
   join_url: 'http://localhost/j/48213377',
   present_key: 'pk',
 };
 
 function host(): LiveState {
   const state = initialState('host', '48213377');
-  applyServerMessage(state, { type: 'welcome_host', protocol: 1,
-    server_time: 0, session: structuredClone(session) });
+  applyServerMessage(state, { type: 'welcome_host', protocol: 1, server_time: 0, session: structuredClone(session) });
   return state;
 }
 
@@ -106,7 +107,7 @@ describe('participant frames', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
-    server_time: 0,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -185,7 +186,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
-    server_time: 0,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -256,7 +257,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
-    server_time: 0,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -288,7 +289,7 @@ describe('jam-board notes and dots', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
-    server_time: 0,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -379,6 +380,67 @@ describe('jam-board notes and dots', () => {
   });
 });
 
+describe('a refused answer never becomes an empty choice', () => {
+  it('keeps the choice and its reason when the server\'s record comes after', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers are closed for now.' });
+    // The `mine` that follows (a step, a reconnect) has nothing for statement 1.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', message: 'Answers are closed for now.', kept: null });
+    // It has another value: the refused choice stays, and says what is kept.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', kept: 5 });
+    // The same value after all (a resend got through): saved.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved', message: null });
+  });
+});
+
+describe('when the room moves on', () => {
+  const next = (still_open: string[]) => ({ ...stepOf(cloud), still_open });
+  const view = { activity: scale, round: 'Before' };
+
+  it('stays while an answer there is on its way, open or not', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    expect(stayOn(state, view, next([]))).toBe(true);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(true);
+    applyServerMessage(state, { type: 'ack', id: 5 });
+    // Every statement answered and saved: nothing keeps the phone there.
+    expect(stayOn(state, view, next(['a1']))).toBe(false);
+  });
+
+  it('stays part-way through a scale whose answers are still open', () => {
+    const state = participant(); // statement 0 answered, statement 1 not
+    expect(stayOn(state, view, next(['a1']))).toBe(true);
+    expect(stayOn(state, view, next([]))).toBe(false);
+    // Another round of the same scale closes this one.
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(false);
+    // Nothing answered yet: follow the room.
+    const fresh = participant();
+    fresh.answers = {};
+    expect(stayOn(fresh, view, next(['a1']))).toBe(false);
+  });
+
+  it('does not stay on the step the room is on, or once the session is closed', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    expect(stayOn(state, view, stepOf(scale, 'Before'))).toBe(false);
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(stayOn(state, view, next(['a1']))).toBe(false);
+  });
+
+  it('takes answers to what it shows only while they are open', () => {
+    const state = participant();
+    expect(viewOpen(state, view, next(['a1']))).toBe(true);
+    expect(viewOpen(state, view, next([]))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'After'))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'Before', false))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'Before'))).toBe(true);
+  });
+});
+
 describe('console frames', () => {
   it('takes the session from welcome_host', () => {
     const state = host();
@@ -459,7 +521,7 @@ describe('projector frames', () => {
       {
         type: 'welcome_present',
         protocol: 1,
-    server_time: 0,
+        server_time: 0,
         session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377' },
       },
       { type: 'step', ...stepOf(scale, 'Before') },

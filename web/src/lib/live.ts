@@ -3,7 +3,7 @@
 // These are plain functions over a plain object so that they can be tested without a
 // browser; `connection.svelte.ts` keeps the object in one `$state` and feeds it the frames.
 
-import { isJamboard, isWordCloud } from './kinds';
+import { isJamboard, isScale, isWordCloud } from './kinds';
 import type {
   Activity,
   ActivityResults,
@@ -35,6 +35,11 @@ export interface AnswerSlot {
   id: number | null;
   status: 'saving' | 'saved' | 'error';
   message: string | null;
+  /**
+   * A refused answer keeps the choice the participant made (never an empty choice); this is
+   * what the server has kept for the statement meanwhile, if anything.
+   */
+  kept?: number | null;
 }
 
 /** One of the participant's own word-cloud entries. */
@@ -226,6 +231,16 @@ export function applyMine(state: LiveState, mine: Mine): void {
     const slot = state.answers[key];
     // An answer still on its way wins: it is newer than what the server had.
     if (slot && slot.status === 'saving') return;
+    // A refused answer stays on screen, with its reason, until the participant chooses
+    // again: the server's record only says what is kept instead.
+    if (slot && slot.status === 'error') {
+      if (slot.value === value) {
+        Object.assign(slot, { status: 'saved', message: null, id: null, kept: undefined });
+      } else {
+        slot.kept = value ?? null;
+      }
+      return;
+    }
     if (value == null) {
       if (slot) delete state.answers[key];
       return;
@@ -575,6 +590,54 @@ export function connectionLost(state: LiveState): void {
       request.message = 'The connection dropped before this was confirmed. Check, and try again if needed.';
     }
   }
+}
+
+/** What a participant's phone shows: an activity, and the round for a scale. */
+export interface View {
+  activity: Activity;
+  round: string | null;
+}
+
+/** The participant's requests about `view` that the server has not answered yet. */
+export function inFlight(state: LiveState, view: View): number {
+  const id = view.activity.id;
+  const answers = Object.values(state.answers).filter(
+    (slot) => slot.activity === id && slot.round === view.round && slot.status === 'saving',
+  ).length;
+  const busy = (slot: { activity: string; status: string }) =>
+    slot.activity === id && (slot.status === 'saving' || slot.status === 'deleting');
+  return answers + state.entries.filter(busy).length + state.notes.filter(busy).length;
+}
+
+/** How many statements of a scale (in one round) the participant has chosen an answer for. */
+export function answeredCount(state: LiveState, view: View): number {
+  const statements = isScale(view.activity) ? view.activity.statements.length : 0;
+  let count = 0;
+  for (let i = 0; i < statements; i++) if (state.answers[answerKey(view.activity.id, view.round, i)]) count++;
+  return count;
+}
+
+/**
+ * Whether a phone stays on what it showed (`view`) when the room moves on to `next`:
+ * while one of its answers there is still on its way (so that its "Saving…", "Saved" or
+ * "Not saved" stays in sight), or while the participant is part-way through a scale whose
+ * answers are still open. The participant then goes on by themselves ("Go there").
+ */
+export function stayOn(state: LiveState, view: View, next: StepView): boolean {
+  if (next.activity?.id === view.activity.id && next.round === view.round) return false;
+  if (state.state === 'closed') return false;
+  if (inFlight(state, view) > 0) return true;
+  if (!isScale(view.activity) || next.activity?.id === view.activity.id) return false;
+  if (!next.still_open.includes(view.activity.id)) return false;
+  const answered = answeredCount(state, view);
+  return answered > 0 && answered < view.activity.statements.length;
+}
+
+/** Whether answers to `view` are accepted while the room shows `step`. */
+export function viewOpen(state: LiveState, view: View, step: StepView | null): boolean {
+  if (!step || state.state === 'closed') return false;
+  if (step.activity?.id === view.activity.id) return step.round === view.round && step.open;
+  return step.still_open.includes(view.activity.id);
 }
 
 /** The participant's answer slot for a statement of the current step, if any. */
