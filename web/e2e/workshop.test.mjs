@@ -178,7 +178,7 @@ describe('a workshop from start to finish', () => {
       await phone.getByRole('heading', { name: 'Waiting for the facilitator…' }).waitFor();
       phones.push(phone);
     }
-    await console_.locator('main').getByText(/^3 joined$/).waitFor();
+    await console_.locator('main').getByText(/^3 opened the link$/).waitFor();
     await projector.locator('main').getByText('3 people have joined').waitFor();
     await noViolations(phones[0], 'phone, waiting');
     await shot(phones[0], '04-phone-waiting');
@@ -346,7 +346,7 @@ describe('a workshop from start to finish', () => {
     for (const phone of phones) await phone.getByRole('heading', { name: BOARD }).waitFor();
     await phones[0].getByLabel('Your note').fill('Not enough time');
     await phones[0].getByRole('button', { name: 'Post the note' }).tap();
-    await phones[1].getByLabel('Frame').selectOption({ label: 'Successes' });
+    await phones[1].getByRole('radio', { name: 'Successes' }).check();
     await phones[1].getByLabel('Your note').fill('Good teams');
     await phones[1].getByRole('radio', { name: 'Green' }).tap();
     await phones[1].getByRole('button', { name: 'Post the note' }).tap();
