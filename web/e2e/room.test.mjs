@@ -420,6 +420,10 @@ describe('the workshop day on phones and console', () => {
       await console_.locator('#now-title').scrollIntoViewIfNeeded();
       await console_.screenshot({ path: `${OUT}room-console-${name}-board.png` });
     }
+    // 200% zoom of a 1280 px screen: the console reflows, nothing scrolls sideways.
+    await console_.setViewportSize({ width: 640, height: 720 });
+    await console_.waitForTimeout(200);
+    await fits(console_, 'console at 640 px (200% zoom), board of 60 notes');
     await console_.setViewportSize(CONSOLE_WIDE);
   });
 

@@ -38,7 +38,7 @@ export type HostRequest =
   | { type: 'voting'; activity: string; open: boolean }
   | { type: 'show_on_projector'; show: boolean }
   | { type: 'projector_page'; page: number | null }
-  | { type: 'timer'; seconds: number | null; stop_answers?: boolean }
+  | { type: 'timer'; seconds: number | null; stop_answers: boolean }
   | { type: 'close_session' };
 
 /** What a participant's request was about, told with its `ack` or `error`. */
