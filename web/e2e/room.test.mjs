@@ -385,9 +385,10 @@ describe('the workshop day on phones and console', () => {
     await console_.getByText('Themes: Time').waitFor();
     assert.equal((await host.send({ type: 'voting', activity: board.id, open: true })).type, 'ack');
 
-    await phones[0].getByText('3 dots left').waitFor();
+    await phones[0].locator('.dots-left').getByText('3 dots left').waitFor();
     await phones[0].getByRole('button', { name: /^Add a dot/ }).first().tap();
-    await phones[0].getByText('2 dots left').waitFor();
+    await phones[0].locator('.dots-left').getByText('2 dots left').waitFor();
+    await phones[0].locator('.voting-line').getByText('2 dots left').waitFor();
     await noViolations(phones[0], 'phone 390, dot voting');
     await fits(phones[0], 'phone 390, dot voting');
     await shot(phones[0], 'room-phone-390-dots');
