@@ -91,7 +91,7 @@ async function fits(page, name) {
 
 const activity = (kind, n = 0) => created.agenda.filter((a) => a.kind === kind)[n];
 const scaleId = () => activity('scale').id;
-/** The n-th statement's radio for a value (statements in order on the page). */
+/** The n-th statement's radio for a value from 2 to 4 (the ends carry their words), statements in order. */
 const radio = (page, value, statement) => page.getByRole('radio', { name: String(value), exact: true }).nth(statement);
 /** The save line of a statement on the phone. */
 const saveLine = (page, statement) => page.locator('fieldset.statement').nth(statement).locator('.save');
@@ -248,7 +248,7 @@ describe('the workshop day on phones and console', () => {
     // Phone 1 taps the last statement; the console moves on at once, before the phone has
     // even sent the answer (it waits 250 ms for quick changes) — the order the room saw.
     const tapped = Date.now();
-    await radio(phones[0], 5, 3).tap();
+    await radio(phones[0], 4, 3).tap();
     const moved = host.send({ type: 'goto', activity: activity('wordcloud').id, round: null });
     const gap = Date.now() - tapped;
     const pending = await saveLine(phones[0], 3).innerText();
@@ -256,15 +256,15 @@ describe('the workshop day on phones and console', () => {
     assert.equal((await moved).type, 'ack');
 
     // Phone 1 stays on the scale until the answer is settled, and sees it saved.
-    await phones[0].getByText('The room has moved on to').waitFor();
+    await phones[0].locator('.moved-on').getByText('The room has moved on to').waitFor();
     await saveLine(phones[0], 3).getByText('Saved').waitFor();
-    assert.ok(await radio(phones[0], 5, 3).isChecked(), 'the choice is still shown');
+    assert.ok(await radio(phones[0], 4, 3).isChecked(), 'the choice is still shown');
     const rows = await exportRows();
-    const kept = rows.find((row) => row.activity === scaleId() && row.round === 'Before' && row.statement === 3 && row.value === 5);
+    const kept = rows.find((row) => row.activity === scaleId() && row.round === 'Before' && row.statement === 3 && row.value === 4);
     assert.ok(kept, `the answer tapped ${gap} ms before "Go to" is in the export`);
 
     // Phone 2 was part-way through (two of four): it may finish while the room has moved on.
-    await phones[1].getByText('The room has moved on to').waitFor();
+    await phones[1].locator('.moved-on').getByText('The room has moved on to').waitFor();
     await phones[1].getByText(CLOUD).first().waitFor();
     await noViolations(phones[1], 'phone 320, finishing a scale after the room moved on');
     await fits(phones[1], 'phone 320, moved on');
@@ -284,13 +284,13 @@ describe('the workshop day on phones and console', () => {
     await host.send({ type: 'goto', activity: scaleId(), round: 'Before' });
     await phones[0].getByRole('heading', { name: SCALE }).waitFor();
     await saveLine(phones[0], 3).getByText('Saved').waitFor();
-    assert.ok(await radio(phones[0], 5, 3).isChecked(), 'the answer is the phone\'s own record');
+    assert.ok(await radio(phones[0], 4, 3).isChecked(), 'the answer is the phone\'s own record');
     const late = (await exportRows()).filter((row) => row.activity === scaleId() && row.round === 'Before');
     assert.equal(late.length, 3 + 1 + 2 + 2, 'every Before rating of both phones is kept');
   });
 
   step('an answer the server refuses shows "Not saved" with the reason, and keeps the choice', async () => {
-    await radio(phones[0], 1, 0).tap();
+    await radio(phones[0], 2, 0).tap();
     const stopped = host.send({ type: 'set_open', open: false });
     assert.match(await saveLine(phones[0], 0).innerText(), /Saving…/, 'the answer was still on its way');
     assert.equal((await stopped).type, 'ack');
@@ -298,9 +298,9 @@ describe('the workshop day on phones and console', () => {
     await line.waitFor();
     assert.match(await line.innerText(), /Not saved: \S/, 'with the server\'s reason');
     assert.match(await line.innerText(), /Your saved answer is still 3/);
-    assert.ok(await radio(phones[0], 1, 0).isChecked(), 'never an empty choice');
+    assert.ok(await radio(phones[0], 2, 0).isChecked(), 'never an empty choice');
     const first = (await exportRows()).filter((row) => row.activity === scaleId() && row.statement === 0);
-    assert.ok(first.every((row) => row.value !== 1), 'the refused answer was not stored');
+    assert.ok(first.every((row) => row.value !== 2), 'the refused answer was not stored');
     await noViolations(phones[0], 'phone 390, an answer not saved');
     await fits(phones[0], 'phone 390, not saved');
     await shot(phones[0], 'room-phone-390-not-saved');

@@ -381,6 +381,16 @@ describe('jam-board notes and dots', () => {
 });
 
 describe('a refused answer never becomes an empty choice', () => {
+  it('says which earlier answer the server still holds', () => {
+    const state = participant(); // statement 0 saved as 4
+    recordAnswer(state, 5, 'a1', 'Before', 0, 2);
+    applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers have been stopped.' });
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 2, status: 'error', kept: 4 });
+    recordAnswer(state, 6, 'a1', 'Before', 0, 3);
+    applyServerMessage(state, { type: 'ack', id: 6 });
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 3, status: 'saved', kept: undefined });
+  });
+
   it('keeps the choice and its reason when the server\'s record comes after', () => {
     const state = participant();
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);

@@ -429,6 +429,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       if (slot) {
         slot.status = 'saved';
         slot.message = null;
+        slot.kept = undefined;
       }
       const entry = findEntry(state, message.id);
       if (entry?.status === 'deleting') {
@@ -561,8 +562,12 @@ export function recordAnswer(
   statement: number,
   value: number,
 ): AnswerSlot {
-  const slot: AnswerSlot = { activity, round, statement, value, id, status: 'saving', message: null };
-  state.answers[answerKey(activity, round, statement)] = slot;
+  const key = answerKey(activity, round, statement);
+  const previous = state.answers[key];
+  // What the server holds meanwhile, to say so if this answer is refused.
+  const kept = previous ? (previous.status === 'saved' ? previous.value : (previous.kept ?? null)) : null;
+  const slot: AnswerSlot = { activity, round, statement, value, id, status: 'saving', message: null, kept };
+  state.answers[key] = slot;
   return slot;
 }
 
