@@ -163,6 +163,10 @@ describe('the workshop day on phones and console', () => {
     // The tab is closed; a new one on the front page finds the session and opens its console.
     await landing.close();
     const again = await landing.context().newPage();
+    again.problems = [];
+    again.dialogs = [];
+    again.on('pageerror', (error) => again.problems.push(`front page again: script error: ${error.message}`));
+    again.on('dialog', (dialog) => again.dialogs.push(dialog.message()));
     pages.push(again);
     await again.goto(`${server.url}/`);
     await again.getByRole('heading', { name: 'My sessions' }).waitFor();
@@ -336,7 +340,7 @@ describe('the workshop day on phones and console', () => {
     await console_.setViewportSize(CONSOLE_WIDE);
     await shot(console_, 'room-console-1280-scale-timer');
     // Zero: answers stop on the server, and every screen says so.
-    await phones[1].getByText('Time is up').waitFor({ timeout: 75_000 });
+    await phones[1].getByText('Time is up', { exact: true }).waitFor({ timeout: 75_000 });
     await console_.getByText('Answers: stopped').waitFor();
     await phones[1].locator('main').getByText('Answers are closed for now.').waitFor();
     const said = (await announcements(phones[1])).map((a) => a.text);
