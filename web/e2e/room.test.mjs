@@ -78,6 +78,14 @@ async function open(name, options) {
   return page;
 }
 
+/** A screenshot of what the screen shows (not the whole page), for the facilitator's guide. */
+async function docShot(page, name, scrollTo = null) {
+  if (scrollTo) await scrollTo.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+  else await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: `${OUT}doc-${name}.png` });
+}
+
 async function noViolations(page, state) {
   assert.deepEqual(await axe(page, state), [], `axe-core found WCAG problems in ${state}`);
 }
@@ -172,6 +180,7 @@ describe('the workshop day on phones and console', () => {
     await again.getByRole('heading', { name: 'My sessions' }).waitFor();
     await noViolations(again, 'front page with My sessions');
     await shot(again, 'room-my-sessions');
+    await docShot(again, 'my-sessions');
     await again.getByRole('link', { name: 'Recovery check', exact: true }).click();
     await again.getByRole('heading', { name: 'Recovery check', level: 1 }).waitFor();
     await again.getByText(/^Answers: /).first().waitFor();
@@ -273,6 +282,7 @@ describe('the workshop day on phones and console', () => {
     await noViolations(phones[1], 'phone 320, finishing a scale after the room moved on');
     await fits(phones[1], 'phone 320, moved on');
     await shot(phones[1], 'room-phone-320-moved-on');
+    await docShot(phones[1], 'phone-320-moved-on');
     await radio(phones[1], 2, 2).tap();
     await radio(phones[1], 3, 3).tap();
     await saveLine(phones[1], 3).getByText('Saved').waitFor();
@@ -308,6 +318,7 @@ describe('the workshop day on phones and console', () => {
     await noViolations(phones[0], 'phone 390, an answer not saved');
     await fits(phones[0], 'phone 390, not saved');
     await shot(phones[0], 'room-phone-390-not-saved');
+    await docShot(phones[0], 'phone-390-not-saved', phones[0].locator('fieldset.statement').first());
     await host.send({ type: 'set_open', open: true });
   });
 
@@ -339,6 +350,7 @@ describe('the workshop day on phones and console', () => {
     await shot(console_, 'room-console-1024-scale-timer');
     await console_.setViewportSize(CONSOLE_WIDE);
     await shot(console_, 'room-console-1280-scale-timer');
+    await docShot(console_, 'console-1280-scale-timer');
     // Zero: answers stop on the server, and every screen says so.
     await phones[1].getByText('Time is up', { exact: true }).waitFor({ timeout: 75_000 });
     await console_.getByText('Answers: stopped').waitFor();
@@ -396,6 +408,7 @@ describe('the workshop day on phones and console', () => {
     await noViolations(phones[0], 'phone 390, dot voting');
     await fits(phones[0], 'phone 390, dot voting');
     await shot(phones[0], 'room-phone-390-dots');
+    await docShot(phones[0], 'phone-390-dots', phones[0].locator('#results-title'));
 
     for (const [viewport, name] of [[CONSOLE_WIDE, '1280'], [CONSOLE_NARROW, '1024']]) {
       await console_.setViewportSize(viewport);
@@ -422,8 +435,7 @@ describe('the workshop day on phones and console', () => {
         }
       }
       await noViolations(console_, `console at ${name}, board of 60 notes`);
-      await console_.locator('#now-title').scrollIntoViewIfNeeded();
-      await console_.screenshot({ path: `${OUT}room-console-${name}-board.png` });
+      await docShot(console_, `console-${name}-board`, console_.locator('h3', { hasText: /^Notes$/ }));
     }
     // 200% zoom of a 1280 px screen: the console reflows, nothing scrolls sideways.
     await console_.setViewportSize({ width: 640, height: 720 });

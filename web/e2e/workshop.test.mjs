@@ -187,6 +187,9 @@ describe('a workshop from start to finish', () => {
   step('the Before round: phones answer by tapping, one by keyboard alone; the projector counts', async () => {
     await console_.getByRole('button', { name: `Go to Before of ${SCALE}` }).click();
     for (const phone of phones) await phone.getByRole('heading', { name: SCALE }).waitFor();
+    // A scale's results stay off the projector while its answers are open, until shown.
+    await console_.getByRole('button', { name: 'Show on the projector' }).click();
+    await console_.getByText('Results on the projector: showing (live)').waitFor();
     await phones[0].getByRole('radio', { name: '2 — A little' }).first().tap();
     await phones[0].getByRole('radio', { name: '3 — Somewhat' }).nth(1).tap();
     await phones[1].getByRole('radio', { name: '3 — Somewhat' }).first().tap();
