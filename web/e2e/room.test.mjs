@@ -276,6 +276,9 @@ describe('the workshop day on phones and console', () => {
     const kept = rows.find((row) => row.activity === scaleId() && row.round === 'Before' && row.statement === 3 && row.value === 4);
     assert.ok(kept, `the answer tapped ${gap} ms before "Go to" is in the export`);
 
+    // The console's agenda says the scale's answers are still open.
+    await console_.locator('.steps').getByText('Answers still open').waitFor();
+
     // Phone 2 was part-way through (two of four): it may finish while the room has moved on.
     await phones[1].locator('.moved-on').getByText('The room has moved on to').waitFor();
     await phones[1].getByText(CLOUD).first().waitFor();
