@@ -149,6 +149,18 @@ impl JamboardState {
         !self.notes.is_empty()
     }
 
+    /// How many participants have a note on the board or a dot on one. O(participants), so
+    /// it is counted once per published frame, not per change.
+    pub fn respondents(&self) -> u32 {
+        let writers = self.written.iter().filter(|(_, n)| **n > 0).count();
+        let voters_only = self
+            .dots
+            .iter()
+            .filter(|(participant, dots)| !dots.is_empty() && self.written.get(participant).is_none_or(|n| *n == 0))
+            .count();
+        (writers + voters_only) as u32
+    }
+
     /// How many frames the notes need: one more than the highest frame holding a note.
     pub fn frames_used(&self) -> usize {
         self.notes.values().map(|note| note.frame as usize + 1).max().unwrap_or(0)

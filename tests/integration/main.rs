@@ -8,6 +8,7 @@ mod http;
 mod jamboard;
 mod live;
 mod restart;
+mod rfc6455;
 mod slow;
 mod storage;
 mod storm;
