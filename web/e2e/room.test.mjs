@@ -416,7 +416,7 @@ describe('the workshop day on phones and console', () => {
     for (const [viewport, name] of [[CONSOLE_WIDE, '1280'], [CONSOLE_NARROW, '1024']]) {
       await console_.setViewportSize(viewport);
       await console_.waitForTimeout(200);
-      const cards = await console_.locator('.card-note').evaluateAll((nodes) =>
+      const cards = await console_.locator('.moderation .note').evaluateAll((nodes) =>
         nodes.map((node) => {
           const box = node.getBoundingClientRect();
           const select = node.querySelector('select')?.getBoundingClientRect();
