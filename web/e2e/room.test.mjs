@@ -257,7 +257,7 @@ describe('the workshop day on phones and console', () => {
     await console_.getByText(/^2 took part$/).waitFor();
   });
 
-  step('the race: a rating tapped just before "Go to" is saved, and the phone says so', async () => {
+  step('the race: a rating tapped just before "Go to" is saved, and the phone says so', async (t) => {
     // Phone 1 taps the last statement; the console moves on at once, before the phone has
     // even sent the answer (it waits 250 ms for quick changes) — the order the room saw.
     const tapped = Date.now();
@@ -267,6 +267,7 @@ describe('the workshop day on phones and console', () => {
     const pending = await saveLine(phones[0], 3).innerText();
     assert.match(pending, /Saving…/, `the race was not reproduced: the answer had already settled (${gap} ms)`);
     assert.equal((await moved).type, 'ack');
+    t.diagnostic(`"Go to" sent ${gap} ms after the tap, while the phone still said "Saving…"`);
 
     // Phone 1 stays on the scale until the answer is settled, and sees it saved.
     await phones[0].locator('.moved-on').getByText('The room has moved on to').waitFor();
