@@ -91,6 +91,12 @@ pub enum ClientMessage {
         #[ts(type = "number")]
         id: RequestId,
     },
+    /// Facilitator: remove every participant who has not answered anything yet (a flood of
+    /// joins, phones that left): their places are free again, their tokens no longer resume.
+    RemoveSilent {
+        #[ts(type = "number")]
+        id: RequestId,
+    },
     /// Participant: an answer to the current step. A scale answer names `round`, `statement`
     /// (0-based) and `value`; a later answer to the same statement and round replaces it.
     /// A word-cloud answer has `text`: 1–3 words, at most 40 characters.
@@ -267,6 +273,7 @@ impl ClientMessage {
             | Self::SetOpen { id, .. }
             | Self::Reveal { id, .. }
             | Self::CloseSession { id }
+            | Self::RemoveSilent { id }
             | Self::Hide { id, .. }
             | Self::Merge { id, .. }
             | Self::Reset { id, .. }

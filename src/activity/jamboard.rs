@@ -131,8 +131,9 @@ fn not_found() -> Refusal {
 
 /// A note's text, trimmed and checked.
 pub fn note_text(raw: &str) -> Result<String, Refusal> {
-    let text = raw.trim();
-    if text.is_empty() {
+    let text = crate::text::strip_controls(raw, true);
+    let text = text.trim();
+    if !crate::text::has_visible(text) {
         return Err(Refusal::new(ErrorCode::InvalidText, "Write something on the note first."));
     }
     if text.chars().count() > MAX_NOTE_CHARS {

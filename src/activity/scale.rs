@@ -32,6 +32,8 @@ pub const DEFAULT_ROUND: &str = "Answers";
 /// A scale activity's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Scale {
+    /// The scale's title; left out or empty, it is the first statement.
+    #[serde(default)]
     pub title: String,
     /// 1 to 10 statements, each rated on its own.
     pub statements: Vec<String>,

@@ -269,16 +269,8 @@ pub async fn write_all(journal: &Reader, data_dir: &Path, code: &str) -> Result<
         .into_iter()
         .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
         .collect::<Result<_, ExportError>>()?;
-    let target = dir.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        std::fs::create_dir_all(&target)?;
-        for (path, bytes) in files {
-            std::fs::write(path, bytes)?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|err| std::io::Error::other(err.to_string()))??;
+    // Each file whole or not at all, retried while the disk is full (see `crate::disk`).
+    crate::disk::write_all_retrying(dir.clone(), files).await?;
     Ok(dir)
 }
 

@@ -105,6 +105,7 @@ pub enum Control {
     Lock { activity: String, locked: bool },
     Voting { activity: String, open: bool },
     Close,
+    RemoveSilent,
 }
 
 impl Control {
@@ -127,6 +128,7 @@ impl Control {
             ClientMessage::Lock { id, activity, locked } => (id, Self::Lock { activity, locked }),
             ClientMessage::Voting { id, activity, open } => (id, Self::Voting { activity, open }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
+            ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
             _ => return None,
         })
     }
@@ -150,6 +152,7 @@ impl Control {
             Self::Lock { activity, locked } => state.propose_lock(activity, *locked),
             Self::Voting { activity, open } => state.propose_voting(activity, *open),
             Self::Close => state.propose_close(),
+            Self::RemoveSilent => state.propose_remove_silent(),
         }
     }
 }
@@ -189,6 +192,12 @@ impl Request {
     /// The event this request of `participant` asks for, checked against `state`; a new
     /// entry or note gets the item number `item`.
     pub fn proposal(&self, state: &SessionState, participant: ParticipantId, item: u32) -> Result<Event, Refusal> {
+        if state.is_removed(participant) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "The facilitator removed you from this session. Join again with the code to take part.",
+            ));
+        }
         match self {
             Self::Answer { activity, round, statement, value, text } => {
                 state.propose_answer(participant, activity, round.as_deref(), *statement, *value, text.as_deref(), item)
@@ -586,8 +595,10 @@ impl Session {
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
-                        // Exports still being written would outlive the delete.
+                        // Exports still being written would outlive the delete; exports
+                        // waiting for disk space to come back are given up.
                         if let Some(exporting) = self.exporting.take() {
+                            exporting.abort();
                             let _ = exporting.await;
                         }
                         self.deleted();
@@ -639,7 +650,10 @@ impl Session {
                         return;
                     }
                 };
-                if participant > self.outlets.max_participants {
+                // Places taken: participants now (removed ones free theirs), and joins on their
+                // way to the journal.
+                let joining = (self.next_participant - 1).saturating_sub(self.state.last_participant);
+                if self.state.joined() + joining >= self.outlets.max_participants {
                     let refusal =
                         Refusal::new(ErrorCode::LimitReached, "This session is full. Please tell the facilitator.");
                     let _ = reply.send(Err(refusal));

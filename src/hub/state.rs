@@ -76,6 +76,8 @@ pub struct SessionState {
     participants: HashMap<String, ParticipantId>,
     /// Highest participant number handed out.
     pub last_participant: ParticipantId,
+    /// Participants the facilitator removed: nothing of theirs is taken any more.
+    removed: std::collections::HashSet<ParticipantId>,
     /// Highest item number (word-cloud entry) handed out.
     pub last_item: u32,
 }
@@ -97,6 +99,7 @@ impl SessionState {
             took_part: HashSet::new(),
             participants: HashMap::new(),
             last_participant: 0,
+            removed: std::collections::HashSet::new(),
             last_item: 0,
         }
     }
@@ -177,6 +180,20 @@ impl SessionState {
             && self.step.activity.as_deref() == Some(&timer.activity)
             && self.step.round == round)
             .then(|| (timer.activity.clone(), timer.ends_at))
+    }
+
+    /// Whether the facilitator removed this participant.
+    pub fn is_removed(&self, participant: ParticipantId) -> bool {
+        self.removed.contains(&participant)
+    }
+
+    /// Checks removing every participant who has answered nothing in any activity.
+    pub fn propose_remove_silent(&self) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let mut participants: Vec<ParticipantId> =
+            self.participants.values().copied().filter(|participant| !self.took_part.contains(participant)).collect();
+        participants.sort_unstable();
+        Ok(Event::Removed { participants })
     }
 
     /// The participant a token hash belongs to.
@@ -610,6 +627,13 @@ impl SessionState {
                     self.timer = None;
                 }
                 Ok(Change::Agenda)
+            }
+            Event::Removed { participants } => {
+                self.ensure_live()?;
+                let removed: std::collections::HashSet<ParticipantId> = participants.iter().copied().collect();
+                self.participants.retain(|_, participant| !removed.contains(participant));
+                self.removed.extend(removed);
+                Ok(Change::Joined)
             }
             Event::Joined { participant, token_hash } => {
                 self.ensure_live()?;

@@ -20,6 +20,10 @@ pub enum Event {
         participant: ParticipantId,
         token_hash: String,
     },
+    /// The facilitator removed these participants, who had not answered anything.
+    Removed {
+        participants: Vec<ParticipantId>,
+    },
     /// The facilitator moved to a step (`activity` null: the waiting screen), closing answers
     /// everywhere else. Written by older versions; [`Event::Goto`] replaced it.
     Step {

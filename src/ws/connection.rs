@@ -295,6 +295,11 @@ impl Connection {
                 return self.refuse(id, Refusal::rate_limited()).await;
             }
             self.flooding = 0;
+            // The address's budget and the session's caps (see `SessionHandle::spend_write`).
+            if let Err(refusal) = handle.spend_write(self.peer, text.len()) {
+                let id = parsed.as_ref().ok().and_then(ClientMessage::id);
+                return self.refuse(id, refusal).await;
+            }
         }
         let message = match parsed {
             Ok(message) => message,
@@ -389,7 +394,8 @@ impl Connection {
 
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
-        let guarded = self.hub.join_guarded(self.peer, code);
+        // Past the address's budget of new participants, only a resume gets in.
+        let guarded = self.hub.join_guarded(self.peer, code) || !self.hub.join_budget(self.peer);
         if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));

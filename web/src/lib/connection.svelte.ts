@@ -39,7 +39,8 @@ export type HostRequest =
   | { type: 'show_on_projector'; show: boolean }
   | { type: 'projector_page'; page: number | null }
   | { type: 'timer'; seconds: number | null; stop_answers: boolean }
-  | { type: 'close_session' };
+  | { type: 'close_session' }
+  | { type: 'remove_silent' };
 
 /** What a participant's request was about, told with its `ack` or `error`. */
 export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot';
