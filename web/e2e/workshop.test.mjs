@@ -178,7 +178,7 @@ describe('a workshop from start to finish', () => {
       await phone.getByRole('heading', { name: 'Waiting for the facilitator…' }).waitFor();
       phones.push(phone);
     }
-    await console_.locator('main').getByText(/^3 joined$/).waitFor();
+    await console_.locator('main').getByText(/^3 opened the link$/).waitFor();
     await projector.locator('main').getByText('3 people have joined').waitFor();
     await noViolations(phones[0], 'phone, waiting');
     await shot(phones[0], '04-phone-waiting');
@@ -187,6 +187,9 @@ describe('a workshop from start to finish', () => {
   step('the Before round: phones answer by tapping, one by keyboard alone; the projector counts', async () => {
     await console_.getByRole('button', { name: `Go to Before of ${SCALE}` }).click();
     for (const phone of phones) await phone.getByRole('heading', { name: SCALE }).waitFor();
+    // A scale's results stay off the projector while its answers are open, until shown.
+    await console_.getByRole('button', { name: 'Show on the projector' }).click();
+    await console_.getByText('Results on the projector: showing (live)').waitFor();
     await phones[0].getByRole('radio', { name: '2 — A little' }).first().tap();
     await phones[0].getByRole('radio', { name: '3 — Somewhat' }).nth(1).tap();
     await phones[1].getByRole('radio', { name: '3 — Somewhat' }).first().tap();
@@ -346,7 +349,7 @@ describe('a workshop from start to finish', () => {
     for (const phone of phones) await phone.getByRole('heading', { name: BOARD }).waitFor();
     await phones[0].getByLabel('Your note').fill('Not enough time');
     await phones[0].getByRole('button', { name: 'Post the note' }).tap();
-    await phones[1].getByLabel('Frame').selectOption({ label: 'Successes' });
+    await phones[1].getByRole('radio', { name: 'Successes' }).check();
     await phones[1].getByLabel('Your note').fill('Good teams');
     await phones[1].getByRole('radio', { name: 'Green' }).tap();
     await phones[1].getByRole('button', { name: 'Post the note' }).tap();

@@ -36,6 +36,9 @@ export type HostRequest =
   | { type: 'note_theme'; activity: string; note: string; theme: number | null }
   | { type: 'lock'; activity: string; locked: boolean }
   | { type: 'voting'; activity: string; open: boolean }
+  | { type: 'show_on_projector'; show: boolean }
+  | { type: 'projector_page'; page: number | null }
+  | { type: 'timer'; seconds: number | null; stop_answers: boolean }
   | { type: 'close_session' }
   | { type: 'remove_silent' };
 

@@ -59,6 +59,7 @@ function welcome(token = 'tok-1'): ServerMessage {
   return {
     type: 'welcome',
     protocol: 1,
+    server_time: 0,
     participant_id: 1,
     token,
     title: 'Training day',
@@ -171,6 +172,7 @@ describe('the page connection', () => {
     latest().receive({
       type: 'welcome_host',
       protocol: 1,
+      server_time: 0,
       session: {
         code: '48213377',
         title: 'T',
@@ -181,6 +183,8 @@ describe('the page connection', () => {
         agenda: [scale],
         step: stepOf(null),
         participants: 0,
+        took_part: 0,
+        with_answers: [],
         join_url: 'https://polls.example.org/j/48213377',
         present_key: 'pk',
       },

@@ -37,7 +37,19 @@ export const aggregate: ScaleAggregate = {
 };
 
 export function stepOf(activity: Activity | null, round: string | null = null, open = true, reveal = false): StepView {
-  return { activity, round, open, reveal, voting: false, index: activity ? 0 : null, total: 1 };
+  return {
+    activity,
+    round,
+    open,
+    reveal,
+    voting: false,
+    index: activity ? 0 : null,
+    total: 1,
+    projector: true,
+    page: null,
+    timer: null,
+    still_open: [],
+  };
 }
 
 export const cloud: WordCloudActivity = {

@@ -5,6 +5,7 @@ import { activityTitle } from './kinds';
 import {
   answerKey,
   applyServerMessage,
+  clockOffset,
   connectionLost,
   currentAnswer,
   currentResults,
@@ -18,6 +19,8 @@ import {
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  stayOn,
+  viewOpen,
   type LiveState,
 } from './live';
 import type { ServerMessage, SessionInfo } from './protocol';
@@ -27,6 +30,7 @@ function participant(): LiveState {
   applyServerMessage(state, {
     type: 'welcome',
     protocol: 1,
+    server_time: 0,
     participant_id: 7,
     token: 'tok',
     title: 'Training day',
@@ -47,13 +51,15 @@ const session: SessionInfo = {
   agenda: [scale],
   step: stepOf(null),
   participants: 3,
+  took_part: 0,
+  with_answers: [],
   join_url: 'http://localhost/j/48213377',
   present_key: 'pk',
 };
 
 function host(): LiveState {
   const state = initialState('host', '48213377');
-  applyServerMessage(state, { type: 'welcome_host', protocol: 1, session: structuredClone(session) });
+  applyServerMessage(state, { type: 'welcome_host', protocol: 1, server_time: 0, session: structuredClone(session) });
   return state;
 }
 
@@ -101,6 +107,7 @@ describe('participant frames', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -179,6 +186,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -249,6 +257,7 @@ describe('word-cloud entries', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -280,6 +289,7 @@ describe('jam-board notes and dots', () => {
     applyServerMessage(state, {
       type: 'welcome',
       protocol: 1,
+      server_time: 0,
       participant_id: 7,
       token: 'tok',
       title: 'Training day',
@@ -370,12 +380,83 @@ describe('jam-board notes and dots', () => {
   });
 });
 
+describe('a refused answer never becomes an empty choice', () => {
+  it('says which earlier answer the server still holds', () => {
+    const state = participant(); // statement 0 saved as 4
+    recordAnswer(state, 5, 'a1', 'Before', 0, 2);
+    applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers have been stopped.' });
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 2, status: 'error', kept: 4 });
+    recordAnswer(state, 6, 'a1', 'Before', 0, 3);
+    applyServerMessage(state, { type: 'ack', id: 6 });
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 3, status: 'saved', kept: undefined });
+  });
+
+  it('keeps the choice and its reason when the server\'s record comes after', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers are closed for now.' });
+    // The `mine` that follows (a step, a reconnect) has nothing for statement 1.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', message: 'Answers are closed for now.', kept: null });
+    // It has another value: the refused choice stays, and says what is kept.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', kept: 5 });
+    // The same value after all (a resend got through): saved.
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [] });
+    expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved', message: null });
+  });
+});
+
+describe('when the room moves on', () => {
+  const next = (still_open: string[]) => ({ ...stepOf(cloud), still_open });
+  const view = { activity: scale, round: 'Before' };
+
+  it('stays while an answer there is on its way, open or not', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    expect(stayOn(state, view, next([]))).toBe(true);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(true);
+    applyServerMessage(state, { type: 'ack', id: 5 });
+    // Every statement answered and saved: nothing keeps the phone there.
+    expect(stayOn(state, view, next(['a1']))).toBe(false);
+  });
+
+  it('stays part-way through a scale whose answers are still open', () => {
+    const state = participant(); // statement 0 answered, statement 1 not
+    expect(stayOn(state, view, next(['a1']))).toBe(true);
+    expect(stayOn(state, view, next([]))).toBe(false);
+    // Another round of the same scale closes this one.
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(false);
+    // Nothing answered yet: follow the room.
+    const fresh = participant();
+    fresh.answers = {};
+    expect(stayOn(fresh, view, next(['a1']))).toBe(false);
+  });
+
+  it('does not stay on the step the room is on, or once the session is closed', () => {
+    const state = participant();
+    recordAnswer(state, 5, 'a1', 'Before', 1, 2);
+    expect(stayOn(state, view, stepOf(scale, 'Before'))).toBe(false);
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(stayOn(state, view, next(['a1']))).toBe(false);
+  });
+
+  it('takes answers to what it shows only while they are open', () => {
+    const state = participant();
+    expect(viewOpen(state, view, next(['a1']))).toBe(true);
+    expect(viewOpen(state, view, next([]))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'After'))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'Before', false))).toBe(false);
+    expect(viewOpen(state, view, stepOf(scale, 'Before'))).toBe(true);
+  });
+});
+
 describe('console frames', () => {
   it('takes the session from welcome_host', () => {
     const state = host();
     expect(state.session?.code).toBe('48213377');
     expect(state.agenda).toHaveLength(1);
-    expect(state.counts).toEqual({ joined: 3, online: null });
+    expect(state.counts).toEqual({ joined: 3, online: null, took_part: 0, answered: null });
     expect(state.step?.activity).toBeNull();
   });
 
@@ -398,15 +479,41 @@ describe('console frames', () => {
 
   it('follows counts, steps and agenda changes', () => {
     const state = host();
-    applyServerMessage(state, { type: 'counts', joined: 12, online: 10 });
-    expect(state.counts).toEqual({ joined: 12, online: 10 });
+    applyServerMessage(state, { type: 'counts', joined: 12, online: 10, took_part: 9, answered: 7 });
+    expect(state.counts).toEqual({ joined: 12, online: 10, took_part: 9, answered: 7 });
     expect(state.session?.participants).toBe(12);
     applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
     expect(state.session?.step.activity?.id).toBe('a1');
     const renamed = { ...scale, title: 'Renamed' };
-    applyServerMessage(state, { type: 'agenda', agenda: [renamed] });
+    applyServerMessage(state, { type: 'agenda', agenda: [renamed], with_answers: ['a1'] });
     expect(state.agenda[0] && activityTitle(state.agenda[0])).toBe('Renamed');
+    expect(state.withAnswers).toEqual(['a1']);
     expect(state.step?.activity && activityTitle(state.step.activity)).toBe('Renamed');
+  });
+
+  it('keeps the step\'s projector, page, timer and still-open activities', () => {
+    const state = host();
+    const timer = { seconds: 300, ends_at: 1_700_000_300_000, stop_answers: true };
+    applyServerMessage(state, {
+      type: 'step',
+      ...stepOf(scale, 'Before'),
+      projector: false,
+      page: 1,
+      timer,
+      still_open: ['w1'],
+    });
+    expect(state.step).toMatchObject({ projector: false, page: 1, timer, still_open: ['w1'] });
+  });
+
+  it('measures the clock offset at welcome', () => {
+    expect(clockOffset(1_000_500, 1_000_000)).toBe(500);
+    expect(clockOffset(undefined, 1_000_000)).toBe(0);
+  });
+
+  it('keeps the closing summary', () => {
+    const state = host();
+    applyServerMessage(state, { type: 'summary', activities: [{ activity: scale, data: aggregate }] });
+    expect(state.summary?.[0]?.activity.id).toBe('a1');
   });
 
   it('marks the session closed', () => {
@@ -424,11 +531,12 @@ describe('projector frames', () => {
       {
         type: 'welcome_present',
         protocol: 1,
+        server_time: 0,
         session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377' },
       },
       { type: 'step', ...stepOf(scale, 'Before') },
       { type: 'results', activity: 'a1', seq: 1, data: aggregate },
-      { type: 'counts', joined: 2, online: 2 },
+      { type: 'counts', joined: 2, online: 2, took_part: 2, answered: 1 },
     ];
     for (const frame of frames) applyServerMessage(state, frame);
     expect(state.present?.join_url).toBe('http://x/j/48213377');

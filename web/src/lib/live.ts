@@ -3,9 +3,10 @@
 // These are plain functions over a plain object so that they can be tested without a
 // browser; `connection.svelte.ts` keeps the object in one `$state` and feeds it the frames.
 
-import { isJamboard, isWordCloud } from './kinds';
+import { isJamboard, isScale, isWordCloud } from './kinds';
 import type {
   Activity,
+  ActivityResults,
   Aggregate,
   Color,
   ErrorCode,
@@ -34,6 +35,11 @@ export interface AnswerSlot {
   id: number | null;
   status: 'saving' | 'saved' | 'error';
   message: string | null;
+  /**
+   * A refused answer keeps the choice the participant made (never an empty choice); this is
+   * what the server has kept for the statement meanwhile, if anything.
+   */
+  kept?: number | null;
 }
 
 /** One of the participant's own word-cloud entries. */
@@ -100,9 +106,22 @@ export interface LiveState {
   state: SessionState | null;
   step: StepView | null;
   results: LatestResults | null;
-  counts: { joined: number; online: number | null } | null;
+  /**
+   * Joined: opened the link; took part: answered at least once; answered: answered the
+   * current activity (its current round). Null where the server has not said yet.
+   */
+  counts: { joined: number; online: number | null; took_part: number | null; answered: number | null } | null;
   /** Console only. */
   agenda: Activity[];
+  /** Console: activities that have answers (they cannot be removed from the agenda). */
+  withAnswers: string[];
+  /**
+   * The server's clock minus this device's, in ms, measured at the last welcome: a timer's
+   * `ends_at` (server time) is `ends_at - clockOffset` on this device.
+   */
+  clockOffset: number;
+  /** Console and projector, once the session is closed: every activity's results. */
+  summary: ActivityResults[] | null;
   session: SessionInfo | null;
   present: PresentInfo | null;
   participantId: number | null;
@@ -135,6 +154,9 @@ export function initialState(role: Role, code: string): LiveState {
     results: null,
     counts: null,
     agenda: [],
+    withAnswers: [],
+    clockOffset: 0,
+    summary: null,
     session: null,
     present: null,
     participantId: null,
@@ -177,6 +199,11 @@ function stepFrom(frame: StepView): StepView {
     voting: frame.voting,
     index: frame.index,
     total: frame.total,
+    // Servers before issue 12 did not send these: the defaults are what they behaved like.
+    projector: frame.projector ?? true,
+    page: frame.page ?? null,
+    timer: frame.timer ?? null,
+    still_open: frame.still_open ?? [],
   };
 }
 
@@ -204,6 +231,16 @@ export function applyMine(state: LiveState, mine: Mine): void {
     const slot = state.answers[key];
     // An answer still on its way wins: it is newer than what the server had.
     if (slot && slot.status === 'saving') return;
+    // A refused answer stays on screen, with its reason, until the participant chooses
+    // again: the server's record only says what is kept instead.
+    if (slot && slot.status === 'error') {
+      if (slot.value === value) {
+        Object.assign(slot, { status: 'saved', message: null, id: null, kept: undefined });
+      } else {
+        slot.kept = value ?? null;
+      }
+      return;
+    }
     if (value == null) {
       if (slot) delete state.answers[key];
       return;
@@ -347,6 +384,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.welcomed = true;
       state.notice = null;
       state.results = null;
+      state.clockOffset = clockOffset(message.server_time);
       state.participantId = message.participant_id;
       state.token = message.token;
       state.title = message.title;
@@ -362,7 +400,14 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.title = message.session.title;
       state.state = message.session.state;
       state.agenda = message.session.agenda;
-      state.counts = { joined: message.session.participants, online: state.counts?.online ?? null };
+      state.withAnswers = message.session.with_answers ?? [];
+      state.clockOffset = clockOffset(message.server_time);
+      state.counts = {
+        joined: message.session.participants,
+        online: state.counts?.online ?? null,
+        took_part: message.session.took_part ?? state.counts?.took_part ?? null,
+        answered: state.counts?.answered ?? null,
+      };
       setStep(state, stepFrom(message.session.step));
       return;
     case 'welcome_present':
@@ -370,6 +415,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.notice = null;
       state.results = null;
       state.present = message.session;
+      state.clockOffset = clockOffset(message.server_time);
       state.title = message.session.title;
       state.state = message.session.state;
       return;
@@ -383,6 +429,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       if (slot) {
         slot.status = 'saved';
         slot.message = null;
+        slot.kept = undefined;
       }
       const entry = findEntry(state, message.id);
       if (entry?.status === 'deleting') {
@@ -473,11 +520,17 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       return;
     }
     case 'counts':
-      state.counts = { joined: message.joined, online: message.online };
+      state.counts = {
+        joined: message.joined,
+        online: message.online,
+        took_part: message.took_part ?? null,
+        answered: message.answered ?? null,
+      };
       if (state.session) state.session.participants = message.joined;
       return;
     case 'agenda': {
       state.agenda = message.agenda;
+      if (message.with_answers) state.withAnswers = message.with_answers;
       if (state.session) state.session.agenda = message.agenda;
       const current = state.step?.activity;
       const fresh = current && message.agenda.find((a) => a.id === current.id);
@@ -489,7 +542,15 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       if (state.step) state.step.open = false;
       if (state.session) state.session.state = 'closed';
       return;
+    case 'summary':
+      state.summary = message.activities;
+      return;
   }
+}
+
+/** The server's clock minus this device's, from a welcome's `server_time` (0 when absent). */
+export function clockOffset(serverTime: number | undefined, now = Date.now()): number {
+  return typeof serverTime === 'number' && Number.isFinite(serverTime) ? serverTime - now : 0;
 }
 
 /** Records an answer about to be sent (or kept for sending once connected). */
@@ -501,8 +562,12 @@ export function recordAnswer(
   statement: number,
   value: number,
 ): AnswerSlot {
-  const slot: AnswerSlot = { activity, round, statement, value, id, status: 'saving', message: null };
-  state.answers[answerKey(activity, round, statement)] = slot;
+  const key = answerKey(activity, round, statement);
+  const previous = state.answers[key];
+  // What the server holds meanwhile, to say so if this answer is refused.
+  const kept = previous ? (previous.status === 'saved' ? previous.value : (previous.kept ?? null)) : null;
+  const slot: AnswerSlot = { activity, round, statement, value, id, status: 'saving', message: null, kept };
+  state.answers[key] = slot;
   return slot;
 }
 
@@ -530,6 +595,54 @@ export function connectionLost(state: LiveState): void {
       request.message = 'The connection dropped before this was confirmed. Check, and try again if needed.';
     }
   }
+}
+
+/** What a participant's phone shows: an activity, and the round for a scale. */
+export interface View {
+  activity: Activity;
+  round: string | null;
+}
+
+/** The participant's requests about `view` that the server has not answered yet. */
+export function inFlight(state: LiveState, view: View): number {
+  const id = view.activity.id;
+  const answers = Object.values(state.answers).filter(
+    (slot) => slot.activity === id && slot.round === view.round && slot.status === 'saving',
+  ).length;
+  const busy = (slot: { activity: string; status: string }) =>
+    slot.activity === id && (slot.status === 'saving' || slot.status === 'deleting');
+  return answers + state.entries.filter(busy).length + state.notes.filter(busy).length;
+}
+
+/** How many statements of a scale (in one round) the participant has chosen an answer for. */
+export function answeredCount(state: LiveState, view: View): number {
+  const statements = isScale(view.activity) ? view.activity.statements.length : 0;
+  let count = 0;
+  for (let i = 0; i < statements; i++) if (state.answers[answerKey(view.activity.id, view.round, i)]) count++;
+  return count;
+}
+
+/**
+ * Whether a phone stays on what it showed (`view`) when the room moves on to `next`:
+ * while one of its answers there is still on its way (so that its "Saving…", "Saved" or
+ * "Not saved" stays in sight), or while the participant is part-way through a scale whose
+ * answers are still open. The participant then goes on by themselves ("Go there").
+ */
+export function stayOn(state: LiveState, view: View, next: StepView): boolean {
+  if (next.activity?.id === view.activity.id && next.round === view.round) return false;
+  if (state.state === 'closed') return false;
+  if (inFlight(state, view) > 0) return true;
+  if (!isScale(view.activity) || next.activity?.id === view.activity.id) return false;
+  if (!next.still_open.includes(view.activity.id)) return false;
+  const answered = answeredCount(state, view);
+  return answered > 0 && answered < view.activity.statements.length;
+}
+
+/** Whether answers to `view` are accepted while the room shows `step`. */
+export function viewOpen(state: LiveState, view: View, step: StepView | null): boolean {
+  if (!step || state.state === 'closed') return false;
+  if (step.activity?.id === view.activity.id) return step.round === view.round && step.open;
+  return step.still_open.includes(view.activity.id);
 }
 
 /** The participant's answer slot for a statement of the current step, if any. */
