@@ -341,6 +341,7 @@ describe('the workshop day rehearsed', () => {
     if (switchable) assert.equal((await host.send({ type: 'show_on_projector', show: true })).type, 'ack');
     for (const page of projectors) await page.locator('.mean').first().waitFor();
     await checkProjectors('scale Before, results shown', { rows: true, timer: timed });
+    if (timed) await screen(projectors[1], 'projector-timer-1280x720');
     for (const page of projectors) await screen(page, `projector-scale-before-${page.label}`);
   });
 
@@ -478,5 +479,4 @@ describe('the workshop day rehearsed', () => {
     await noViolations(console_, 'console, closed');
     assert.deepEqual(pageProblems([...projectors, ...phones, console_]), []);
   });
-});
 });

@@ -204,7 +204,7 @@ describe('a workshop from start to finish', () => {
     assert.ok(await keyboard.getByRole('radio', { name: '3 — Somewhat' }).first().isChecked());
     for (const phone of phones) await phone.locator('main').getByText('Saved').first().waitFor();
 
-    await projector.locator('main').getByText('3 answers').first().waitFor();
+    await projector.locator('thead').getByText('· 3').first().waitFor();
     await projector.locator('main').getByText('2.7').first().waitFor();
     await noViolations(phones[0], 'phone, answering a scale');
     await noViolations(projector, 'projector, scale results');
@@ -370,7 +370,7 @@ describe('a workshop from start to finish', () => {
     await phones[0].getByRole('heading', { name: 'Vote with your dots' }).waitFor();
     await phones[0].getByRole('button', { name: 'Add a dot to “Good teams”' }).tap();
     await phones[0].locator('main').getByText('Your dots: 1').waitFor();
-    await projector.locator('main').getByText('1 dot', { exact: true }).waitFor();
+    await projector.locator('[data-note][data-votes="1"]', { hasText: 'Good teams' }).waitFor();
 
     // Arranging: by keyboard (sent when the key is let go) and by dragging (sent on drop).
     const moves = [];
@@ -391,7 +391,7 @@ describe('a workshop from start to finish', () => {
     await console_.keyboard.down('ArrowRight');
     await console_.keyboard.up('ArrowRight');
     await console_.keyboard.up('Shift');
-    await projector.locator('.note.absolute', { hasText: 'Not enough time' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Not enough time' }).waitFor();
     assert.ok((await focusIndicator(console_))?.visible, 'the note being moved shows the focus');
     const drag = console_.locator('.chip', { hasText: 'Good teams' });
     const from = await drag.boundingBox();
@@ -399,7 +399,7 @@ describe('a workshop from start to finish', () => {
     await console_.mouse.down();
     await console_.mouse.move(from.x + from.width / 2 + 40, from.y + from.height / 2 + 30, { steps: 12 });
     await console_.mouse.up();
-    await projector.locator('.note.absolute', { hasText: 'Good teams' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Good teams' }).waitFor();
     moves.push(await console_.evaluate(() => window.__moves));
     assert.ok(moves[0] <= 3, `a drag of 12 steps and a held key sent ${moves[0]} moves, not one per step`);
     // A screen reader hears where a note moved by the keyboard went, once per key let go.

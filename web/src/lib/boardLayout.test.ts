@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 
-import { cellsFor, chooseColumns, closeEmptyRows, rankedNotes, rowHeights } from './boardLayout';
+import { cellsFor, chooseColumns, closeEmptyRows, packColumns, placeInCells, rankedNotes, rowHeights, type FramePage } from './boardLayout';
+
+/** Every note of a page within the room and clear of every other note in its column. */
+function apart(pages: FramePage[], heights: number[], room: number, gap: number): void {
+  for (const page of pages) {
+    for (const a of page.spots) {
+      expect(a.top).toBeGreaterThanOrEqual(0);
+      if (page.spots.length > 1) expect(a.top + heights[a.index]!).toBeLessThanOrEqual(room);
+      for (const b of page.spots) {
+        if (a === b || a.column !== b.column) continue;
+        const clear = a.top + heights[a.index]! + gap <= b.top || b.top + heights[b.index]! + gap <= a.top;
+        expect(clear).toBe(true);
+      }
+    }
+  }
+}
 
 const key = (cell: { column: number; row: number }) => `${cell.column},${cell.row}`;
 
@@ -52,11 +67,48 @@ describe('the projector’s board layout', () => {
     expect(rowHeights(cells, [50, 80, 60])).toEqual([50, 80]);
   });
 
+  it('packs notes into the column that ends highest, without overlap, paging only when none fits', () => {
+    const heights = [40, 100, 40, 40, 40, 60, 30];
+    const pages = packColumns(heights, 2, 250, 10);
+    expect(pages).toHaveLength(1);
+    // 40 | 100, then 40 under the first (ends 90), 40 (ends 140), 40 under the second (ends
+    // 150), 60 under the first (ends 210), 30 under the second.
+    expect(pages[0]!.spots.map((spot) => [spot.column, spot.top])).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 50],
+      [0, 100],
+      [1, 110],
+      [0, 150],
+      [1, 160],
+    ]);
+    apart(pages, heights, 250, 10);
+    // In 200 px the 60 fits under neither column: a second page.
+    const paged = packColumns(heights, 2, 200, 10);
+    expect(paged.map((page) => page.spots.length)).toEqual([5, 2]);
+    apart(paged, heights, 200, 10);
+    const tight = packColumns(heights, 2, 120, 10);
+    expect(tight.length).toBeGreaterThan(1);
+    expect(tight.flatMap((page) => page.spots.map((spot) => spot.index)).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    apart(tight, heights, 120, 10);
+  });
+
+  it('places arranged notes in rows of cells, none overlapping, on pages that fit', () => {
+    const places = [{ x: 0.5, y: 0.5 }, { x: 0.5, y: 0.5 }, { x: 0.5, y: 0.5 }, { x: 0.5, y: 0.5 }, null, null, null, null];
+    const heights = [50, 80, 30, 30, 30, 40, 60, 30];
+    for (const room of [500, 150]) {
+      const pages = placeInCells(places, heights, 2, room, 8);
+      expect(pages.flatMap((page) => page.spots.map((spot) => spot.index)).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      apart(pages, heights, room, 8);
+      for (const page of pages) expect(page.height).toBeLessThanOrEqual(room);
+    }
+  });
+
   it('chooses the fewest pages, then the biggest notes', () => {
     const frames = [{ places: Array.from({ length: 6 }, () => null) }];
     // One column: six notes of 100 px in 350 px need two pages; two columns (notes taller,
-    // 120 px, as they are narrower): three rows of 120 + 2 gaps of 10 = 380 > 350, two pages;
-    // three columns: two rows of 150, one page.
+    // 120 px, as they are narrower): three of 120 + 2 gaps of 10 = 380 > 350 a column, two
+    // pages; three columns: two of 150 a column, one page.
     const choice = chooseColumns(
       frames,
       [
@@ -77,10 +129,10 @@ describe('the projector’s board layout', () => {
     const frames = [{ places: Array.from({ length: 20 }, () => null) }, { places: Array.from({ length: 4 }, () => null) }];
     const heights = (h: number) => [Array.from({ length: 20 }, () => h), Array.from({ length: 4 }, () => h)];
     const choice = chooseColumns(frames, [{ columns: 2, heights: heights(100) }, { columns: 4, heights: heights(100) }], 250, 10);
-    // Four columns: five rows of 100 in 250 px: two rows a page, three pages.
+    // Four columns: five notes of 100 a column in 250 px: two a page, three pages.
     expect(choice?.columns).toBe(4);
     expect(choice?.pageCount).toBe(3);
-    expect(choice?.pages[1]).toEqual([{ start: 0, count: 1 }]);
+    expect(choice?.pages[1]).toHaveLength(1);
   });
 
   it('shrinks the type before it turns to pages, and keeps the largest type that fits', () => {

@@ -1,10 +1,11 @@
-// How the projector lays out a jam board so that every note is legible and none overlaps:
-// each frame is a grid of equal columns whose rows are as tall as their tallest note (so
-// two notes can never overlap: each has a cell of its own); notes the facilitator placed
-// (x, y from 0 to 1) go to the free cell nearest their place, the rest fill the cells left
-// in the order they came (or by dots while dot voting is on). How many columns, and whether
-// pages are needed, is chosen from the notes' measured heights. Pure functions; the
-// component measures and draws.
+// How the projector lays out a jam board so that every note is legible and none overlaps.
+// Each frame has equal columns. Notes nobody placed are packed into the columns in order
+// (or by dots while dot voting is on), each under the one before in its column. When the
+// facilitator placed notes (x, y from 0 to 1), the frame is a grid whose rows are as tall
+// as their tallest note: each note gets a cell of its own, the free cell nearest its place,
+// so two notes can never overlap. How many columns, how large the type, and whether pages
+// are needed is chosen from the notes' measured heights. Pure functions; the component
+// measures and draws.
 
 import { splitPages } from './projector';
 
@@ -85,14 +86,100 @@ export interface FrameNotes {
   places: ({ x: number; y: number } | null)[];
 }
 
+/** A note on a page: its column and its top edge, in px from the top of the frame's notes. */
+export interface Spot {
+  index: number;
+  column: number;
+  top: number;
+}
+
+export interface FramePage {
+  spots: Spot[];
+  /** The height the page's notes take. */
+  height: number;
+}
+
+/**
+ * Notes not placed by the facilitator, in order, each into the column whose notes end
+ * highest (so a column of short notes takes the next one): denser than rows, where a row is
+ * as tall as its tallest note. A note that fits in no column starts a new page. Spots never
+ * overlap: within a column each note starts `gap` below the one before.
+ */
+export function packColumns(heights: number[], columns: number, room: number, gap: number): FramePage[] {
+  const cols = Math.max(1, Math.floor(columns));
+  const pages: FramePage[] = [];
+  let ends: number[] = [];
+  let spots: Spot[] = [];
+  const close = () => {
+    pages.push({ spots, height: Math.max(0, ...ends) });
+    ends = new Array<number>(cols).fill(0);
+    spots = [];
+  };
+  ends = new Array<number>(cols).fill(0);
+  heights.forEach((height, index) => {
+    const fits = (column: number) => (ends[column] === 0 ? height : ends[column]! + gap + height) <= room;
+    let column = -1;
+    for (let c = 0; c < cols; c++) if (fits(c) && (column < 0 || ends[c]! < ends[column]!)) column = c;
+    if (column < 0 && spots.length > 0) {
+      close();
+      column = 0;
+    }
+    if (column < 0) column = 0;
+    const top = ends[column] === 0 ? 0 : ends[column]! + gap;
+    spots.push({ index, column, top });
+    ends[column] = top + height;
+  });
+  if (spots.length > 0 || pages.length === 0) close();
+  return pages;
+}
+
+/**
+ * Notes some of which the facilitator placed: each in a cell of its own near its place
+ * (`cellsFor`), rows as tall as their tallest note, rows split into pages that fit.
+ */
+export function placeInCells(
+  places: ({ x: number; y: number } | null)[],
+  heights: number[],
+  columns: number,
+  room: number,
+  gap: number,
+): FramePage[] {
+  const cells = closeEmptyRows(cellsFor(places, columns));
+  const rows = rowHeights(cells, heights);
+  return rowPages(rows, room, gap).map(({ start, count }) => {
+    const tops: number[] = [];
+    let y = 0;
+    for (let r = start; r < start + count; r++) {
+      tops[r] = y;
+      y += (rows[r] ?? 0) + gap;
+    }
+    const spots = cells
+      .map((cell, index) => ({ index, column: cell.column, row: cell.row }))
+      .filter((cell) => cell.row >= start && cell.row < start + count)
+      .map((cell) => ({ index: cell.index, column: cell.column, top: tops[cell.row] ?? 0 }));
+    return { spots, height: Math.max(0, y - gap) };
+  });
+}
+
+/** A frame's pages: in cells when any note was placed, else packed in columns. */
+export function layOutFrame(
+  places: ({ x: number; y: number } | null)[],
+  heights: number[],
+  columns: number,
+  room: number,
+  gap: number,
+): FramePage[] {
+  return places.some((place) => place !== null)
+    ? placeInCells(places, heights, columns, room, gap)
+    : packColumns(heights, columns, room, gap);
+}
+
 export interface BoardChoice {
   columns: number;
   /** The notes' type size, as a share of the largest (1). */
   scale: number;
-  /** Per frame: each note's cell, empty rows closed. */
-  cells: Cell[][];
-  /** Per frame: its pages of rows. */
-  pages: { start: number; count: number }[][];
+  /** Per frame: its pages. */
+  pages: FramePage[][];
   /** The board's pages: the most any frame needs. */
   pageCount: number;
 }
@@ -112,14 +199,13 @@ export function chooseColumns(
   let best: BoardChoice | null = null;
   for (const candidate of candidates) {
     const scale = candidate.scale ?? 1;
-    const cells = frames.map((frame) => closeEmptyRows(cellsFor(frame.places, candidate.columns)));
-    const pages = cells.map((frameCells, f) => rowPages(rowHeights(frameCells, candidate.heights[f] ?? []), room, gap));
+    const pages = frames.map((frame, f) => layOutFrame(frame.places, candidate.heights[f] ?? [], candidate.columns, room, gap));
     const pageCount = Math.max(1, ...pages.map((framePages) => framePages.length));
     const better =
       !best ||
       pageCount < best.pageCount ||
       (pageCount === best.pageCount && (scale > best.scale || (scale === best.scale && candidate.columns < best.columns)));
-    if (better) best = { columns: candidate.columns, scale, cells, pages, pageCount };
+    if (better) best = { columns: candidate.columns, scale, pages, pageCount };
   }
   return best;
 }
