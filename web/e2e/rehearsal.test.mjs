@@ -376,6 +376,24 @@ describe('the workshop day rehearsed', () => {
       await page.locator('main').getByText(/\d+ words from 50 people/).waitFor();
       await page.waitForTimeout(1500);
     }
+    // Every group the server has is drawn, on every projector and on the console alike
+    // (smaller, never left out), and a hidden word leaves the count "N words from M people".
+    const groups = () => host.results(agendaIds.cloud).entries.filter((entry) => !entry.hidden);
+    for (const page of [...projectors, console_]) {
+      await page.waitForFunction((want) => document.querySelectorAll('svg.cloud text').length === want, groups().length, { timeout: 20_000 });
+    }
+    const top = groups()[0];
+    const total = groups().reduce((sum, entry) => sum + entry.count, 0);
+    const drawn = groups().length;
+    await projectors[1].locator('main').getByText(`${total} words from 50 people`).waitFor();
+    assert.equal((await host.send({ type: 'hide', activity: agendaIds.cloud, item: top.id, hidden: true })).type, 'ack');
+    for (const page of projectors) {
+      await page.locator('main').getByText(`${total - top.count} words from`).waitFor();
+      await page.waitForFunction((want) => document.querySelectorAll('svg.cloud text').length === want, drawn - 1, { timeout: 20_000 });
+    }
+    await host.send({ type: 'hide', activity: agendaIds.cloud, item: top.id, hidden: false });
+    for (const page of projectors) await page.locator('main').getByText(`${total} words from`).waitFor();
+    await new Promise((done) => setTimeout(done, 1500));
     await checkProjectors('word cloud');
     for (const page of projectors) await screen(page, `projector-cloud-${page.label}`);
   });

@@ -352,17 +352,17 @@ describe('a workshop from start to finish', () => {
     await phones[1].getByRole('button', { name: 'Post the note' }).tap();
     await phones[2].getByLabel('Your note').fill('Posted by mistake');
     await phones[2].getByRole('button', { name: 'Post the note' }).tap();
-    await projector.locator('main').getByText('Posted by mistake').waitFor();
+    await projector.locator('[data-note]', { hasText: 'Posted by mistake' }).waitFor();
     // Deleted straight after posting.
     await phones[2].getByRole('button', { name: 'Delete “Posted by mistake”' }).tap();
-    await projector.locator('main').getByText('Posted by mistake').waitFor({ state: 'detached' });
-    await projector.locator('main').getByText('Good teams').waitFor();
-    await projector.locator('main').getByText('Not enough time').waitFor();
+    await projector.locator('[data-note]', { hasText: 'Posted by mistake' }).waitFor({ state: 'detached' });
+    await projector.locator('[data-note]', { hasText: 'Good teams' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Not enough time' }).waitFor();
 
     await console_.getByLabel('New theme').fill('Resources');
     await console_.getByRole('button', { name: 'Add the theme' }).click();
     await console_.getByLabel('Theme of “Not enough time”').selectOption({ label: 'Resources' });
-    await projector.locator('main').getByText('Resources').first().waitFor();
+    await projector.locator('[data-note]', { hasText: 'Resources' }).first().waitFor();
 
     // Dot voting reaches phones without showing results.
     await console_.getByRole('button', { name: 'Show results on phones' }).waitFor();
