@@ -190,8 +190,9 @@ async function checkProjectors(state, { rows = false, notes = 0, timer = false }
       await fitsAndApart(page, 'the timer', '.countdown', ['.small-code', '.activity-title', '.small-joined', '.qr-small', 'main']);
     }
     if (rows) {
-      const seen = await statementRowsOverPages(page);
-      assert.deepEqual([...seen].sort(), STATEMENTS.map((_, i) => i), `every statement shown on ${page.label}`);
+      const count = rows === true ? STATEMENTS.length : rows;
+      const seen = await statementRowsOverPages(page, count);
+      assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i), `every statement shown on ${page.label}`);
     }
     if (notes > 0) {
       const seen = await notesOverPages(page);
@@ -210,9 +211,10 @@ async function checkProjectors(state, { rows = false, notes = 0, timer = false }
 }
 
 /** The statement rows on each page the projector turns to: each fits and overlaps nothing. */
-async function statementRowsOverPages(page) {
+async function statementRowsOverPages(page, count = STATEMENTS.length) {
   const seen = new Set();
   const pages = await pageCount(page);
+  assert.ok(pages <= count, `${pages} pages for ${count} statements on ${page.label}`);
   for (let p = 0; p < pages; p++) {
     if (pages > 1) await turnTo(page, p);
     await fitsAndApart(page, `statement rows (page ${p + 1} of ${pages})`, 'tr.srow:not([hidden])', ['header.bar', '.tools', 'thead']);
@@ -467,6 +469,55 @@ describe('the workshop day rehearsed', () => {
     for (const page of phones) {
       await noViolations(page, 'phone, jam board');
       assert.equal(await scrollsSideways(page), false, `${page.label} scrolls sideways`);
+    }
+  });
+
+  step('ten statements in two rounds: compact rows, pages only where they do not fit', async () => {
+    const ten = [
+      ...STATEMENTS,
+      'I know who to ask when I want parents and carers to help shape a service',
+      'I feel able to share power over decisions with the families I work with',
+      'I understand why some families find it hard to take part',
+      'I can explain co-production to a colleague in plain words',
+      'I know how to give feedback on what changed because people took part',
+      'I feel supported by my organisation to work this way',
+    ];
+    const other = await api(server.url, 'POST', '/api/sessions', {
+      title: 'Ten statements',
+      agenda: [{ kind: 'scale', title: 'Ten statements', statements: ten, min: 1, max: 5, labels: { min: 'Not at all', max: 'Completely', points: [] }, rounds: ['Before', 'After'] }],
+    });
+    const main = host;
+    host = await hostSocket(server.url, other.code, other.host_key);
+    try {
+      const id = other.agenda[0].id;
+      await host.send({ type: 'goto', activity: id, round: 'Before' });
+      const crowd = [];
+      for (let p = 0; p < 12; p++) crowd.push(ten.map((_, s) => ({ type: 'answer', activity: id, round: 'Before', statement: s, value: 1 + ((p + s) % 5) })));
+      await bulkParticipants(server.url, other.code, crowd);
+      await host.send({ type: 'goto', activity: id, round: 'After' });
+      await bulkParticipants(server.url, other.code, crowd.map((answers) => answers.map((answer) => ({ ...answer, round: 'After', value: Math.min(5, answer.value + 1) }))));
+      await host.send({ type: 'set_open', open: false });
+      await host.send({ type: 'show_on_projector', show: true });
+      for (const page of projectors) {
+        await page.goto(other.present_url.replace(/^https?:\/\/[^/]+/, server.url));
+        await page.locator('td.change').first().waitFor();
+        await page.locator('thead').getByText('· 12').first().waitFor();
+      }
+      await checkProjectors('ten statements', { rows: ten.length });
+      for (const page of projectors) {
+        const pages = await pageCount(page);
+        if (pages > 1) await page.locator('thead').getByText(/^Statements 1\u2013\d+ of 10/).first().waitFor();
+        // Compact rows before pages: never fewer than four statements on a page.
+        assert.ok(pages <= 3, `ten statements take ${pages} pages on ${page.label}`);
+        await screen(page, `projector-ten-${page.label}`);
+      }
+    } finally {
+      host.close();
+      host = main;
+      for (const page of projectors) {
+        await page.goto(session.present_url.replace(/^https?:\/\/[^/]+/, server.url));
+        await page.locator('header.bar').waitFor();
+      }
     }
   });
 

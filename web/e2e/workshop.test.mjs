@@ -204,6 +204,10 @@ describe('a workshop from start to finish', () => {
     assert.ok(await keyboard.getByRole('radio', { name: '3 — Somewhat' }).first().isChecked());
     for (const phone of phones) await phone.locator('main').getByText('Saved').first().waitFor();
 
+    // Results stay off the projector while the answers are open, until the facilitator shows
+    // them (here over a second console connection: the console's own switch is tested with
+    // the console).
+    await showOnProjector();
     await projector.locator('thead').getByText('· 3').first().waitFor();
     await projector.locator('main').getByText('2.7').first().waitFor();
     await noViolations(phones[0], 'phone, answering a scale');
@@ -226,6 +230,7 @@ describe('a workshop from start to finish', () => {
     await phones[1].getByRole('radio', { name: '4 — Mostly' }).first().tap();
     await phones[2].getByRole('radio', { name: '4 — Mostly' }).first().tap();
     for (const phone of phones) await phone.locator('main').getByText('Saved').first().waitFor();
+    await showOnProjector();
     await projector.locator('main').getByText('+1.7').first().waitFor();
 
     // A console control by keyboard alone.
@@ -571,6 +576,18 @@ describe('a workshop from start to finish', () => {
     assert.deepEqual(pageProblems([landing, console_, projector, ...phones]), []);
   });
 });
+
+/**
+ * Shows the current results on the projector (a scale's stay off it while answers are open)
+ * over a second console connection; a server without the switch shows them anyway.
+ */
+async function showOnProjector() {
+  const key = decodeURIComponent(/#key=(.+)$/.exec(hostUrl)[1]);
+  const host = await hostSocket(server.url, code, key);
+  const shown = await host.send({ type: 'show_on_projector', show: true });
+  host.close();
+  if (shown.type === 'ack') await projector.locator('main').getByText('Results will appear here').waitFor({ state: 'detached' });
+}
 
 /** The word cloud's id, from the agenda as the server has it. */
 async function cloudId() {
