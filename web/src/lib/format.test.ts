@@ -137,7 +137,7 @@ describe('result formatting', () => {
 
   it('summarises a word cloud without its hidden words', () => {
     expect(visibleEntries(words).map((entry) => entry.text)).toEqual(['family', 'trust', 'time']);
-    // "rude" (2, hidden) is not counted.
+    // The server's counts, which leave the hidden "rude" out; the hidden entry is not named.
     expect(cloudTotals(words)).toBe('6 words from 5 people');
     expect(summariseCloud(words)).toBe('6 words from 5 people. Most named: family 3, trust 2, time 1.');
     expect(summariseCloud({ entries: [], total: 0, groups: 0, participants: 0 })).toBe('No words yet.');

@@ -163,12 +163,12 @@ export function visibleEntries(data: WordCloudAggregate): WordCloudAggregate['en
 }
 
 /**
- * "17 words from 10 people": the words people can see (hidden entries do not count) and
- * how many people gave words (the server's count, which leaves hidden entries out too).
+ * "17 words from 10 people", as the server counts them: hidden entries are left out of both
+ * (the server's `total` and `participants`; the entries it sends are only the top 150
+ * groups, so the words cannot be added up here).
  */
 export function cloudTotals(data: WordCloudAggregate): string {
-  const words = visibleEntries(data).reduce((sum, entry) => sum + entry.count, 0);
-  return `${plural(words, 'word')} from ${plural(data.participants, 'person', 'people')}`;
+  return `${plural(data.total, 'word')} from ${plural(data.participants, 'person', 'people')}`;
 }
 
 /** A short summary of a word cloud for the live region: the count and the top words. */
