@@ -83,6 +83,8 @@ let projectors = [];
 let phones = [];
 let console_;
 let broken = null;
+/** The server has issue 12's additions (it acknowledged `show_on_projector`). */
+let roomServer = false;
 const agendaIds = {};
 
 function step(name, fn, { timeout = 120_000 } = {}) {
@@ -315,6 +317,7 @@ describe('the workshop day rehearsed', () => {
     for (const page of projectors) await page.locator('tr.srow').first().waitFor();
     // The projector switch: a scale's results stay off the projector while its answers are open.
     const switchable = (await host.send({ type: 'show_on_projector', show: false })).type === 'ack';
+    roomServer = switchable;
     if (switchable) {
       for (const page of projectors) await page.getByText('Results will appear here when the facilitator shows them.').first().waitFor();
     }
@@ -390,7 +393,8 @@ describe('the workshop day rehearsed', () => {
     await projectors[1].locator('main').getByText(`${total} words from 50 people`).waitFor();
     assert.equal((await host.send({ type: 'hide', activity: agendaIds.cloud, item: top.id, hidden: true })).type, 'ack');
     for (const page of projectors) {
-      await page.locator('main').getByText(`${total - top.count} words from`).waitFor();
+      // (A server before issue 12 counted hidden entries in its total.)
+      if (roomServer) await page.locator('main').getByText(`${total - top.count} words from`).waitFor();
       await page.waitForFunction((want) => document.querySelectorAll('svg.cloud text').length === want, drawn - 1, { timeout: 20_000 });
     }
     await host.send({ type: 'hide', activity: agendaIds.cloud, item: top.id, hidden: false });
