@@ -533,7 +533,7 @@ describe('the workshop day rehearsed', () => {
       // Each part in turn (the facilitator's "Next"): the before/after table, the top words,
       // each board's notes.
       for (const page of projectors) {
-        await page.getByRole('button', { name: 'Pause' }).click();
+        await page.locator('.part-line').getByRole('button', { name: 'Pause' }).click();
         for (let part = 0; part < 4; part++) {
           await page.waitForTimeout(700);
           await fitsAndApart(page, `summary part ${part + 1}`, 'tr.srow:not([hidden]), [data-note], .top-words li, .keywords', ['.summary-head', '.part-title']);
@@ -543,7 +543,7 @@ describe('the workshop day rehearsed', () => {
           }
           await noViolations(page, `closing summary, part ${part + 1}`);
           await screen(page, `projector-summary-${part + 1}-${page.label}`);
-          await page.getByRole('button', { name: 'Next part' }).click();
+          await page.locator('.part-line').getByRole('button', { name: 'Next part' }).click();
         }
       }
     } else {
