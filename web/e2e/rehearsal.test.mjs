@@ -183,6 +183,15 @@ async function noViolations(page, state) {
   assert.deepEqual(await axe(page, `${state} (${page.label})`), [], `axe-core found WCAG problems in ${state} on ${page.label}`);
 }
 
+/** The phones, on every screen of the day: axe-core, and nothing wider than the phone. */
+async function checkPhones(state) {
+  for (const page of phones) {
+    await page.waitForTimeout(200);
+    assert.equal(await scrollsSideways(page), false, `${state} scrolls sideways on ${page.label}: ${(await widest(page)).join('; ')}`);
+    await noViolations(page, `phone, ${state}`);
+  }
+}
+
 /** The checks every projector gets on every screen of the day. */
 async function checkProjectors(state, { rows = false, notes = 0, timer = false } = {}) {
   for (const page of projectors) {
@@ -309,6 +318,7 @@ describe('the workshop day rehearsed', () => {
     }
     for (const page of projectors) await page.locator('main').getByText('2 people have joined').waitFor();
     await checkProjectors('waiting screen');
+    await checkPhones('joined');
     await screen(projectors[1], 'projector-join-1280x720');
   });
 
@@ -362,6 +372,7 @@ describe('the workshop day rehearsed', () => {
     await host.send({ type: 'show_on_projector', show: true });
     for (const page of projectors) await page.locator('td.change').first().waitFor();
     await checkProjectors('scale After', { rows: true });
+    await checkPhones('scale After');
     for (const page of projectors) await screen(page, `projector-scale-after-${page.label}`);
   });
 
@@ -401,6 +412,7 @@ describe('the workshop day rehearsed', () => {
     for (const page of projectors) await page.locator('main').getByText(`${total} words from`).waitFor();
     await new Promise((done) => setTimeout(done, 1500));
     await checkProjectors('word cloud');
+    await checkPhones('word cloud');
     for (const page of projectors) await screen(page, `projector-cloud-${page.label}`);
   });
 
@@ -451,6 +463,7 @@ describe('the workshop day rehearsed', () => {
       for (const frame of ranked) assert.deepEqual(frame, [...frame].sort((a, b) => b - a), `notes ranked by dots on ${page.label}`);
     }
     await checkProjectors('jam board, dot voting', { notes: 60 });
+    await checkPhones('dot voting');
     for (const page of projectors) await screen(page, `projector-board-voting-${page.label}`);
   });
 
@@ -470,10 +483,7 @@ describe('the workshop day rehearsed', () => {
     await new Promise((done) => setTimeout(done, 800));
     await checkProjectors('second jam board', { notes: 60, timer: timed });
     for (const page of projectors) await screen(page, `projector-board2-${page.label}`);
-    for (const page of phones) {
-      await noViolations(page, 'phone, jam board');
-      assert.equal(await scrollsSideways(page), false, `${page.label} scrolls sideways`);
-    }
+    await checkPhones('second jam board, timer');
   });
 
   step('ten statements in two rounds: compact rows, pages only where they do not fit', async () => {
@@ -549,6 +559,7 @@ describe('the workshop day rehearsed', () => {
     } else {
       await checkProjectors('closed');
     }
+    await checkPhones('closed');
     await noViolations(console_, 'console, closed');
     assert.deepEqual(pageProblems([...projectors, ...phones, console_]), []);
   });
