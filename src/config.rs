@@ -3,9 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::guard::{TrustedProxies, nz};
 use crate::hub::Limits;
 
 #[derive(Debug, Parser)]
@@ -26,6 +28,32 @@ pub enum Command {
     /// Write a session's (or its series') export from the data directory; works while the
     /// server is stopped.
     Export(ExportArgs),
+    /// Copy the journal to FILE, consistently, while the server runs (or not).
+    Backup(BackupArgs),
+    /// Check the journal (or a backup) for damage; exits 1 if it finds any.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    pub to: PathBuf,
+
+    /// The data directory the server uses.
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct CheckArgs {
+    /// Check this backup file instead of the data directory.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+
+    /// The data directory the server uses.
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -92,6 +120,31 @@ pub struct ServeArgs {
     /// Days a closed session (its answers and exports) is kept before it is deleted.
     #[arg(long, env = "CHORUS_RETENTION_DAYS", default_value_t = 90)]
     pub retention_days: u32,
+
+    /// Reverse proxies (comma-separated addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8)
+    /// whose X-Forwarded-For (or Forwarded) header names the client. Set it when Chorus runs
+    /// behind nginx or Caddy: otherwise every phone seems to come from the proxy.
+    #[arg(long, env = "CHORUS_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
+
+    /// An open session in which nothing happened for this long (no facilitator or
+    /// participant change) is closed, its exports written (e.g. 12h, 30m, 3days).
+    #[arg(long, env = "CHORUS_CLOSE_IDLE_AFTER", default_value = "12h")]
+    pub close_idle_after: humantime::Duration,
+
+    /// New participants one address (an IPv4 address, an IPv6 /64) may bring in at once;
+    /// then one more a second. A venue's Wi-Fi puts a whole room behind one address.
+    #[arg(long, env = "CHORUS_JOINS_PER_ADDRESS", default_value_t = 1000)]
+    pub joins_per_address: u32,
+
+    /// Participants' messages per second one address may send, sustained (20 times as many
+    /// in a burst), on top of each participant's own limit.
+    #[arg(long, env = "CHORUS_WRITES_PER_ADDRESS", default_value_t = 50)]
+    pub writes_per_address: u32,
+
+    /// Sessions one address may start at once; then one more every five minutes.
+    #[arg(long, env = "CHORUS_SESSIONS_PER_ADDRESS", default_value_t = 10)]
+    pub sessions_per_address: u32,
 }
 
 /// What the server needs besides its listener.
@@ -103,6 +156,9 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
     pub retention_days: u32,
+    pub trusted_proxies: TrustedProxies,
+    /// Open sessions idle this long are closed.
+    pub close_idle_after: Duration,
 }
 
 impl Settings {
@@ -115,6 +171,8 @@ impl Settings {
             allowed_origins: Vec::new(),
             limits: Limits::default(),
             retention_days: 90,
+            trusted_proxies: TrustedProxies::default(),
+            close_idle_after: Duration::from_secs(12 * 60 * 60),
         }
     }
 }
@@ -127,12 +185,21 @@ impl ServeArgs {
             public_url: self.public_url.as_deref().map(trim).filter(|url| !url.is_empty()),
             admin_token: self.admin_token.clone().filter(|token| !token.is_empty()),
             allowed_origins: self.allowed_origins.iter().map(|o| trim(o)).filter(|o| !o.is_empty()).collect(),
-            limits: Limits {
-                live_sessions: self.max_sessions,
-                participants: self.max_participants,
-                ..Limits::default()
+            limits: {
+                let mut limits = Limits {
+                    live_sessions: self.max_sessions,
+                    participants: self.max_participants,
+                    ..Limits::default()
+                };
+                limits.budgets.joins_burst = nz(self.joins_per_address);
+                limits.budgets.writes_per_second = nz(self.writes_per_address);
+                limits.budgets.writes_burst = nz(self.writes_per_address.saturating_mul(20));
+                limits.budgets.creates_burst = nz(self.sessions_per_address);
+                limits
             },
             retention_days: self.retention_days,
+            trusted_proxies: self.trusted_proxies.clone(),
+            close_idle_after: self.close_idle_after.into(),
         }
     }
 }

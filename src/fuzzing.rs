@@ -556,7 +556,9 @@ fn check_accepted(before: &Observed, after: &Observed, event: &Event, author: Au
             (Some(ActivitySpec::Scale(scale)), Some(round)) => scale.rounds.get(round) == step.round.as_ref(),
             (shown, _) => shown.is_some(),
         };
-        if !(round_shown && step.open) {
+        // An activity the room moved on from keeps its answers open until they are stopped.
+        let still_open = shown.is_none() && step.still_open.iter().any(|open| open == activity);
+        if !(still_open || round_shown && step.open) {
             return Err(violation("an answer was taken for a question not being asked", (event, step)));
         }
     }
@@ -612,12 +614,16 @@ fn check_limits(observed: &Observed) -> Result<(), Violation> {
                 if most > cloud.max_entries {
                     return Err(violation("a participant has more entries than the cloud allows", per_person));
                 }
-                let counted: u32 = results.entries.iter().map(|entry| entry.count).sum();
-                if results.total as usize != responses.len() || counted != results.total {
-                    return Err(violation("the cloud's counts disagree with its entries", (results, responses.len())));
+                // Hidden groups count nowhere, though the export lists their entries (marked).
+                let counted: u32 = results.entries.iter().filter(|entry| !entry.hidden).map(|entry| entry.count).sum();
+                let shown = responses.iter().filter(|response| !response.hidden).count();
+                if results.total as usize != shown || counted != results.total {
+                    return Err(violation("the cloud's counts disagree with its entries", (results, shown)));
                 }
-                if results.participants as usize != per_person.len() {
-                    return Err(violation("the cloud counts participants wrongly", (results.participants, per_person)));
+                let people: std::collections::BTreeSet<ParticipantId> =
+                    responses.iter().filter(|response| !response.hidden).map(|response| response.participant).collect();
+                if results.participants as usize != people.len() {
+                    return Err(violation("the cloud counts participants wrongly", (results.participants, people)));
                 }
             }
             (ActivitySpec::Jamboard(board), Aggregate::Jamboard(results)) => {

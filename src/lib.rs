@@ -20,17 +20,22 @@
 //!   by word clouds and jam-board keywords.
 //! - [`metrics`]: the Prometheus metrics served at `/metrics`.
 //! - [`auth`]: keys, tokens and join codes. [`error`]: refusals with stable codes.
+//! - [`disk`]: files written whole (temporary file and rename), retried on a full disk.
+//! - [`guard`]: the client's address (behind trusted proxies) and the budgets per address
+//!   against guessing and floods.
 //! - `fuzzing` (tests, and the `fuzzing` feature): client messages driven through a session
 //!   with the invariants checked, for the property test and the fuzz target; not an API.
 
 pub mod activity;
 pub mod auth;
 pub mod config;
+pub mod disk;
 pub mod error;
 pub mod export;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod hub;
 pub mod journal;
 pub mod metrics;

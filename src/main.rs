@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use anyhow::Context;
-use chorus::config::{Cli, Command, ExportArgs};
+use chorus::config::{BackupArgs, CheckArgs, Cli, Command, ExportArgs};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -29,13 +29,18 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 format!("http://{address}")
             };
-            println!("Chorus is running at {shown} (data in {})", settings.data_dir.display());
-            if let Some(public) = &settings.public_url {
-                println!("Join links use {public}");
-            }
-            chorus::server::run(listener, settings, shutdown_signal()).await
+            // Said only once the journal has opened and passed its checks.
+            let ready = move |settings: &chorus::config::Settings| {
+                println!("Chorus is running at {shown} (data in {})", settings.data_dir.display());
+                if let Some(public) = &settings.public_url {
+                    println!("Join links use {public}");
+                }
+            };
+            chorus::server::serve(listener, settings, shutdown_signal(), ready).await
         }
         Command::Export(args) => export(args).await,
+        Command::Backup(args) => backup(args).await,
+        Command::Check(args) => check(args).await,
     }
 }
 
@@ -64,6 +69,35 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
             std::io::stdout().lock().write_all(&bytes)?;
         }
     }
+    Ok(())
+}
+
+/// `chorus backup --to FILE`: a consistent copy of the journal, checked.
+async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let findings = chorus::journal::backup::backup(&args.data_dir, &args.to).await?;
+    println!(
+        "Backed up {} sessions and {} events to {} (checked: ok)",
+        findings.sessions,
+        findings.events,
+        args.to.display()
+    );
+    Ok(())
+}
+
+/// `chorus check`: the start-up checks, thoroughly, on the data directory or a backup.
+async fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let findings = match &args.file {
+        Some(file) => chorus::journal::backup::check_file(file).await?,
+        None => match chorus::journal::integrity::check(&args.data_dir, true).await? {
+            Some(findings) => findings,
+            None => anyhow::bail!("there is no Chorus journal in {}", args.data_dir.display()),
+        },
+    };
+    let mark = findings.mark.map(|mark| format!(", high-water mark {mark}")).unwrap_or_default();
+    println!(
+        "ok: {} sessions, {} events, last event {}{mark}; SQLite's integrity check passed",
+        findings.sessions, findings.events, findings.last_seq
+    );
     Ok(())
 }
 

@@ -91,6 +91,12 @@ pub enum ClientMessage {
         #[ts(type = "number")]
         id: RequestId,
     },
+    /// Facilitator: remove every participant who has not answered anything yet (a flood of
+    /// joins, phones that left): their places are free again, their tokens no longer resume.
+    RemoveSilent {
+        #[ts(type = "number")]
+        id: RequestId,
+    },
     /// Participant: an answer to the current step. A scale answer names `round`, `statement`
     /// (0-based) and `value`; a later answer to the same statement and round replaces it.
     /// A word-cloud answer has `text`: 1–3 words, at most 40 characters.
@@ -195,6 +201,30 @@ pub enum ClientMessage {
         note: u32,
         theme: Option<u32>,
     },
+    /// Facilitator: show the current activity's results on the projector, or hide them there.
+    /// Separate from `reveal` (the phones). Until the facilitator chooses, a scale's results are
+    /// hidden on the projector while its answers are open, and other kinds' are shown.
+    ShowOnProjector {
+        #[ts(type = "number")]
+        id: RequestId,
+        show: bool,
+    },
+    /// Facilitator: turn the projector's results to a page (0-based), when they do not fit on
+    /// one; null lets the pages turn by themselves.
+    ProjectorPage {
+        #[ts(type = "number")]
+        id: RequestId,
+        page: Option<u32>,
+    },
+    /// Facilitator: start a countdown on the current activity (60–1800 seconds), or cancel it
+    /// (`seconds` null). With `stop_answers`, answers to the activity stop at zero.
+    Timer {
+        #[ts(type = "number")]
+        id: RequestId,
+        seconds: Option<u32>,
+        #[serde(default)]
+        stop_answers: bool,
+    },
     /// Facilitator: lock the board (participants cannot add, edit or delete notes) or unlock it.
     Lock {
         #[ts(type = "number")]
@@ -243,6 +273,7 @@ impl ClientMessage {
             | Self::SetOpen { id, .. }
             | Self::Reveal { id, .. }
             | Self::CloseSession { id }
+            | Self::RemoveSilent { id }
             | Self::Hide { id, .. }
             | Self::Merge { id, .. }
             | Self::Reset { id, .. }
@@ -256,7 +287,10 @@ impl ClientMessage {
             | Self::Theme { id, .. }
             | Self::NoteTheme { id, .. }
             | Self::Lock { id, .. }
-            | Self::Voting { id, .. } => Some(*id),
+            | Self::Voting { id, .. }
+            | Self::ShowOnProjector { id, .. }
+            | Self::ProjectorPage { id, .. }
+            | Self::Timer { id, .. } => Some(*id),
         }
     }
 }
@@ -287,6 +321,36 @@ pub struct StepView {
     pub index: Option<u32>,
     /// How many activities the agenda has.
     pub total: u32,
+    /// Whether the projector shows the current activity's results (see `show_on_projector`).
+    pub projector: bool,
+    /// The projector page the facilitator turned to; null: pages turn by themselves.
+    pub page: Option<u32>,
+    /// The countdown on the current activity, if one was started.
+    pub timer: Option<TimerView>,
+    /// Other activities whose answers are still open: a phone may finish one of them while
+    /// the room has moved on (answers stay open until the facilitator stops them or the
+    /// round changes).
+    pub still_open: Vec<String>,
+}
+
+/// A countdown on the current activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimerView {
+    /// The countdown's length.
+    pub seconds: u32,
+    /// When it reaches zero, in milliseconds since the Unix epoch on the server's clock
+    /// (the welcome messages carry `server_time` to correct a client's clock by).
+    #[ts(type = "number")]
+    pub ends_at: i64,
+    /// Whether answers stop at zero.
+    pub stop_answers: bool,
+}
+
+/// One activity's complete results, for the closing summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ActivityResults {
+    pub activity: Activity,
+    pub data: Aggregate,
 }
 
 /// A participant's own saved answers in the current step.
@@ -323,8 +387,12 @@ pub struct SessionInfo {
     pub closed_at: Option<i64>,
     pub agenda: Vec<Activity>,
     pub step: StepView,
-    /// Participants who have joined so far.
+    /// Participants who have joined so far (opened the join link).
     pub participants: u32,
+    /// Participants who answered at least once.
+    pub took_part: u32,
+    /// Activities that have answers (they cannot be removed from the agenda).
+    pub with_answers: Vec<String>,
     pub join_url: String,
     /// The presenter key, so that the console can open the projector view.
     pub present_key: String,
@@ -353,11 +421,24 @@ pub enum ServerMessage {
         state: SessionState,
         step: StepView,
         mine: Option<Mine>,
+        /// The server's clock, in milliseconds since the Unix epoch, for timers.
+        #[ts(type = "number")]
+        server_time: i64,
     },
     /// Answer to `host`.
-    WelcomeHost { protocol: u32, session: SessionInfo },
+    WelcomeHost {
+        protocol: u32,
+        session: SessionInfo,
+        #[ts(type = "number")]
+        server_time: i64,
+    },
     /// Answer to `present`.
-    WelcomePresent { protocol: u32, session: PresentInfo },
+    WelcomePresent {
+        protocol: u32,
+        session: PresentInfo,
+        #[ts(type = "number")]
+        server_time: i64,
+    },
     /// The request with this id was accepted (and, for changes, committed to disk).
     Ack {
         #[ts(type = "number")]
@@ -381,12 +462,17 @@ pub enum ServerMessage {
     },
     /// Participant: its own saved answers for the step just shown.
     Mine(Mine),
-    /// Console and projector: how many have joined and how many are connected now.
-    Counts { joined: u32, online: u32 },
-    /// Console: the agenda changed.
-    Agenda { agenda: Vec<Activity> },
+    /// Console and projector: how many have joined (opened the link), how many are connected
+    /// now, how many answered at least once, and how many answered the current activity (its
+    /// current round, for a scale).
+    Counts { joined: u32, online: u32, took_part: u32, answered: u32 },
+    /// Console: the agenda changed, or an activity got its first answers.
+    Agenda { agenda: Vec<Activity>, with_answers: Vec<String> },
     /// The session was closed: no more answers.
     SessionClosed,
+    /// Console and projector, once the session is closed: every activity's results, for the
+    /// closing summary (hidden items left out on the projector).
+    Summary { activities: Vec<ActivityResults> },
 }
 
 /// `POST /api/sessions` body.
@@ -470,6 +556,8 @@ pub fn typescript() -> String {
         ServerMessage::decl(&cfg),
         SessionState::decl(&cfg),
         StepView::decl(&cfg),
+        TimerView::decl(&cfg),
+        ActivityResults::decl(&cfg),
         Mine::decl(&cfg),
         SessionInfo::decl(&cfg),
         PresentInfo::decl(&cfg),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::HttpService;
-use actix_service::{IntoServiceFactory, ServiceFactory, boxed, fn_factory, fn_service, map_config};
+use actix_service::{IntoServiceFactory, Service, ServiceFactory, boxed, fn_factory, fn_service, map_config};
 use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -42,6 +42,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The client's address: the TCP peer, or the address a trusted proxy forwarded for.
+    pub fn client(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        crate::guard::client_address(req, &self.settings.trusted_proxies)
+    }
+
     /// The address people reach this server on: the configured public URL, or the scheme and
     /// host the request came in with.
     pub fn base_url(&self, req: &HttpRequest) -> String {
@@ -75,10 +80,27 @@ impl AppState {
 
 /// Serves on `listener` until `shutdown` resolves, then stops in order.
 pub async fn run(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    serve(listener, settings, shutdown, |_| {}).await
+}
+
+/// [`run`], calling `ready` once the journal has opened (and passed its checks) and the
+/// sessions are back, just before the first request is taken: where `chorus serve` says
+/// that it is running.
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+    ready: impl FnOnce(&Settings),
+) -> anyhow::Result<()> {
     crate::metrics::install();
     let (journal, writer) = Journal::open(&settings.data_dir).await?;
     let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
-    let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days));
+    let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days, settings.close_idle_after));
+    if let Some(warning) = exposed_warning(&listener, &settings) {
+        warn!("{warning}");
+        eprintln!("\n{}\n{warning}\n{}\n", "!".repeat(78), "!".repeat(78));
+    }
+    ready(&settings);
     let state = web::Data::new(AppState { hub: hub.clone(), settings: Arc::new(settings) });
     let local_addr = listener.local_addr()?;
     let make_app = move || app(state.clone());
@@ -161,15 +183,47 @@ fn app(
                 .add((header::X_FRAME_OPTIONS, "DENY")),
         )
         .wrap(tracing_actix_web::TracingLogger::default())
+        // HEAD is answered as GET; the HTTP layer, which saw the HEAD, sends no body.
+        .wrap_fn(|mut req, service| {
+            if req.method() == actix_web::http::Method::HEAD {
+                req.head_mut().method = actix_web::http::Method::GET;
+            }
+            service.call(req)
+        })
         .configure(routes::configure)
 }
 
-/// Deletes closed sessions past the retention period, and unloads the closed ones still in
-/// memory: at start, then every hour.
-async fn purge_regularly(hub: Hub, days: u32) {
-    let mut hourly = tokio::time::interval(Duration::from_secs(60 * 60));
+/// The warning `chorus serve` gives, loudly, when anyone on the network can reach it and
+/// start sessions: bound beyond loopback with no admin token.
+pub fn exposed_warning(listener: &TcpListener, settings: &Settings) -> Option<String> {
+    let address = listener.local_addr().ok()?;
+    (!address.ip().is_loopback() && settings.admin_token.is_none()).then(|| {
+        format!(
+            "WARNING: Chorus listens on {address}, beyond this machine, and has no admin token: anyone who can \
+             reach it can start sessions. Set CHORUS_ADMIN_TOKEN (or --admin-token), or bind to 127.0.0.1 \
+             behind a reverse proxy."
+        )
+    })
+}
+
+/// Deletes closed sessions past the retention period, unloads the closed ones still in
+/// memory (at start, then every hour), and closes sessions idle for `idle` (checked every
+/// tenth of it, at most every ten minutes).
+async fn purge_regularly(hub: Hub, days: u32, idle: Duration) {
+    let every = (idle / 10).clamp(Duration::from_millis(100), Duration::from_secs(10 * 60));
+    let mut ticks = tokio::time::interval(every);
+    let mut last_purge: Option<std::time::Instant> = None;
     loop {
-        hourly.tick().await;
+        ticks.tick().await;
+        match hub.close_idle(idle).await {
+            Ok(0) => {}
+            Ok(closed) => info!(sessions = closed, "idle sessions closed"),
+            Err(refusal) => warn!(%refusal, "closing idle sessions failed; will try again"),
+        }
+        if last_purge.is_some_and(|at| at.elapsed() < Duration::from_secs(60 * 60)) {
+            continue;
+        }
+        last_purge = Some(std::time::Instant::now());
         if let Err(refusal) = hub.purge(days).await {
             warn!(%refusal, "purging old sessions failed; will try again");
         }
@@ -177,5 +231,23 @@ async fn purge_regularly(hub: Hub, days: u32) {
         if unloaded > 0 {
             info!(sessions = unloaded, "closed sessions unloaded from memory");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serving_beyond_loopback_without_an_admin_token_is_warned_about() {
+        let settings = Settings::new("unused");
+        let local = TcpListener::bind("127.0.0.1:0").expect("bind");
+        assert_eq!(exposed_warning(&local, &settings), None);
+        // Bound to every interface (nothing is sent to it).
+        let everywhere = TcpListener::bind("0.0.0.0:0").expect("bind");
+        let warning = exposed_warning(&everywhere, &settings).expect("a warning");
+        assert!(warning.contains("no admin token") && warning.contains("CHORUS_ADMIN_TOKEN"), "{warning}");
+        let guarded = Settings { admin_token: Some("secret".into()), ..settings };
+        assert_eq!(exposed_warning(&everywhere, &guarded), None);
     }
 }

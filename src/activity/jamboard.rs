@@ -131,8 +131,9 @@ fn not_found() -> Refusal {
 
 /// A note's text, trimmed and checked.
 pub fn note_text(raw: &str) -> Result<String, Refusal> {
-    let text = raw.trim();
-    if text.is_empty() {
+    let text = crate::text::strip_controls(raw, true);
+    let text = text.trim();
+    if !crate::text::has_visible(text) {
         return Err(Refusal::new(ErrorCode::InvalidText, "Write something on the note first."));
     }
     if text.chars().count() > MAX_NOTE_CHARS {
@@ -147,6 +148,18 @@ pub fn note_text(raw: &str) -> Result<String, Refusal> {
 impl JamboardState {
     pub fn has_answers(&self) -> bool {
         !self.notes.is_empty()
+    }
+
+    /// How many participants have a note on the board or a dot on one. O(participants), so
+    /// it is counted once per published frame, not per change.
+    pub fn respondents(&self) -> u32 {
+        let writers = self.written.iter().filter(|(_, n)| **n > 0).count();
+        let voters_only = self
+            .dots
+            .iter()
+            .filter(|(participant, dots)| !dots.is_empty() && self.written.get(participant).is_none_or(|n| *n == 0))
+            .count();
+        (writers + voters_only) as u32
     }
 
     /// How many frames the notes need: one more than the highest frame holding a note.

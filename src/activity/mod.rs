@@ -89,6 +89,15 @@ impl ActivityState {
         }
     }
 
+    /// How many participants answered (in `round`, for a scale), for "answered / joined".
+    pub fn respondents(&self, round: usize) -> u32 {
+        match self {
+            Self::Scale(state) => state.respondents(round),
+            Self::Wordcloud(state) => state.respondents(),
+            Self::Jamboard(state) => state.respondents(),
+        }
+    }
+
     /// The live aggregate. The console sees hidden items (to show them again); participants
     /// and the projector do not.
     pub fn aggregate(&self, spec: &ActivitySpec, include_hidden: bool) -> Option<Aggregate> {

@@ -32,6 +32,8 @@ pub const DEFAULT_ROUND: &str = "Answers";
 /// A scale activity's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Scale {
+    /// The scale's title; left out or empty, it is the first statement.
+    #[serde(default)]
     pub title: String,
     /// 1 to 10 statements, each rated on its own.
     pub statements: Vec<String>,
@@ -169,6 +171,9 @@ pub struct ScaleState {
     /// Per statement: participants who answered the first and the last round, and the sum of
     /// their changes.
     paired: Vec<PairedSum>,
+    /// Per round: participants who answered at least one statement, kept as answers come in
+    /// so that "answered / joined" costs O(1) per frame.
+    respondents: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +198,7 @@ impl ScaleState {
             answers: vec![vec![HashMap::new(); statements]; rounds],
             counts: vec![vec![vec![0; scale.points()]; statements]; rounds],
             paired: vec![PairedSum::default(); statements],
+            respondents: vec![0; rounds],
         }
     }
 
@@ -206,6 +212,10 @@ impl ScaleState {
         let paired_round = self.answers.len() > 1 && (round == 0 || round + 1 == self.answers.len());
         if paired_round {
             self.unpair(participant, statement);
+        }
+        // O(statements), at most 10: a first answer in the round makes a new respondent.
+        if !self.answers[round].iter().any(|answers| answers.contains_key(&participant)) {
+            self.respondents[round] += 1;
         }
         let previous = self.answers[round][statement].insert(participant, Answer { value, at });
         let counts = &mut self.counts[round][statement];
@@ -251,15 +261,8 @@ impl ScaleState {
     }
 
     /// How many distinct participants answered anything in a round.
-    pub fn answered(&self, round: usize) -> usize {
-        let Some(statements) = self.answers.get(round) else {
-            return 0;
-        };
-        let mut who: std::collections::HashSet<ParticipantId> = std::collections::HashSet::new();
-        for answers in statements {
-            who.extend(answers.keys());
-        }
-        who.len()
+    pub fn respondents(&self, round: usize) -> u32 {
+        self.respondents.get(round).copied().unwrap_or(0)
     }
 
     /// Adapts the state to a changed configuration. Answers already given keep their meaning:
@@ -286,6 +289,7 @@ impl ScaleState {
         }
         self.answers.resize_with(scale.rounds.len(), || vec![HashMap::new(); scale.statements.len()]);
         self.counts.resize_with(scale.rounds.len(), || vec![vec![0; points]; scale.statements.len()]);
+        self.respondents.resize(scale.rounds.len(), 0);
         // The last round may have moved: recount the pairs from the answers.
         self.paired = vec![PairedSum::default(); scale.statements.len()];
         if self.answers.len() > 1 {

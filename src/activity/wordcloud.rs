@@ -107,6 +107,11 @@ impl WordCloudState {
         key
     }
 
+    /// How many participants have an entry in the cloud.
+    pub fn respondents(&self) -> u32 {
+        self.by_participant.values().filter(|ids| !ids.is_empty()).count() as u32
+    }
+
     /// Whether a participant may add another entry.
     pub fn check_room(&self, participant: ParticipantId, config: &WordCloud) -> Result<(), Refusal> {
         let mine = self.by_participant.get(&participant).map_or(0, Vec::len);
@@ -262,11 +267,16 @@ impl WordCloudState {
                 hidden: self.hidden.contains(group.key),
             })
             .collect();
+        // A hidden group counts nowhere: not in "N words from M people" either, on any screen.
+        let shown =
+            |entry: &u32| self.entries.get(entry).is_some_and(|entry| !self.hidden.contains(self.resolve(&entry.key)));
+        let hidden_total: u32 = self.hidden.iter().map(|key| self.groups.count(key)).sum();
+        let hidden_groups = self.hidden.iter().filter(|key| self.groups.contains(key)).count();
         WordCloudAggregate {
             entries,
-            total: self.entries.len() as u32,
-            groups: self.groups.len() as u32,
-            participants: self.by_participant.values().filter(|ids| !ids.is_empty()).count() as u32,
+            total: (self.entries.len() as u32).saturating_sub(hidden_total),
+            groups: (self.groups.len() - hidden_groups) as u32,
+            participants: self.by_participant.values().filter(|ids| ids.iter().any(shown)).count() as u32,
         }
     }
 }

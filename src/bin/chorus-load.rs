@@ -23,6 +23,8 @@ mod idle;
 mod net;
 #[path = "chorus-load/worker.rs"]
 mod worker;
+#[path = "chorus-load/workshop.rs"]
+mod workshop;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -50,6 +52,16 @@ const MAX_PHONES: u32 = 60_000;
 const MAX_PER_WORKER: u32 = 19_000;
 const MAX_TIME_CAP: f64 = 1_800.0;
 const MAX_RATE: f64 = 200_000.0;
+
+/// What the run plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Profile {
+    /// Join, hold (`--hold`), answer at a steady rate, reveal.
+    Steady,
+    /// A workshop's rhythm: join, then for each of `--holds`: quiet that long, next activity
+    /// (`goto`), everyone answers, reveal (`--reveals` times); every step measured apart.
+    Workshop,
+}
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -95,6 +107,15 @@ struct Opt {
     /// Seconds to hold every connection idle after joining, before answering.
     #[arg(long, env = "CHORUS_LOAD_HOLD", default_value_t = 0.0)]
     hold: f64,
+
+    /// What to play: a steady load or a workshop's rhythm.
+    #[arg(long, value_enum, default_value_t = Profile::Steady)]
+    profile: Profile,
+
+    /// Workshop profile: seconds of quiet before each activity, one activity per value
+    /// (e.g. `300,600`: join, 5 minutes quiet, activity 1, 10 minutes quiet, activity 2).
+    #[arg(long, value_delimiter = ',', default_value = "60,60")]
+    holds: Vec<f64>,
 
     /// Times to reveal the results to the phones (each measured); 0 skips the reveal.
     #[arg(long, env = "CHORUS_LOAD_REVEALS", default_value_t = 1)]
@@ -577,6 +598,15 @@ async fn coordinate(opt: Opt) -> anyhow::Result<()> {
     if opt.duration < 0.0 || opt.hold < 0.0 || opt.duration + opt.hold + 30.0 > opt.max_time {
         bail!("--duration + --hold must leave at least 30 s of --max-time ({} s)", opt.max_time);
     }
+    if opt.profile == Profile::Workshop {
+        if opt.holds.is_empty() || opt.holds.len() > 10 || opt.holds.iter().any(|h| h.is_nan() || *h < 0.0) {
+            bail!("--holds takes 1 to 10 values of seconds");
+        }
+        let needed = opt.holds.iter().sum::<f64>() + opt.holds.len() as f64 * (opt.duration + 30.0) + 30.0;
+        if needed > opt.max_time {
+            bail!("--holds and --duration need about {needed:.0} s: raise --max-time (at most {MAX_TIME_CAP} s)");
+        }
+    }
     if !(opt.rate >= 0.0 && opt.rate <= MAX_RATE) {
         bail!("--rate must be 0 to {MAX_RATE}");
     }
@@ -649,7 +679,11 @@ async fn coordinate(opt: Opt) -> anyhow::Result<()> {
         report["server_log_problems"] = json!({"count": count, "first": sample});
     }
     if !opt.json_only {
-        print_table(&report);
+        if opt.profile == Profile::Workshop {
+            workshop::print_table(&report);
+        } else {
+            print_table(&report);
+        }
     }
     println!("{report}");
     Ok(())
@@ -676,10 +710,14 @@ async fn run(
         _ => {
             let statements: Vec<String> =
                 (1..=opt.statements).map(|i| format!("Statement {i} of the load test")).collect();
+            let agenda = match opt.profile {
+                Profile::Steady => json!([{"kind": "scale", "title": "Load test", "statements": statements,
+                            "min": 1, "max": 5, "rounds": ["Before", "After"]}]),
+                Profile::Workshop => workshop::agenda(opt.holds.len(), opt.statements),
+            };
             let body = json!({
                 "title": format!("chorus-load, {} phones", opt.phones),
-                "agenda": [{"kind": "scale", "title": "Load test", "statements": statements,
-                            "min": 1, "max": 5, "rounds": ["Before", "After"]}],
+                "agenda": agenda,
             });
             let (status, text) = net::http(target, "POST", "/api/sessions", Some(&body.to_string()), None).await?;
             if status != 201 {
@@ -783,6 +821,42 @@ async fn run(
         (Some((a, _)), Some((b, _))) if joined > 0 => Some(round2((b as f64 - a as f64) * 4.0 / joined as f64)),
         _ => None,
     };
+
+    if opt.profile == Profile::Workshop {
+        let played = workshop::run(opt, target, meter, workers, &console, session).await?;
+        let status = workers.ask(json!({"cmd": "status"}), "status", Duration::from_secs(30)).await?;
+        let closed = merge_maps(&status, "closed");
+        let s_end = meter.sample();
+        return Ok(json!({
+            "tool": "chorus-load",
+            "profile": "workshop",
+            "machine": machine,
+            "target": target.to_string(),
+            "server_pid": meter.pid,
+            "session": code,
+            "phones": opt.phones,
+            "workers": workers_n,
+            "join": {
+                "joined": joined,
+                "errors": join_errors,
+                "seconds": round2(join_span_s),
+                "rate_per_s": round2(joined as f64 / join_span_s),
+                "latency": join_hist.summary_ms(),
+            },
+            "memory": {
+                "server_rss_kb_before_phones": s_before_phones.map(|s| s.rss_kb),
+                "server_rss_kb_joined": s_joined.map(|s| s.rss_kb),
+                "server_rss_kb_end": s_end.map(|s| s.rss_kb),
+                "server_rss_kb_peak": (meter.peak_rss_kb.get() > 0).then(|| meter.peak_rss_kb.get()),
+                "per_connection_kb": per_conn(&s_joined),
+                "per_connection_kb_end": per_conn(&s_end),
+                "kernel_tcp_per_connection_kb_both_ends": kernel_per_conn,
+            },
+            "workshop": played,
+            "connections": { "open_at_end": sum(&status, "open"), "drops": closed.values().sum::<u64>(), "closed": closed },
+            "server_cpu_s_total": meter.cpu_s(&s_start, &s_end),
+        }));
+    }
 
     // Slow consumers, open through everything that follows.
     let idle_start = if opt.idle > 0 {
@@ -984,16 +1058,19 @@ async fn run(
         say(
             opt,
             format!(
-                "reveal {}: p50 {:?} ms p99 {:?} ms, {} missing, {frames} frames, server CPU {:?} s",
+                "reveal {}: p50 {:?} ms p99 {:?} ms, {} missing, {frames} frames, server CPU {:?} s, {} pings, load {:?}",
                 r + 1,
                 hist.quantile(0.5).map(|v| v / 1000),
                 hist.quantile(0.99).map(|v| v / 1000),
                 sum(&revealed, "missing"),
-                cpu
+                cpu,
+                sum(&revealed, "pings").saturating_sub(sum(&armed, "pings")),
+                net::load_average()
             ),
         );
         reveals.push(json!({
             "lag": hist.summary_ms(),
+            "heartbeat_pings": sum(&revealed, "pings").saturating_sub(sum(&armed, "pings")),
             "missing": sum(&revealed, "missing"),
             "frames_delivered": frames,
             "frame_types": merge_maps(&revealed, "frame_types"),

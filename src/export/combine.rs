@@ -85,7 +85,7 @@ fn clouds(parts: &[&WordCloudAggregate]) -> WordCloudAggregate {
     // A stable sort keeps first-seen order among equal counts.
     entries.sort_by_key(|entry| std::cmp::Reverse(entry.count));
     WordCloudAggregate {
-        groups: entries.len() as u32,
+        groups: entries.iter().filter(|entry| !entry.hidden).count() as u32,
         entries,
         total: parts.iter().map(|part| part.total).sum(),
         participants: parts.iter().map(|part| part.participants).sum(),

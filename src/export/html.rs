@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use super::{BeforeAfter, ExportError, Report, human_time, one_decimal};
+use super::{BeforeAfter, ExportError, Report, human_time, one_decimal, signed_one_decimal};
 use crate::activity::{ActivitySpec, Aggregate};
 use crate::auth::display_join_code;
 
@@ -18,6 +18,7 @@ struct ReportPage {
     subtitle: String,
     made: String,
     participants: u32,
+    opened: u32,
     sessions: Vec<SessionLine>,
     activities: Vec<ActivityView>,
 }
@@ -27,6 +28,7 @@ struct SessionLine {
     title: String,
     date: String,
     participants: u32,
+    opened: u32,
 }
 
 enum ActivityView {
@@ -88,6 +90,9 @@ struct PlacedWord {
     x: u32,
     y: u32,
     size: u32,
+    /// The width the word is drawn to (`textLength`): it never runs into the next word or
+    /// off the picture, whatever the reader's font.
+    width: u32,
     text: String,
 }
 
@@ -119,7 +124,7 @@ fn mean(value: Option<f64>) -> String {
 }
 
 fn signed(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:+.1}")).unwrap_or_else(|| "–".to_owned())
+    value.map(signed_one_decimal).unwrap_or_else(|| "–".to_owned())
 }
 
 fn scale_view(number: usize, report: &Report, combined: &super::Combined, scale: &crate::activity::Scale) -> ScaleView {
@@ -193,23 +198,32 @@ fn scale_view(number: usize, report: &Report, combined: &super::Combined, scale:
 /// for paper (the live cloud on the projector is drawn by d3-cloud).
 fn place_words(ranked: &[RankedWord]) -> (Vec<PlacedWord>, u32) {
     const WIDTH: u32 = 720;
+    /// Space between two words on a line.
+    const GAP: u32 = 18;
     let visible: Vec<&RankedWord> = ranked.iter().filter(|w| !w.hidden).take(40).collect();
     let top = visible.first().map_or(1, |w| w.count.max(1));
     let (mut x, mut y, mut line) = (0u32, 0u32, 0u32);
     let mut words = Vec::new();
     for word in visible {
-        let size = 14 + (34 * word.count / top);
-        let width = (word.text.chars().count() as u32 * size * 6 / 10) + 18;
+        let mut size = 14 + (34 * word.count / top);
+        // An average glyph is about 0.6 em wide; a word too long for a line is made smaller,
+        // then squeezed to the line (`textLength`), so it never runs off the edge.
+        let chars = word.text.chars().count().max(1) as u32;
+        while size > 10 && chars * size * 6 / 10 > WIDTH {
+            size -= 1;
+        }
+        let width = (chars * size * 6 / 10).clamp(1, WIDTH);
         if x + width > WIDTH && x > 0 {
-            y += line + 8;
+            // A quarter of an em below the baseline for descenders ("g", "y").
+            y += line + line / 4 + 4;
             x = 0;
             line = 0;
         }
         line = line.max(size);
-        words.push(PlacedWord { x, y: y + size, size, text: word.text.clone() });
-        x += width;
+        words.push(PlacedWord { x, y: y + size, size, width, text: word.text.clone() });
+        x += width + GAP;
     }
-    (words, y + line + 10)
+    (words, y + line + line / 4 + 4)
 }
 
 pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
@@ -224,9 +238,12 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
                     ActivityView::Scale(scale_view(number, report, combined, scale))
                 }
                 (ActivitySpec::Wordcloud(cloud), Aggregate::Wordcloud(results)) => {
+                    // Hidden words are left out of the report's picture and ranked list; the
+                    // JSON, CSV and XLSX keep them, marked hidden.
                     let ranked: Vec<RankedWord> = results
                         .entries
                         .iter()
+                        .filter(|e| !e.hidden)
                         .enumerate()
                         .map(|(i, e)| RankedWord {
                             rank: i + 1,
@@ -286,6 +303,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
         subtitle,
         made: human_time(report.generated_at),
         participants: report.participants(),
+        opened: report.opened(),
         sessions: report
             .sessions
             .iter()
@@ -294,9 +312,49 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
                 title: s.title.clone(),
                 date: human_time(s.created_at),
                 participants: s.participants,
+                opened: s.opened,
             })
             .collect(),
         activities,
     };
     Ok(page.render()?.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PlacedWord, RankedWord, place_words};
+
+    /// The report's cloud picture: no two words overlap, and none runs off its edges, with
+    /// long words, big counts and many words.
+    #[test]
+    fn cloud_words_never_overlap_or_leave_the_picture() {
+        let mut ranked: Vec<RankedWord> = (0..40)
+            .map(|i| RankedWord {
+                rank: i + 1,
+                text: match i % 4 {
+                    0 => "co-production-and-partnership-working".to_owned(),
+                    1 => "together".to_owned(),
+                    2 => "gy".to_owned(),
+                    _ => format!("word{i}"),
+                },
+                count: 40 - i as u32,
+                hidden: i == 3,
+            })
+            .collect();
+        ranked[0].text = "W".repeat(80);
+        let (words, height) = place_words(&ranked);
+        assert_eq!(words.len(), 39, "hidden words are left out");
+        assert!(words.iter().all(|w| w.text != "word3"));
+        let boxes: Vec<(u32, u32, u32, u32)> = words
+            .iter()
+            .map(|PlacedWord { x, y, size, width, .. }| (*x, *x + *width, y - size, y + size / 4))
+            .collect();
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(a.1 <= 720 && a.3 <= height, "word {i} leaves the picture: {a:?}, height {height}");
+            for b in &boxes[i + 1..] {
+                let apart = a.1 <= b.0 || b.1 <= a.0 || a.3 <= b.2 || b.3 <= a.2;
+                assert!(apart, "{a:?} overlaps {b:?}");
+            }
+        }
+    }
 }

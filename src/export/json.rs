@@ -21,6 +21,7 @@ fn session_json(session: &SessionPart) -> Value {
         "created_at": rfc3339(session.created_at),
         "closed_at": session.closed_at.map(rfc3339),
         "participants": session.participants,
+        "opened": session.opened,
     })
 }
 
@@ -67,7 +68,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
                     json!({"session": session_json(session), "activities": activities})
                 })
                 .collect();
-            json!({"series": report.series, "title": report.title, "participants": report.participants(), "sessions": sessions})
+            json!({"series": report.series, "title": report.title, "participants": report.participants(), "opened": report.opened(), "sessions": sessions})
         }
     };
     out["activities"] = serde_json::to_value(activities)?;

@@ -110,7 +110,10 @@ pub struct SessionPart {
     pub series: String,
     pub created_at: i64,
     pub closed_at: Option<i64>,
+    /// Took part: answered at least once.
     pub participants: u32,
+    /// Opened the join link (a tab opened and never used counts here, not above).
+    pub opened: u32,
     pub activities: Vec<ActivityPart>,
 }
 
@@ -145,9 +148,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// Participants over every session.
+    /// Participants (who answered at least once) over every session.
     pub fn participants(&self) -> u32 {
         self.sessions.iter().map(|session| session.participants).sum()
+    }
+
+    /// Join links opened over every session.
+    pub fn opened(&self) -> u32 {
+        self.sessions.iter().map(|session| session.opened).sum()
     }
 
     /// Responses over every session.
@@ -163,7 +171,8 @@ pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart
         series: record.series.clone(),
         created_at: record.created_at,
         closed_at: state.closed_at,
-        participants: state.joined(),
+        participants: state.took_part(),
+        opened: state.joined(),
         activities: state
             .export_parts()
             .into_iter()
@@ -260,16 +269,8 @@ pub async fn write_all(journal: &Reader, data_dir: &Path, code: &str) -> Result<
         .into_iter()
         .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
         .collect::<Result<_, ExportError>>()?;
-    let target = dir.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        std::fs::create_dir_all(&target)?;
-        for (path, bytes) in files {
-            std::fs::write(path, bytes)?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|err| std::io::Error::other(err.to_string()))??;
+    // Each file whole or not at all, retried while the disk is full (see `crate::disk`).
+    crate::disk::write_all_retrying(dir.clone(), files).await?;
     Ok(dir)
 }
 
@@ -340,7 +341,61 @@ impl BeforeAfter {
     }
 }
 
-/// Rounds a figure to one decimal place, as reports show means.
+/// Tenths of a figure, by the one rounding rule of every screen and report: the figure is
+/// first taken to four decimals (as the spreadsheet stores it, so that 1.15 computed as
+/// 1.1499999999999999 counts as 1.15), then rounded half away from zero. A mean of exactly
+/// 2.25 is 2.3 everywhere; Rust's `{:.1}` would say 2.2 (ties to even) while Excel's "0.0"
+/// says 2.3. The web's `format.ts` follows the same rule.
+fn tenths(value: f64) -> i64 {
+    let quantised = (value * 1e4).round() as i64;
+    let tenths = (quantised.abs() + 500) / 1000;
+    if quantised < 0 { -tenths } else { tenths }
+}
+
+/// A figure rounded to one decimal place by the rule of [`tenths`].
+pub fn round_one(value: f64) -> f64 {
+    tenths(value) as f64 / 10.0
+}
+
+/// A figure to one decimal place, as reports show means: "2.3".
 pub fn one_decimal(value: f64) -> String {
-    format!("{value:.1}")
+    let tenths = tenths(value);
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10)
+}
+
+/// A change to one decimal place, with its sign: "+1.2", "-0.3", "0.0".
+pub fn signed_one_decimal(value: f64) -> String {
+    let text = one_decimal(value);
+    if tenths(value) > 0 { format!("+{text}") } else { text }
+}
+
+#[cfg(test)]
+mod rounding {
+    use super::{one_decimal, round_one, signed_one_decimal};
+
+    /// One rule everywhere: half away from zero, one decimal, on the figure as the
+    /// spreadsheet stores it (four decimals).
+    #[test]
+    fn ties_round_away_from_zero() {
+        for (value, shown) in [
+            (2.25, "2.3"),
+            (2.35, "2.4"),
+            (-2.25, "-2.3"),
+            (1.15, "1.2"),
+            (0.05, "0.1"),
+            (2.675, "2.7"),
+            (3.0, "3.0"),
+            (4.44, "4.4"),
+            (9.0 / 4.0, "2.3"),
+            (0.0, "0.0"),
+            (-0.04, "0.0"),
+        ] {
+            assert_eq!(one_decimal(value), shown, "{value}");
+            assert_eq!(round_one(value), shown.parse::<f64>().expect("a number"), "{value}");
+        }
+        assert_eq!(signed_one_decimal(1.15), "+1.2");
+        assert_eq!(signed_one_decimal(-0.25), "-0.3");
+        assert_eq!(signed_one_decimal(0.01), "0.0");
+    }
 }

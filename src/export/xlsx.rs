@@ -27,7 +27,9 @@ impl Styles {
             heading: Format::new().set_bold().set_font_size(13),
             header: Format::new().set_bold().set_text_wrap(),
             decimal: Format::new().set_num_format("0.0"),
-            signed: Format::new().set_num_format("+0.0;-0.0;0.0"),
+            // The conditions make a change that rounds to 0.0 show "0.0", not "-0.0" or
+            // "+0.0", as on every screen (`export::one_decimal`).
+            signed: Format::new().set_num_format("[>=0.05]+0.0;[<=-0.05]-0.0;0.0"),
         }
     }
 }
@@ -71,10 +73,11 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     summary.write_string_with_format(0, 0, &report.title, &styles.title)?;
     let sessions = report.sessions.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ");
     let about = format!(
-        "{} session{} ({sessions}) · {} participants · made {}",
+        "{} session{} ({sessions}) · {} participants (answered at least once; {} opened the link) · made {}",
         report.sessions.len(),
         if report.sessions.len() == 1 { "" } else { "s" },
         report.participants(),
+        report.opened(),
         human_time(report.generated_at)
     );
     summary.write_string(1, 0, &about)?;

@@ -282,6 +282,24 @@ fn reveal() -> BoxedStrategy<Value> {
     (id(), any::<bool>()).prop_map(|(id, show)| json!({"type": "reveal", "id": id, "show": show})).boxed()
 }
 
+fn show_on_projector() -> BoxedStrategy<Value> {
+    (id(), any::<bool>()).prop_map(|(id, show)| json!({"type": "show_on_projector", "id": id, "show": show})).boxed()
+}
+
+fn projector_page() -> BoxedStrategy<Value> {
+    (id(), prop_oneof![Just(None), (0u32..60).prop_map(Some)])
+        .prop_map(|(id, page)| json!({"type": "projector_page", "id": id, "page": page}))
+        .boxed()
+}
+
+/// Countdowns, in range or not; whether they stop answers is tried at zero in the session
+/// task, which the harness does not run: the harness checks the start and the cancel.
+fn timer() -> BoxedStrategy<Value> {
+    (id(), prop_oneof![Just(None), Just(Some(0u32)), Just(Some(300)), Just(Some(5000))], any::<bool>())
+        .prop_map(|(id, seconds, stop)| json!({"type": "timer", "id": id, "seconds": seconds, "stop_answers": stop}))
+        .boxed()
+}
+
 fn hide(kind: &'static str) -> BoxedStrategy<Value> {
     let target = match kind {
         CLOUD => (on(CLOUD), group()).boxed(),
@@ -353,6 +371,9 @@ fn facilitator_message() -> BoxedStrategy<Value> {
             .prop_flat_map(|(kind, round)| goto(kind, round)),
         10 => set_open(),
         6 => reveal(),
+        3 => show_on_projector(),
+        2 => projector_page(),
+        3 => timer(),
         6 => hide(CLOUD),
         6 => hide(BOARD),
         6 => merge(),
@@ -552,9 +573,12 @@ fn client_messages_reach_every_kind_of_change() {
     }
     let kinds = [
         "joined",
-        "step",
-        "set_open",
+        "goto",
+        "opened",
         "reveal",
+        "projector",
+        "projector_page",
+        "timer",
         "scale_answer",
         "word_entry",
         "entry_deleted",

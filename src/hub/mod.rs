@@ -12,12 +12,12 @@ pub mod state;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 
 use dashmap::{DashMap, DashSet};
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
@@ -27,16 +27,12 @@ use state::SessionState;
 use crate::activity::{Activity, normalise_agenda};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
+use crate::guard::{BudgetLimits, Budgets};
 use crate::journal::{Event, Journal, JournalError, SessionRecord, now_ms};
 use crate::protocol::{CopyFrom, ParticipantId};
 
 /// Commands that may wait for a session task before senders have to wait.
 const COMMAND_QUEUE: usize = 4096;
-/// How long an address that guessed too many join codes is refused (and, when the guessing
-/// comes from everywhere at once, how long the whole server is guarded).
-const JOIN_BLOCK: Duration = Duration::from_secs(60);
-/// Entries the failed-join bookkeeping holds before it drops stale ones.
-const TIDY_AT: usize = 10_000;
 
 /// Limits a server enforces; every one answers with a clear refusal when reached.
 #[derive(Debug, Clone)]
@@ -49,13 +45,12 @@ pub struct Limits {
     pub participant_rate: NonZeroU32,
     /// Messages a participant may send in a burst.
     pub participant_burst: NonZeroU32,
-    /// Failed join attempts an address may make in a burst, and then per minute.
-    pub failed_joins_burst: NonZeroU32,
-    pub failed_joins_per_minute: NonZeroU32,
-    /// Failed join attempts the whole server takes in a burst, and then per minute, from
-    /// every address together: what bounds a guesser with many addresses.
-    pub all_failed_joins_burst: NonZeroU32,
-    pub all_failed_joins_per_minute: NonZeroU32,
+    /// Budgets per client address: failed joins and admin tokens, new participants,
+    /// participants' messages, sessions created (see [`crate::guard`]).
+    pub budgets: BudgetLimits,
+    /// Participants' changes one session stores at most, and bytes of their messages.
+    pub session_events: u64,
+    pub session_bytes: u64,
     /// How often the server pings each connection.
     pub heartbeat: Duration,
     /// A connection silent this long (no message, no pong) is closed (1001).
@@ -72,10 +67,9 @@ impl Default for Limits {
             participants: 20_000,
             participant_rate: nz(10),
             participant_burst: nz(30),
-            failed_joins_burst: nz(20),
-            failed_joins_per_minute: nz(30),
-            all_failed_joins_burst: nz(60),
-            all_failed_joins_per_minute: nz(60),
+            budgets: BudgetLimits::default(),
+            session_events: 500_000,
+            session_bytes: 128 * 1024 * 1024,
             heartbeat: Duration::from_secs(15),
             silent_after: Duration::from_secs(40),
             write_stall: Duration::from_secs(10),
@@ -84,7 +78,15 @@ impl Default for Limits {
 }
 
 fn nz(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+    crate::guard::nz(n)
+}
+
+/// What participants of a session have sent toward its stored events, counted as messages
+/// are taken (a message later refused counts too, so a cap is reached early, never late).
+#[derive(Default)]
+pub struct Usage {
+    events: AtomicU64,
+    bytes: AtomicU64,
 }
 
 /// A cheap handle to one session task.
@@ -104,6 +106,10 @@ pub struct SessionHandle {
     /// Addresses someone joined (or ran) this session from. A guesser behind one of them
     /// learns nothing by being let in: the code is already known there, on the projector.
     admitted: Arc<DashSet<IpAddr>>,
+    /// The server's budgets per address.
+    budgets: Arc<Budgets>,
+    usage: Arc<Usage>,
+    caps: (u64, u64),
 }
 
 impl SessionHandle {
@@ -120,6 +126,31 @@ impl SessionHandle {
     /// Whether the session has ended (closed or deleted): its screens were told so.
     pub fn is_closed(&self) -> bool {
         self.staff.borrow().closed.is_some()
+    }
+
+    /// Spends from the budgets a participant's message of `bytes` from `address` takes: the
+    /// address's message budget, and the session's caps on stored changes.
+    pub fn spend_write(&self, address: Option<IpAddr>, bytes: usize) -> Result<(), Refusal> {
+        if let Some(address) = address
+            && self.budgets.writes.spend(address).is_err()
+        {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                "Too many messages are coming from your network right now. Please wait a moment and try again.",
+            ));
+        }
+        let (max_events, max_bytes) = self.caps;
+        let events = self.usage.events.fetch_add(1, Ordering::Relaxed);
+        let stored = self.usage.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        if events >= max_events || stored + bytes as u64 > max_bytes {
+            self.usage.events.fetch_sub(1, Ordering::Relaxed);
+            self.usage.bytes.fetch_sub(bytes as u64, Ordering::Relaxed);
+            return Err(Refusal::new(
+                ErrorCode::LimitReached,
+                "This session has stored as much as it can. Ask the facilitator to start a new session.",
+            ));
+        }
+        Ok(())
     }
 
     /// Remembers that someone joined or ran this session from `address`.
@@ -180,11 +211,7 @@ struct Inner {
     journal: Journal,
     limits: Limits,
     data_dir: PathBuf,
-    failed_joins: DefaultKeyedRateLimiter<IpAddr>,
-    blocked: DashMap<IpAddr, Instant>,
-    all_failed_joins: DefaultDirectRateLimiter,
-    /// Until when the whole server is guarded, after guessing from many addresses.
-    all_blocked: Mutex<Option<Instant>>,
+    budgets: Arc<Budgets>,
     shutdown: watch::Sender<bool>,
     /// The runtime session tasks run on: the one the hub started on, where the journal
     /// writer runs too (see [`Hub::start`]).
@@ -200,22 +227,14 @@ impl Hub {
     /// with thousands of connection tasks: under a stream of answers it got one turn per
     /// round of them, and its hand-offs to and from the journal each crossed threads.
     pub async fn start(journal: Journal, limits: Limits, data_dir: PathBuf) -> Result<Self, JournalError> {
-        let failed_joins = RateLimiter::keyed(
-            Quota::per_minute(limits.failed_joins_per_minute).allow_burst(limits.failed_joins_burst),
-        );
-        let all_failed_joins = RateLimiter::direct(
-            Quota::per_minute(limits.all_failed_joins_per_minute).allow_burst(limits.all_failed_joins_burst),
-        );
+        let budgets = Arc::new(Budgets::new(&limits.budgets));
         let hub = Self {
             inner: Arc::new(Inner {
                 sessions: DashMap::new(),
                 journal,
                 limits,
                 data_dir,
-                failed_joins,
-                blocked: DashMap::new(),
-                all_failed_joins,
-                all_blocked: Mutex::new(None),
+                budgets,
                 shutdown: watch::channel(false).0,
                 sessions_runtime: tokio::runtime::Handle::current(),
             }),
@@ -237,9 +256,24 @@ impl Hub {
         &self.inner.limits
     }
 
+    /// The budgets per client address.
+    pub fn budgets(&self) -> &Budgets {
+        &self.inner.budgets
+    }
+
+    /// Spends a participant's join attempt from `address`'s budget of new participants;
+    /// `false` once it is spent: then only a resume with a token gets in.
+    pub fn join_budget(&self, address: Option<IpAddr>) -> bool {
+        address.is_none_or(|address| self.inner.budgets.joins.spend(address).is_ok())
+    }
+
     /// Replays a session from the journal and starts its task.
     async fn load(&self, record: SessionRecord) -> Result<SessionHandle, JournalError> {
         let events = self.inner.journal.reader().events(&record.code).await?;
+        let usage = Usage {
+            events: AtomicU64::new(events.iter().filter(|stored| stored.event.participant().is_some()).count() as u64),
+            bytes: AtomicU64::new(self.inner.journal.reader().stored_bytes(&record.code).await?),
+        };
         let mut state = SessionState::new(&record);
         let mut recent = RecentRequests::default();
         for stored in events {
@@ -250,10 +284,16 @@ impl Hub {
                 recent.record(participant, request);
             }
         }
-        Ok(self.spawn(&record, state, recent))
+        Ok(self.spawn(&record, state, recent, usage))
     }
 
-    fn spawn(&self, record: &SessionRecord, state: SessionState, recent: RecentRequests) -> SessionHandle {
+    fn spawn(
+        &self,
+        record: &SessionRecord,
+        state: SessionState,
+        recent: RecentRequests,
+        usage: Usage,
+    ) -> SessionHandle {
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
         let (staff_tx, staff) = watch::channel(Frames::default());
         let (projector_tx, projector) = watch::channel(Frames::default());
@@ -274,6 +314,9 @@ impl Hub {
             online: online.clone(),
             limiter,
             admitted: Arc::new(DashSet::new()),
+            budgets: self.inner.budgets.clone(),
+            usage: Arc::new(usage),
+            caps: (limits.session_events, limits.session_bytes),
         };
         let outlets = session::Outlets {
             staff: staff_tx,
@@ -309,13 +352,12 @@ impl Hub {
         Ok(handle)
     }
 
-    /// The session with this code, for someone at `peer`: an unknown code counts as a guess
-    /// against the address (see [`Hub::failed_join`]), and a caller `guarded` for guessing
-    /// hears `rate_limited` instead of `not_found`, the same answer a right code gets.
-    pub async fn find(&self, code: &str, peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
+    /// The session with this code, after [`Hub::join_guarded`] counted the attempt: a caller
+    /// `guarded` for guessing hears `rate_limited` instead of `not_found`, the same answer a
+    /// right code gets.
+    pub async fn find(&self, code: &str, _peer: Option<IpAddr>, guarded: bool) -> Result<SessionHandle, Refusal> {
         match self.get(code).await {
             Err(refusal) if refusal.code == ErrorCode::NotFound => {
-                self.failed_join(peer);
                 Err(if guarded { Refusal::rate_limited() } else { refusal })
             }
             found => found,
@@ -373,7 +415,7 @@ impl Hub {
             Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
         })?;
         let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
-        self.spawn(&record, state, RecentRequests::default());
+        self.spawn(&record, state, RecentRequests::default(), Usage::default());
         info!(code = %code, series = %record.series, "session created");
         Ok(NewSession { code, host_key, present_key, agenda })
     }
@@ -417,6 +459,26 @@ impl Hub {
         Ok(())
     }
 
+    /// Closes the open sessions in which nothing happened for `idle` (no change by the
+    /// facilitator or a participant since, and not created since): the same close as the
+    /// facilitator's, journaled, with its exports written. Returns how many.
+    pub async fn close_idle(&self, idle: Duration) -> Result<usize, Refusal> {
+        let before = now_ms() - i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        let idle_codes = self.inner.journal.reader().idle_since(before).await.map_err(internal)?;
+        let mut closed = 0;
+        for code in idle_codes {
+            let handle = self.get(&code).await?;
+            match handle.request(|reply| Command::Control { control: Control::Close, reply }).await {
+                Ok(Ok(())) => {
+                    closed += 1;
+                    info!(code, idle_hours = idle.as_secs_f64() / 3600.0, "idle session closed");
+                }
+                Ok(Err(refusal)) | Err(refusal) => warn!(code, %refusal, "an idle session could not be closed"),
+            }
+        }
+        Ok(closed)
+    }
+
     /// Deletes closed sessions that closed more than `days` days ago. Returns how many.
     pub async fn purge(&self, days: u32) -> Result<usize, Refusal> {
         let before = now_ms() - i64::from(days) * 24 * 60 * 60 * 1000;
@@ -431,62 +493,37 @@ impl Hub {
     }
 
     /// The refusal for a wrong key to a session that exists. A wrong key tells that the code
-    /// is right, so it counts as a guess, like a wrong code, and a guarded caller hears the
-    /// same `rate_limited` as for any code.
+    /// is right, so it counts as a failed attempt, like a wrong code, and a guarded caller
+    /// hears the same `rate_limited` as for any code.
     pub fn wrong_key(&self, peer: Option<IpAddr>, guarded: bool) -> Refusal {
-        self.failed_join(peer);
+        if let Some(address) = peer {
+            self.inner.budgets.failed_joins.failed(address);
+        }
         if guarded { Refusal::rate_limited() } else { Refusal::unauthorized() }
     }
 
-    /// Counts a failed join attempt (an unknown code) from an address, against the
-    /// address's budget and the server's. Past a budget, [`Hub::join_guarded`] says so.
-    fn failed_join(&self, peer: Option<IpAddr>) {
-        let inner = &self.inner;
-        if let Some(address) = peer
-            && inner.failed_joins.check_key(&address).is_err()
-        {
-            if inner.blocked.len() >= TIDY_AT {
-                let now = Instant::now();
-                inner.blocked.retain(|_, until| *until > now);
-                inner.failed_joins.retain_recent();
-            }
-            inner.blocked.insert(address, Instant::now() + JOIN_BLOCK);
-        }
-        if inner.all_failed_joins.check().is_err() {
-            warn!("many wrong join codes from many addresses: joining is guarded for a while");
-            *inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some(Instant::now() + JOIN_BLOCK);
-        }
-    }
-
-    /// Whether a join from `address` to `code` must prove itself (resume with a token)
-    /// because of guessing: the address, or the whole server, went over its budget of wrong
-    /// codes, and nobody joined this session from this address. Such a join is refused with
-    /// `rate_limited` whatever the code, so a guesser cannot tell a right code from a wrong
-    /// one; people in a room behind one address, where the session was already joined or
-    /// run, carry on.
+    /// Counts an attempt from `peer` to reach the session `code` (a join, a console, a
+    /// projector, a host-API request, the QR code), and says whether it is guarded: the
+    /// address has failed attempts on record, its budget for them is spent, and nobody joined
+    /// or ran this session from it. A guarded caller is answered `rate_limited` whatever the
+    /// code, so a guesser cannot tell a right code from a wrong one, and a made-up token does
+    /// not get round it. A code that is not a live session's is a failed attempt, counted
+    /// here (see [`crate::guard::Failures::guard`]); a code that is not 8 digits names no
+    /// session and is no guess. An address with no failure on record is never guarded,
+    /// whatever other addresses do; people in a room behind one address, where the session
+    /// was already joined or run, carry on.
     pub fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
         let Some(address) = peer else { return false };
         let inner = &self.inner;
-        let now = Instant::now();
-        let address_blocked = match inner.blocked.get(&address).map(|until| *until > now) {
-            Some(true) => true,
-            Some(false) => {
-                inner.blocked.remove(&address);
-                false
-            }
-            None => false,
-        };
-        let all_blocked = matches!(
-            *inner.all_blocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
-            Some(until) if until > now
-        );
-        let admitted = || {
-            auth::parse_join_code(code)
-                .and_then(|code| inner.sessions.get(&code).map(|handle| handle.admitted.contains(&address)))
-                .unwrap_or(false)
-        };
-        (address_blocked || all_blocked) && !admitted()
+        let live = auth::parse_join_code(code);
+        let admitted = live
+            .as_ref()
+            .and_then(|code| inner.sessions.get(code).map(|handle| handle.admitted.contains(&address)))
+            .unwrap_or(false);
+        // Sessions in memory: live ones, and closed ones loaded for their facilitator (a
+        // closed session not in memory counts as a miss; loading it makes it known).
+        let known = || live.as_ref().is_none_or(|code| inner.sessions.contains_key(code));
+        !admitted && inner.budgets.failed_joins.guard(address, known)
     }
 
     /// A receiver that turns `true` when the server begins to stop.

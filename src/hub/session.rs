@@ -63,6 +63,8 @@ pub struct Frames {
     /// Console and projector only.
     pub counts: Option<Frame>,
     pub closed: Option<Frame>,
+    /// Console and projector, once closed: every activity's results.
+    pub summary: Option<Frame>,
     /// Changes only when the activity or round on screen changes: phones then need their own
     /// answers there (`mine`), which a reveal or "stop answers" does not call for.
     pub scope: u64,
@@ -91,6 +93,9 @@ pub enum Control {
     Goto { activity: Option<String>, round: Option<String> },
     SetOpen(bool),
     Reveal(bool),
+    ShowOnProjector(bool),
+    ProjectorPage(Option<u32>),
+    Timer { seconds: Option<u32>, stop_answers: bool },
     Hide { activity: String, item: String, hidden: bool },
     Merge { activity: String, from: String, into: String },
     Reset { activity: String },
@@ -100,6 +105,7 @@ pub enum Control {
     Lock { activity: String, locked: bool },
     Voting { activity: String, open: bool },
     Close,
+    RemoveSilent,
 }
 
 impl Control {
@@ -110,6 +116,9 @@ impl Control {
             ClientMessage::Goto { id, activity, round } => (id, Self::Goto { activity, round }),
             ClientMessage::SetOpen { id, open } => (id, Self::SetOpen(open)),
             ClientMessage::Reveal { id, show } => (id, Self::Reveal(show)),
+            ClientMessage::ShowOnProjector { id, show } => (id, Self::ShowOnProjector(show)),
+            ClientMessage::ProjectorPage { id, page } => (id, Self::ProjectorPage(page)),
+            ClientMessage::Timer { id, seconds, stop_answers } => (id, Self::Timer { seconds, stop_answers }),
             ClientMessage::Hide { id, activity, item, hidden } => (id, Self::Hide { activity, item, hidden }),
             ClientMessage::Merge { id, activity, from, into } => (id, Self::Merge { activity, from, into }),
             ClientMessage::Reset { id, activity } => (id, Self::Reset { activity }),
@@ -119,6 +128,7 @@ impl Control {
             ClientMessage::Lock { id, activity, locked } => (id, Self::Lock { activity, locked }),
             ClientMessage::Voting { id, activity, open } => (id, Self::Voting { activity, open }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
+            ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
             _ => return None,
         })
     }
@@ -130,6 +140,9 @@ impl Control {
             Self::Goto { activity, round } => state.propose_step(activity.as_deref(), round.as_deref()),
             Self::SetOpen(open) => state.propose_open(*open),
             Self::Reveal(show) => state.propose_reveal(*show),
+            Self::ShowOnProjector(show) => state.propose_projector(*show),
+            Self::ProjectorPage(page) => state.propose_page(*page),
+            Self::Timer { seconds, stop_answers } => state.propose_timer(*seconds, *stop_answers, now_ms()),
             Self::Hide { activity, item, hidden } => state.propose_hide(activity, item, *hidden),
             Self::Merge { activity, from, into } => state.propose_merge(activity, from, into),
             Self::Reset { activity } => state.propose_reset(activity),
@@ -139,6 +152,7 @@ impl Control {
             Self::Lock { activity, locked } => state.propose_lock(activity, *locked),
             Self::Voting { activity, open } => state.propose_voting(activity, *open),
             Self::Close => state.propose_close(),
+            Self::RemoveSilent => state.propose_remove_silent(),
         }
     }
 }
@@ -178,6 +192,12 @@ impl Request {
     /// The event this request of `participant` asks for, checked against `state`; a new
     /// entry or note gets the item number `item`.
     pub fn proposal(&self, state: &SessionState, participant: ParticipantId, item: u32) -> Result<Event, Refusal> {
+        if state.is_removed(participant) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "The facilitator removed you from this session. Join again with the code to take part.",
+            ));
+        }
         match self {
             Self::Answer { activity, round, statement, value, text } => {
                 state.propose_answer(participant, activity, round.as_deref(), *statement, *value, text.as_deref(), item)
@@ -304,7 +324,14 @@ struct Session {
     staff_results_len: usize,
     audience_results_dirty: bool,
     audience_results_at: Instant,
-    counts_sent: (u32, u32),
+    counts_sent: Counts,
+    /// Participants who answered the activity on screen, counted when its results are
+    /// published (O(participants) for some kinds, so not per answer).
+    answered: u32,
+    /// Activities with answers, as the console was last told.
+    with_answers: Vec<String>,
+    /// When the running countdown stops answers, and to which activity.
+    timer_due: Option<(String, i64)>,
     /// Note moves waiting for the next tick, by activity and note.
     moves: HashMap<(String, u32), PendingMove>,
     /// The export files being written after the session closed.
@@ -504,7 +531,10 @@ pub async fn run(
         staff_results_len: 0,
         audience_results_dirty: false,
         audience_results_at: Instant::now(),
-        counts_sent: (u32::MAX, u32::MAX),
+        counts_sent: Counts { joined: u32::MAX, ..Counts::default() },
+        answered: 0,
+        with_answers: Vec::new(),
+        timer_due: None,
         moves: HashMap::new(),
         exporting: None,
         recent,
@@ -527,7 +557,18 @@ impl Session {
         let journal = self.journal.clone();
         let stopped = futures_util::FutureExt::fuse(journal.stopped());
         tokio::pin!(stopped);
+        // One sleep, moved whenever the countdown changes, not one made per turn of the loop.
+        let countdown = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(countdown);
+        let mut countdown_for = None;
         loop {
+            if self.timer_due != countdown_for {
+                countdown_for.clone_from(&self.timer_due);
+                if let Some((_, ends_at)) = &countdown_for {
+                    let left = Duration::from_millis(ends_at.saturating_sub(now_ms()).max(0) as u64);
+                    countdown.as_mut().reset(tokio::time::Instant::now() + left);
+                }
+            }
             tokio::select! {
                 biased;
                 // The tick first: under a steady stream of answers the other branches are
@@ -535,6 +576,10 @@ impl Session {
                 _ = tick.tick() => {
                     self.flush_moves().await;
                     self.publish_tick();
+                }
+                () = &mut countdown, if countdown_for.is_some() && accepting => {
+                    countdown_for = None;
+                    self.countdown_ended().await;
                 }
                 Some(Settled { events, saved }) = settled.recv(), if !self.pending.is_empty() => {
                     for _ in 0..events {
@@ -550,8 +595,10 @@ impl Session {
                 }
                 command = commands.recv(), if accepting => match command {
                     Some(Command::Delete { reply }) => {
-                        // Exports still being written would outlive the delete.
+                        // Exports still being written would outlive the delete; exports
+                        // waiting for disk space to come back are given up.
                         if let Some(exporting) = self.exporting.take() {
+                            exporting.abort();
                             let _ = exporting.await;
                         }
                         self.deleted();
@@ -574,6 +621,15 @@ impl Session {
         debug!("session task stopped");
     }
 
+    /// A countdown that stops answers reached zero: stop them, as the facilitator would.
+    async fn countdown_ended(&mut self) {
+        let Some((activity, _)) = self.timer_due.take() else { return };
+        if self.state.timer_stops_answers_at().is_some_and(|(due, _)| due == activity) {
+            let event = Event::Opened { activity, open: false };
+            self.journal(event, Waiter::Ack(Vec::new())).await;
+        }
+    }
+
     async fn handle(&mut self, command: Command) {
         match command {
             Command::Join { resume, fresh, resume_only, reply } => {
@@ -594,7 +650,10 @@ impl Session {
                         return;
                     }
                 };
-                if participant > self.outlets.max_participants {
+                // Places taken: participants now (removed ones free theirs), and joins on their
+                // way to the journal.
+                let joining = (self.next_participant - 1).saturating_sub(self.state.last_participant);
+                if self.state.joined() + joining >= self.outlets.max_participants {
                     let refusal =
                         Refusal::new(ErrorCode::LimitReached, "This session is full. Please tell the facilitator.");
                     let _ = reply.send(Err(refusal));
@@ -743,6 +802,8 @@ impl Session {
             agenda: self.state.agenda.clone(),
             step: self.state.step_view(),
             participants: self.state.joined(),
+            took_part: self.state.took_part(),
+            with_answers: self.state.with_answers(),
             join_url,
             present_key,
         }
@@ -751,11 +812,16 @@ impl Session {
     // ---- publishing -------------------------------------------------------------------------
 
     fn changed(&mut self, change: Change) {
+        self.timer_due = self.state.timer_stops_answers_at();
         match change {
             Change::Results(activity) => {
                 if self.state.step.activity.as_deref() == Some(&activity) {
                     self.staff_results_dirty = true;
                     self.audience_results_dirty = true;
+                }
+                // The console's agenda editor says which activities can no longer be removed.
+                if self.state.has_answers(&activity) != self.with_answers.contains(&activity) {
+                    self.publish_agenda();
                 }
             }
             Change::Joined => {}
@@ -793,6 +859,7 @@ impl Session {
     /// Results frames for the console (hidden items included, marked hidden) and for every
     /// other screen (hidden items left out). One frame serves both when they say the same.
     fn results_frames(&mut self) -> (Option<Frame>, Option<Frame>) {
+        self.answered = self.state.answered_current();
         let Some((activity, staff)) = self.state.results(true) else { return (None, None) };
         let public = self.state.results(false).map(|(_, data)| data);
         let same = public.as_ref() == Some(&staff);
@@ -816,21 +883,29 @@ impl Session {
         let (results, public_results) = self.results_frames();
         let staff_len = results.as_ref().map_or(0, |frame| frame.wire.len());
         let audience_results = if self.state.results_public() { public_results.clone() } else { None };
+        let projector_results = if self.state.projector_shows() { public_results } else { None };
         published("staff");
         published("projector");
         published("audience");
-        let agenda = self.next_frame(&ServerMessage::Agenda { agenda: self.state.agenda.clone() });
         let closed = if self.state.is_closed() { self.next_frame(&ServerMessage::SessionClosed) } else { None };
+        let (staff_summary, projector_summary) = if self.state.is_closed() {
+            let staff = self.next_frame(&ServerMessage::Summary { activities: self.state.summary(true) });
+            let projector = self.next_frame(&ServerMessage::Summary { activities: self.state.summary(false) });
+            (staff, projector)
+        } else {
+            (None, None)
+        };
         self.outlets.staff.send_modify(|frames| {
             frames.step = step.clone();
             frames.results = results;
-            frames.agenda = agenda;
             frames.closed = closed.clone();
+            frames.summary = staff_summary;
         });
         self.outlets.projector.send_modify(|frames| {
             frames.step = step.clone();
-            frames.results = public_results;
+            frames.results = projector_results;
             frames.closed = closed.clone();
+            frames.summary = projector_summary;
         });
         self.outlets.audience.send_modify(|frames| {
             frames.step = step;
@@ -843,7 +918,18 @@ impl Session {
         self.staff_results_len = staff_len;
         self.audience_results_dirty = false;
         self.audience_results_at = Instant::now();
+        self.publish_agenda();
         self.publish_counts();
+    }
+
+    /// The console's agenda, with the activities that have answers.
+    fn publish_agenda(&mut self) {
+        self.with_answers = self.state.with_answers();
+        let agenda = self.next_frame(&ServerMessage::Agenda {
+            agenda: self.state.agenda.clone(),
+            with_answers: self.with_answers.clone(),
+        });
+        self.outlets.staff.send_modify(|frames| frames.agenda = agenda);
     }
 
     /// The periodic part: results that changed since the last tick, and counts.
@@ -862,8 +948,10 @@ impl Session {
                 self.staff_results_len = results.as_ref().map_or(0, |frame| frame.wire.len());
                 self.staff_results_at = Instant::now();
                 self.outlets.staff.send_modify(|frames| frames.results = results);
-                let projected = public_results.clone();
-                self.outlets.projector.send_modify(|frames| frames.results = projected);
+                if self.state.projector_shows() {
+                    let projected = public_results.clone();
+                    self.outlets.projector.send_modify(|frames| frames.results = projected);
+                }
                 self.staff_results_dirty = false;
             }
             if audience_due {
@@ -885,16 +973,31 @@ impl Session {
     }
 
     fn publish_counts(&mut self) {
-        let counts = (self.state.joined(), self.outlets.online.load(Ordering::Relaxed));
+        let counts = Counts {
+            joined: self.state.joined(),
+            online: self.outlets.online.load(Ordering::Relaxed),
+            took_part: self.state.took_part(),
+            answered: self.answered,
+        };
         if counts == self.counts_sent {
             return;
         }
         self.counts_sent = counts;
-        let frame = self.next_frame(&ServerMessage::Counts { joined: counts.0, online: counts.1 });
+        let Counts { joined, online, took_part, answered } = counts;
+        let frame = self.next_frame(&ServerMessage::Counts { joined, online, took_part, answered });
         for outlet in [&self.outlets.staff, &self.outlets.projector] {
             outlet.send_modify(|frames| frames.counts = frame.clone());
         }
     }
+}
+
+/// The counts the console and projector were last sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    joined: u32,
+    online: u32,
+    took_part: u32,
+    answered: u32,
 }
 
 /// Counts a published frame in a view.
@@ -934,6 +1037,7 @@ pub fn welcome_message(joined: &Joined, token: String) -> ServerMessage {
         state: joined.welcome.state,
         step: joined.welcome.step.clone(),
         mine: joined.welcome.mine.clone(),
+        server_time: now_ms(),
     }
 }
 

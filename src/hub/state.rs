@@ -7,7 +7,7 @@
 //! facilitator's "stop answers"). An event that `apply` refuses changes nothing, live or at
 //! replay, and its sender gets the refusal instead of an `ack`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::activity::jamboard::{Color, NewNote, note_text};
 use crate::activity::{
@@ -16,17 +16,32 @@ use crate::activity::{
 };
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, SessionRecord};
-use crate::protocol::{Mine, ParticipantId, SessionState as Lifecycle, StepView};
+use crate::protocol::{ActivityResults, Mine, ParticipantId, SessionState as Lifecycle, StepView, TimerView};
 use crate::text;
 
-/// Where the session is: which activity and round, and whether it takes answers.
+/// What every screen shows: which activity and round, whether phones see the results, and
+/// the projector page the facilitator turned to. Which activities take answers is kept apart
+/// ([`SessionState::is_open`]): moving the screen on does not stop answers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Step {
     pub activity: Option<String>,
     pub round: usize,
-    pub open: bool,
     pub reveal: bool,
+    pub page: Option<u32>,
 }
+
+/// A countdown on an activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timer {
+    pub activity: String,
+    pub seconds: u32,
+    /// Milliseconds since the Unix epoch.
+    pub ends_at: i64,
+    pub stop_answers: bool,
+}
+
+/// Shortest and longest countdown, in seconds: 1 to 30 minutes.
+pub const TIMER_SECONDS: std::ops::RangeInclusive<u32> = 60..=1800;
 
 /// What an applied event changed, so the session task knows which views to refresh.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,10 +64,20 @@ pub struct SessionState {
     pub agenda: Vec<Activity>,
     activities: HashMap<String, ActivityState>,
     pub step: Step,
+    /// Activities taking answers, with the round that is open.
+    answering: HashMap<String, usize>,
+    /// The facilitator's choice of results on the projector, per activity (absent: the
+    /// default of [`SessionState::projector_shows`]).
+    projector: HashMap<String, bool>,
+    pub timer: Option<Timer>,
+    /// Participants who answered at least once.
+    took_part: HashSet<ParticipantId>,
     /// Token hash → participant.
     participants: HashMap<String, ParticipantId>,
     /// Highest participant number handed out.
     pub last_participant: ParticipantId,
+    /// Participants the facilitator removed: nothing of theirs is taken any more.
+    removed: std::collections::HashSet<ParticipantId>,
     /// Highest item number (word-cloud entry) handed out.
     pub last_item: u32,
 }
@@ -68,8 +93,13 @@ impl SessionState {
             agenda: Vec::new(),
             activities: HashMap::new(),
             step: Step::default(),
+            answering: HashMap::new(),
+            projector: HashMap::new(),
+            timer: None,
+            took_part: HashSet::new(),
             participants: HashMap::new(),
             last_participant: 0,
+            removed: std::collections::HashSet::new(),
             last_item: 0,
         }
     }
@@ -95,6 +125,75 @@ impl SessionState {
 
     pub fn joined(&self) -> u32 {
         self.participants.len() as u32
+    }
+
+    /// Participants who answered at least once (opening the link is not taking part).
+    pub fn took_part(&self) -> u32 {
+        self.took_part.len() as u32
+    }
+
+    /// Participants who answered the activity on screen (its current round, for a scale).
+    pub fn answered_current(&self) -> u32 {
+        let Some((_, activity)) = self.current() else { return 0 };
+        self.activities.get(&activity.id).map_or(0, |state| state.respondents(self.step.round))
+    }
+
+    /// Whether an activity's round takes answers.
+    pub fn is_open(&self, activity: &str, round: usize) -> bool {
+        !self.is_closed() && self.answering.get(activity) == Some(&round)
+    }
+
+    /// Activities that have answers, in agenda order.
+    pub fn with_answers(&self) -> Vec<String> {
+        self.agenda
+            .iter()
+            .filter(|activity| self.activities.get(&activity.id).is_some_and(ActivityState::has_answers))
+            .map(|activity| activity.id.clone())
+            .collect()
+    }
+
+    /// Whether one activity has answers.
+    pub fn has_answers(&self, activity: &str) -> bool {
+        self.activities.get(activity).is_some_and(ActivityState::has_answers)
+    }
+
+    /// Whether the projector shows the results of the activity on screen: as the facilitator
+    /// chose, or by default a scale's only once its answers have stopped (so that the room's
+    /// ratings do not anchor each other), and a word cloud's or board's live.
+    pub fn projector_shows(&self) -> bool {
+        let Some((_, activity)) = self.current() else { return false };
+        match self.projector.get(&activity.id) {
+            Some(show) => *show,
+            None => match activity.spec {
+                ActivitySpec::Scale(_) => !self.is_open(&activity.id, self.step.round),
+                ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => true,
+            },
+        }
+    }
+
+    /// When the running countdown stops answers, if it does and they are still open.
+    pub fn timer_stops_answers_at(&self) -> Option<(String, i64)> {
+        let timer = self.timer.as_ref()?;
+        let round = *self.answering.get(&timer.activity)?;
+        (timer.stop_answers
+            && !self.is_closed()
+            && self.step.activity.as_deref() == Some(&timer.activity)
+            && self.step.round == round)
+            .then(|| (timer.activity.clone(), timer.ends_at))
+    }
+
+    /// Whether the facilitator removed this participant.
+    pub fn is_removed(&self, participant: ParticipantId) -> bool {
+        self.removed.contains(&participant)
+    }
+
+    /// Checks removing every participant who has answered nothing in any activity.
+    pub fn propose_remove_silent(&self) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let mut participants: Vec<ParticipantId> =
+            self.participants.values().copied().filter(|participant| !self.took_part.contains(participant)).collect();
+        participants.sort_unstable();
+        Ok(Event::Removed { participants })
     }
 
     /// The participant a token hash belongs to.
@@ -168,7 +267,7 @@ impl SessionState {
     pub fn propose_step(&self, activity: Option<&str>, round: Option<&str>) -> Result<Event, Refusal> {
         self.ensure_live()?;
         let Some(id) = activity else {
-            return Ok(Event::Step { activity: None, round: 0, open: false, reveal: false });
+            return Ok(Event::Goto { activity: None, round: 0 });
         };
         let (_, activity) = self.activity(id)?;
         let round = match (&activity.spec, round) {
@@ -180,7 +279,7 @@ impl SessionState {
                 return Err(Refusal::new(ErrorCode::UnknownRound, "Only scales are asked in rounds."));
             }
         };
-        Ok(Event::Step { activity: Some(id.to_owned()), round, open: true, reveal: false })
+        Ok(Event::Goto { activity: Some(id.to_owned()), round })
     }
 
     /// Checks a new participant's join; it gets the pseudonym `participant`.
@@ -191,8 +290,37 @@ impl SessionState {
 
     pub fn propose_open(&self, open: bool) -> Result<Event, Refusal> {
         self.ensure_live()?;
+        let (_, activity) = self.current().ok_or_else(no_activity_shown)?;
+        Ok(Event::Opened { activity: activity.id.clone(), open })
+    }
+
+    pub fn propose_projector(&self, show: bool) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (_, activity) = self.current().ok_or_else(no_activity_shown)?;
+        Ok(Event::Projector { activity: activity.id.clone(), show })
+    }
+
+    pub fn propose_page(&self, page: Option<u32>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
         self.current().ok_or_else(no_activity_shown)?;
-        Ok(Event::SetOpen { open })
+        if page.is_some_and(|page| page >= MAX_PAGES) {
+            return Err(Refusal::new(ErrorCode::OutOfRange, "There is no such page."));
+        }
+        Ok(Event::ProjectorPage { page })
+    }
+
+    /// Checks a countdown of `seconds` (null: cancel) on the activity on screen, starting `now`.
+    pub fn propose_timer(&self, seconds: Option<u32>, stop_answers: bool, now: i64) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (_, activity) = self.current().ok_or_else(no_activity_shown)?;
+        let activity = activity.id.clone();
+        let Some(seconds) = seconds else {
+            return Ok(Event::Timer { activity, seconds: 0, ends_at: None, stop_answers: false });
+        };
+        if !TIMER_SECONDS.contains(&seconds) {
+            return Err(Refusal::new(ErrorCode::OutOfRange, "A timer runs for 1 to 30 minutes."));
+        }
+        Ok(Event::Timer { activity, seconds, ends_at: Some(now + i64::from(seconds) * 1000), stop_answers })
     }
 
     pub fn propose_reveal(&self, show: bool) -> Result<Event, Refusal> {
@@ -220,8 +348,9 @@ impl SessionState {
     ) -> Result<Event, Refusal> {
         self.ensure_live()?;
         let (_, found) = self.activity(activity)?;
-        if self.step.activity.as_deref() != Some(activity) {
-            return Err(not_asked());
+        // An activity taking no answers at all says so before any check of the answer itself.
+        if !self.answering.contains_key(activity) {
+            return Err(self.not_taking(activity, usize::MAX));
         }
         let event = match (&found.spec, self.activities.get(activity)) {
             (ActivitySpec::Scale(scale), _) => {
@@ -379,7 +508,8 @@ impl SessionState {
     }
 
     /// Participants change nothing in a closed session. An answer, entry or note is taken only
-    /// for the activity and round on screen, while answers are open.
+    /// for an activity and round whose answers are open: the one on screen, or one the room
+    /// moved on from that the facilitator has not stopped.
     fn check_answerable(&self, event: &Event) -> Result<(), Refusal> {
         if event.participant().is_none() {
             return Ok(());
@@ -391,13 +521,27 @@ impl SessionState {
             Event::WordEntry { activity, .. } | Event::NoteAdded { activity, .. } => (activity, 0),
             _ => return Ok(()),
         };
-        if self.step.activity.as_deref() != Some(activity) || self.step.round != round {
-            return Err(Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now."));
+        if self.is_open(activity, round) {
+            return Ok(());
         }
-        if !self.step.open {
-            return Err(Refusal::new(ErrorCode::NotOpen, "Answers are closed for now."));
+        Err(self.not_taking(activity, round))
+    }
+
+    /// Why an activity's round takes no answers, in words a participant understands.
+    fn not_taking(&self, activity: &str, round: usize) -> Refusal {
+        let on_screen = self.step.activity.as_deref() == Some(activity);
+        match self.answering.get(activity) {
+            Some(_) => {
+                Refusal::new(ErrorCode::NotOpen, "That round has ended: the facilitator has started the next one.")
+            }
+            None if on_screen && (round == usize::MAX || self.step.round == round) => {
+                Refusal::new(ErrorCode::NotOpen, "Answers have been stopped for now.")
+            }
+            None if self.step.activity.is_none() => {
+                Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now.")
+            }
+            None => Refusal::new(ErrorCode::NotOpen, "Answers to this question have been stopped."),
         }
-        Ok(())
     }
 
     /// Checks a new agenda; activities without an id get `new_id()`.
@@ -446,6 +590,14 @@ impl SessionState {
     /// Applies a committed event. Deterministic: the same events in the same order always give
     /// the same state and the same refusals.
     pub fn apply(&mut self, event: &Event, at: i64) -> Result<Change, Refusal> {
+        let change = self.fold(event, at)?;
+        if let Some(participant) = event.participant() {
+            self.took_part.insert(participant);
+        }
+        Ok(change)
+    }
+
+    fn fold(&mut self, event: &Event, at: i64) -> Result<Change, Refusal> {
         match event {
             Event::AgendaReplaced { agenda } => {
                 self.ensure_live()?;
@@ -460,7 +612,28 @@ impl SessionState {
                     Some(ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_)) => self.step.round = 0,
                     None => self.step = Step::default(),
                 }
+                // Answers, projector choices and a countdown go with their activity.
+                let open = std::mem::take(&mut self.answering);
+                let rounds = |id: &str| match self.activity(id).map(|(_, a)| &a.spec) {
+                    Ok(ActivitySpec::Scale(scale)) => scale.rounds.len(),
+                    Ok(_) => 1,
+                    Err(_) => 0,
+                };
+                let kept: HashMap<String, usize> = open.into_iter().filter(|(id, round)| *round < rounds(id)).collect();
+                self.answering = kept;
+                let agenda_ids: HashSet<&str> = self.agenda.iter().map(|a| a.id.as_str()).collect();
+                self.projector.retain(|id, _| agenda_ids.contains(id.as_str()));
+                if self.timer.as_ref().is_some_and(|timer| self.step.activity.as_deref() != Some(&timer.activity)) {
+                    self.timer = None;
+                }
                 Ok(Change::Agenda)
+            }
+            Event::Removed { participants } => {
+                self.ensure_live()?;
+                let removed: std::collections::HashSet<ParticipantId> = participants.iter().copied().collect();
+                self.participants.retain(|_, participant| !removed.contains(participant));
+                self.removed.extend(removed);
+                Ok(Change::Joined)
             }
             Event::Joined { participant, token_hash } => {
                 self.ensure_live()?;
@@ -480,13 +653,72 @@ impl SessionState {
                         return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
                     }
                 }
-                self.step = Step { activity: activity.clone(), round: *round, open: *open, reveal: *reveal };
+                // Older versions closed answers everywhere else on every step.
+                self.answering.clear();
+                if let (Some(id), true) = (activity, open) {
+                    self.answering.insert(id.clone(), *round);
+                }
+                self.step = Step { activity: activity.clone(), round: *round, reveal: *reveal, page: None };
+                self.timer = None;
+                Ok(Change::Step)
+            }
+            Event::Goto { activity, round } => {
+                self.ensure_live()?;
+                if let Some(id) = activity {
+                    let (_, found) = self.activity(id)?;
+                    let rounds = match &found.spec {
+                        ActivitySpec::Scale(scale) => scale.rounds.len(),
+                        ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
+                    };
+                    if *round >= rounds {
+                        return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
+                    }
+                    // One round of an activity at a time: opening "After" closes "Before".
+                    self.answering.insert(id.clone(), *round);
+                }
+                self.step = Step { activity: activity.clone(), round: *round, reveal: false, page: None };
+                self.timer = None;
                 Ok(Change::Step)
             }
             Event::SetOpen { open } => {
                 self.ensure_live()?;
+                let (_, current) = self.current().ok_or_else(no_activity_shown)?;
+                let id = current.id.clone();
+                self.set_open(id, *open);
+                Ok(Change::Step)
+            }
+            Event::Opened { activity, open } => {
+                self.ensure_live()?;
+                self.activity(activity)?;
+                if *open && self.step.activity.as_deref() != Some(activity.as_str()) {
+                    return Err(Refusal::new(ErrorCode::NotOpen, "Go to that activity to take answers again."));
+                }
+                self.set_open(activity.clone(), *open);
+                Ok(Change::Step)
+            }
+            Event::Projector { activity, show } => {
+                self.ensure_live()?;
+                self.activity(activity)?;
+                self.projector.insert(activity.clone(), *show);
+                Ok(Change::Step)
+            }
+            Event::ProjectorPage { page } => {
+                self.ensure_live()?;
                 self.current().ok_or_else(no_activity_shown)?;
-                self.step.open = *open;
+                self.step.page = *page;
+                Ok(Change::Step)
+            }
+            Event::Timer { activity, seconds, ends_at, stop_answers } => {
+                self.ensure_live()?;
+                if self.step.activity.as_deref() != Some(activity.as_str()) {
+                    return Err(Refusal::new(ErrorCode::NotOpen, "A timer runs on the activity on screen."));
+                }
+                self.timer = ends_at.map(|ends_at| Timer {
+                    activity: activity.clone(),
+                    seconds: *seconds,
+                    ends_at,
+                    stop_answers: *stop_answers,
+                });
                 Ok(Change::Step)
             }
             Event::Reveal { show } => {
@@ -603,9 +835,23 @@ impl SessionState {
             Event::Closed => {
                 self.ensure_live()?;
                 self.closed_at = Some(at);
-                self.step.open = false;
+                self.answering.clear();
+                self.timer = None;
                 Ok(Change::Closed)
             }
+        }
+    }
+
+    /// Stops or resumes answers to an activity; resuming opens the round on screen and ends
+    /// a countdown that had stopped them.
+    fn set_open(&mut self, activity: String, open: bool) {
+        if open {
+            if self.timer.as_ref().is_some_and(|timer| timer.activity == activity) {
+                self.timer = None;
+            }
+            self.answering.insert(activity, self.step.round);
+        } else {
+            self.answering.remove(&activity);
         }
     }
 
@@ -617,14 +863,34 @@ impl SessionState {
             ActivitySpec::Scale(scale) => scale.rounds.get(self.step.round).cloned(),
             ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => None,
         });
+        let open = current.is_some_and(|(_, activity)| self.is_open(&activity.id, self.step.round));
+        let timer = self.timer.as_ref().filter(|timer| self.step.activity.as_deref() == Some(&timer.activity));
+        let still_open = self
+            .agenda
+            .iter()
+            .filter(|activity| {
+                self.step.activity.as_deref() != Some(activity.id.as_str())
+                    && !self.is_closed()
+                    && self.answering.contains_key(&activity.id)
+            })
+            .map(|activity| activity.id.clone())
+            .collect();
         StepView {
             activity: current.map(|(_, activity)| activity.clone()),
             round,
-            open: current.is_some() && self.step.open && !self.is_closed(),
+            open,
             reveal: current.is_some() && self.step.reveal,
             voting: self.voting(),
             index: current.map(|(index, _)| index as u32),
             total: self.agenda.len() as u32,
+            projector: self.projector_shows(),
+            page: current.and(self.step.page),
+            timer: timer.map(|timer| TimerView {
+                seconds: timer.seconds,
+                ends_at: timer.ends_at,
+                stop_answers: timer.stop_answers,
+            }),
+            still_open,
         }
     }
 
@@ -647,6 +913,18 @@ impl SessionState {
         let (_, activity) = self.current()?;
         let state = self.activities.get(&activity.id)?;
         Some((activity.id.clone(), state.aggregate(&activity.spec, include_hidden)?))
+    }
+
+    /// Every activity's results, in agenda order, for the closing summary (hidden items
+    /// marked for the console, left out for the projector).
+    pub fn summary(&self, include_hidden: bool) -> Vec<ActivityResults> {
+        self.agenda
+            .iter()
+            .filter_map(|activity| {
+                let data = self.activities.get(&activity.id)?.aggregate(&activity.spec, include_hidden)?;
+                Some(ActivityResults { activity: activity.clone(), data })
+            })
+            .collect()
     }
 
     /// Every activity with its complete results and responses, in agenda order: what
@@ -702,6 +980,9 @@ impl SessionState {
 fn note_id(item: &str) -> Result<u32, Refusal> {
     item.parse().map_err(|_| Refusal::new(ErrorCode::NotFound, "That note is not on the board."))
 }
+
+/// Most pages the projector may be turned to: ten statements or 200 notes never need more.
+const MAX_PAGES: u32 = 50;
 
 fn internal() -> Refusal {
     Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
@@ -791,6 +1072,123 @@ mod tests {
         assert_eq!(replayed.participant("t1"), Some(1));
         assert!(replayed.is_closed());
         assert_eq!(replayed.mine(1).map(|mine| mine.values), Some(vec![None, Some(5)]));
+    }
+
+    fn session_with_cloud() -> SessionState {
+        let mut state = session();
+        let mut agenda = state.agenda.clone();
+        agenda.push(Activity {
+            id: "w".into(),
+            spec: ActivitySpec::Wordcloud(WordCloud {
+                prompt: "A word".into(),
+                max_entries: 3,
+                profanity_filter: true,
+                stop_words: Vec::new(),
+            }),
+        });
+        let event = state.propose_agenda(agenda, || "x".into()).expect("agenda");
+        state.apply(&event, 0).expect("apply agenda");
+        state
+    }
+
+    /// Proposes with `propose` and applies what it proposed.
+    fn apply(
+        state: &mut SessionState,
+        propose: impl Fn(&SessionState) -> Result<Event, Refusal>,
+        at: i64,
+    ) -> Result<Change, ErrorCode> {
+        let event = propose(state).map_err(|r| r.code)?;
+        state.apply(&event, at).map_err(|r| r.code)
+    }
+
+    /// The race of issue 12: a rating checked while the scale was on screen and committed
+    /// after the facilitator moved on is kept, because moving on does not stop answers. A
+    /// round change does, and so does "stop answers".
+    #[test]
+    fn moving_on_keeps_answers_open_until_stopped_or_the_round_changes() {
+        let mut state = session_with_cloud();
+        apply(&mut state, |s| s.propose_step(Some("a"), None), 1).expect("scale on screen");
+        let tapped = state.propose_answer(1, "a", Some("Before"), Some(0), Some(4), None, 1).expect("answer");
+        apply(&mut state, |s| s.propose_step(Some("w"), None), 2).expect("the cloud on screen");
+        assert_eq!(state.apply(&tapped, 3).map(|_| ()), Ok(()), "the tapped answer is kept");
+        assert_eq!(state.step_view().still_open, vec!["a".to_owned()]);
+        // The phone may finish the scale while the room is on the cloud.
+        let late = |s: &SessionState| s.propose_answer(1, "a", Some("Before"), Some(1), Some(2), None, 2);
+        assert_eq!(apply(&mut state, late, 4), Ok(Change::Results("a".into())));
+        assert_eq!(state.took_part(), 1);
+
+        // Back to the scale for the After round: Before closes.
+        apply(&mut state, |s| s.propose_step(Some("a"), Some("After")), 5).expect("after");
+        let before = state.propose_answer(2, "a", Some("Before"), Some(0), Some(3), None, 3);
+        assert_eq!(before.map(|_| ()).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        assert_eq!(state.step_view().still_open, vec!["w".to_owned()], "the cloud is still open, Before is not");
+
+        // Stopped on screen, then moved on: stays stopped.
+        apply(&mut state, |s| s.propose_open(false), 6).expect("stop");
+        apply(&mut state, |s| s.propose_step(Some("w"), None), 7).expect("cloud");
+        let after = state.propose_answer(2, "a", Some("After"), Some(0), Some(3), None, 4);
+        let refusal = after.expect_err("stopped");
+        assert_eq!(refusal.code, ErrorCode::NotOpen);
+        assert_eq!(refusal.message, "Answers to this question have been stopped.");
+        let Some((_, Aggregate::Wordcloud(_))) = state.results(true) else { panic!("the cloud's results") };
+        let parts = state.export_parts();
+        assert_eq!(parts[0].2.len(), 2, "both Before ratings of participant 1, nothing else");
+    }
+
+    /// Journals written before the rule replay as they were: their steps closed answers
+    /// everywhere else, so an answer refused then is refused again.
+    #[test]
+    fn old_steps_replay_with_their_old_meaning() {
+        let mut state = session_with_cloud();
+        let old = |activity: &str| Event::Step { activity: Some(activity.into()), round: 0, open: true, reveal: false };
+        state.apply(&old("a"), 1).expect("old step");
+        let answer = Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 0, statement: 0, value: 4 };
+        state.apply(&old("w"), 2).expect("old step on");
+        assert_eq!(state.apply(&answer, 3).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        assert!(state.step_view().still_open.is_empty());
+        assert_eq!(state.took_part(), 0);
+    }
+
+    /// The projector waits to show a scale's results while answers are open, unless told;
+    /// a word cloud shows live; the facilitator's choice sticks to its activity.
+    #[test]
+    fn the_projector_shows_results_when_the_facilitator_chooses() {
+        let mut state = session_with_cloud();
+        apply(&mut state, |s| s.propose_step(Some("a"), None), 1).expect("scale");
+        assert!(!state.step_view().projector, "hidden while answers are open");
+        apply(&mut state, |s| s.propose_open(false), 2).expect("stop");
+        assert!(state.step_view().projector, "shown once answers stop");
+        apply(&mut state, |s| s.propose_projector(false), 3).expect("hide");
+        assert!(!state.step_view().projector, "the facilitator's choice wins");
+        apply(&mut state, |s| s.propose_step(Some("w"), None), 4).expect("cloud");
+        assert!(state.step_view().projector, "a cloud is live by default");
+        apply(&mut state, |s| s.propose_step(Some("a"), None), 5).expect("scale again");
+        assert!(!state.step_view().projector, "the choice stays with its activity");
+        assert_eq!(apply(&mut state, |s| s.propose_page(Some(2)), 6), Ok(Change::Step));
+        assert_eq!(state.step_view().page, Some(2));
+        apply(&mut state, |s| s.propose_step(Some("w"), None), 7).expect("cloud");
+        assert_eq!(state.step_view().page, None, "a new step turns pages by itself again");
+    }
+
+    /// A countdown: 1 to 30 minutes, on the activity on screen; a goto ends it; when it
+    /// stops answers, the session knows when.
+    #[test]
+    fn timers_run_on_the_activity_on_screen() {
+        let mut state = session_with_cloud();
+        assert_eq!(state.propose_timer(Some(300), true, 0).map_err(|r| r.code), Err(ErrorCode::NotOpen));
+        apply(&mut state, |s| s.propose_step(Some("a"), None), 1).expect("scale");
+        assert_eq!(state.propose_timer(Some(59), true, 0).map_err(|r| r.code), Err(ErrorCode::OutOfRange));
+        assert_eq!(state.propose_timer(Some(1801), true, 0).map_err(|r| r.code), Err(ErrorCode::OutOfRange));
+        apply(&mut state, |s| s.propose_timer(Some(300), true, 1_000), 2).expect("timer");
+        let timer = state.step_view().timer.expect("a timer");
+        assert_eq!((timer.seconds, timer.ends_at, timer.stop_answers), (300, 301_000, true));
+        assert_eq!(state.timer_stops_answers_at(), Some(("a".into(), 301_000)));
+        apply(&mut state, |s| s.propose_timer(None, false, 2_000), 3).expect("cancel");
+        assert_eq!(state.step_view().timer, None);
+        apply(&mut state, |s| s.propose_timer(Some(60), false, 3_000), 4).expect("timer");
+        assert_eq!(state.timer_stops_answers_at(), None, "this one does not stop answers");
+        apply(&mut state, |s| s.propose_step(Some("w"), None), 5).expect("cloud");
+        assert_eq!(state.step_view().timer, None, "moving on ends the countdown");
     }
 
     /// Removing the activity on screen sends everyone back to the waiting screen.

@@ -20,15 +20,51 @@ pub enum Event {
         participant: ParticipantId,
         token_hash: String,
     },
-    /// The facilitator moved to a step (`activity` null: the waiting screen).
+    /// The facilitator removed these participants, who had not answered anything.
+    Removed {
+        participants: Vec<ParticipantId>,
+    },
+    /// The facilitator moved to a step (`activity` null: the waiting screen), closing answers
+    /// everywhere else. Written by older versions; [`Event::Goto`] replaced it.
     Step {
         activity: Option<String>,
         round: usize,
         open: bool,
         reveal: bool,
     },
+    /// Answers to the activity on screen stopped or resumed. Written by older versions;
+    /// [`Event::Opened`] replaced it.
     SetOpen {
         open: bool,
+    },
+    /// The facilitator moved to a step (`activity` null: the waiting screen). That activity's
+    /// round opens for answers (closing its other rounds); other activities keep taking answers
+    /// until stopped, so an answer tapped as the screen moves on is not lost.
+    Goto {
+        activity: Option<String>,
+        round: usize,
+    },
+    /// Answers to an activity stopped (by the facilitator or a timer) or resumed.
+    Opened {
+        activity: String,
+        open: bool,
+    },
+    /// The facilitator showed or hid an activity's results on the projector.
+    Projector {
+        activity: String,
+        show: bool,
+    },
+    /// The facilitator turned the projector to a page (null: pages turn by themselves).
+    ProjectorPage {
+        page: Option<u32>,
+    },
+    /// A countdown on an activity started (`ends_at` in ms since the epoch) or was cancelled
+    /// (`ends_at` null).
+    Timer {
+        activity: String,
+        seconds: u32,
+        ends_at: Option<i64>,
+        stop_answers: bool,
     },
     Reveal {
         show: bool,

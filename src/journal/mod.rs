@@ -16,7 +16,9 @@
 //! opens a fresh one for the next batch, and meanwhile reports itself unhealthy, trying a
 //! small write every second until one commits again.
 
+pub mod backup;
 mod event;
+pub mod integrity;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -62,6 +64,13 @@ pub enum JournalError {
     Corrupt(#[from] serde_json::Error),
     #[error("the journal writer has stopped")]
     Stopped,
+    #[error(
+        "the journal in {dir} looks damaged: {problem}. Chorus has not started and has changed no file. \
+         Run `chorus check`, and see \"Restoring from a backup\" in docs/reliability.md"
+    )]
+    Damaged { dir: PathBuf, problem: String },
+    #[error("cannot keep the high-water mark {path}: {source}")]
+    Mark { path: PathBuf, source: std::io::Error },
 }
 
 /// A session's row: what is needed to find it and check keys without replaying it.
@@ -156,6 +165,9 @@ impl Journal {
     pub async fn open(data_dir: &Path) -> Result<(Self, JournalWriter), JournalError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| JournalError::DataDir { path: data_dir.to_owned(), source })?;
+        // Before anything opens the database for writing (and could overwrite what a
+        // damaged log still holds).
+        integrity::check(data_dir, false).await?;
         check_writable(data_dir)?;
         survive_file_size_limit();
         let path = data_dir.join("chorus.db");
@@ -178,9 +190,10 @@ impl Journal {
         migrating.close().await;
         // One connection, owned by the writer task: the only writer, which it can drop and
         // open again after a storage fault.
-        let writer = SqliteConnection::connect_with(&options)
+        let mut writer = SqliteConnection::connect_with(&options)
             .await
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
+        let mark = integrity::HighWater::open(data_dir, last_seq(&mut writer).await?)?;
         let reads = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
@@ -188,7 +201,8 @@ impl Journal {
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
         let (writes, queue) = mpsc::channel(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(Writer { options, db: Some(writer), failing: failing.clone() }.run(queue));
+        let task =
+            tokio::spawn(Writer { options, db: Some(writer), failing: failing.clone(), mark: Some(mark) }.run(queue));
         info!(path = %path.display(), "journal open");
         Ok((Self { writes, reader: Reader { reads }, failing }, JournalWriter(task)))
     }
@@ -273,6 +287,29 @@ impl Reader {
             .bind(before)
             .fetch_all(&self.reads)
             .await?;
+        Ok(rows.iter().map(|row| row.get("code")).collect())
+    }
+
+    /// Bytes of participants' changes a session has stored (their JSON), for its cap.
+    pub async fn stored_bytes(&self, code: &str) -> Result<u64, JournalError> {
+        let bytes: Option<i64> =
+            sqlx::query_scalar("SELECT SUM(LENGTH(event)) FROM events WHERE session = ? AND request IS NOT NULL")
+                .bind(code)
+                .fetch_one(&self.reads)
+                .await?;
+        Ok(bytes.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Open sessions created before `before` (ms since the Unix epoch) whose last event is
+    /// older too: nothing happened in them since.
+    pub async fn idle_since(&self, before: i64) -> Result<Vec<String>, JournalError> {
+        let rows = sqlx::query(
+            "SELECT code FROM sessions s WHERE closed_at IS NULL AND created_at < ?1
+             AND COALESCE((SELECT at FROM events e WHERE e.session = s.code ORDER BY seq DESC LIMIT 1), 0) < ?1",
+        )
+        .bind(before)
+        .fetch_all(&self.reads)
+        .await?;
         Ok(rows.iter().map(|row| row.get("code")).collect())
     }
 
@@ -384,6 +421,8 @@ struct Writer {
     /// `None` after a failure: the next attempt opens a fresh connection.
     db: Option<SqliteConnection>,
     failing: Arc<AtomicBool>,
+    /// The high-water mark, rewritten after each commit that added events.
+    mark: Option<integrity::HighWater>,
 }
 
 /// What the writer attempts in one transaction.
@@ -419,14 +458,15 @@ impl Writer {
             metrics::histogram!(crate::metrics::JOURNAL_BATCH).record(size as f64);
             metrics::histogram!(crate::metrics::JOURNAL_COMMIT).record(elapsed.as_secs_f64());
             match &result {
-                Ok(()) => debug!(size, elapsed_us = elapsed.as_micros() as u64, "journal batch committed"),
+                Ok(_) => debug!(size, elapsed_us = elapsed.as_micros() as u64, "journal batch committed"),
                 Err(err) => {
                     metrics::counter!(crate::metrics::JOURNAL_FAILURES).increment(1);
                     warn!(size, %err, "journal batch failed; nothing in it was kept");
                 }
             }
             let saved = result.is_ok();
-            let outcome = result.map_err(|err| err.to_string());
+            let reached = result.as_ref().ok().copied().flatten();
+            let outcome = result.map(|_| ()).map_err(|err| err.to_string());
             // Consecutive appends of one sender are reported in one message. A sender that
             // gave up waiting is no loss: the outcome is the same either way.
             let mut run: Option<(Settlements, usize)> = None;
@@ -448,6 +488,13 @@ impl Writer {
             if let Some((to, events)) = run {
                 let _ = to.send(Settled { events, saved });
             }
+            // After the answers: the mark may lag a commit (safe: the check at start wants the
+            // journal to reach the mark, not to match it), never run ahead of one.
+            if let (Some(seq), Some(mark)) = (reached, self.mark.as_mut())
+                && let Err(err) = mark.record(seq)
+            {
+                error!(%err, "the high-water mark could not be written; damage to the journal may go unnoticed");
+            }
         }
         if let Some(db) = self.db.take() {
             let _ = db.close().await;
@@ -459,7 +506,7 @@ impl Writer {
     /// connection that failed is closed, not reused: after an I/O error during COMMIT, SQLite
     /// may have rolled the transaction back while sqlx still counts it open (and would nest
     /// the next one in a savepoint), or the pager may still be in its error state.
-    async fn attempt(&mut self, job: Job<'_>) -> Result<(), JournalError> {
+    async fn attempt(&mut self, job: Job<'_>) -> Result<Option<i64>, JournalError> {
         let result = match self.db.take() {
             Some(db) => Ok(db),
             None => SqliteConnection::connect_with(&self.options).await.map_err(JournalError::from),
@@ -468,7 +515,7 @@ impl Writer {
             Ok(mut db) => {
                 let result = match job {
                     Job::Batch(batch) => write_batch(&mut db, batch).await,
-                    Job::Probe => probe_write(&mut db).await,
+                    Job::Probe => probe_write(&mut db).await.map(|()| None),
                 };
                 if result.is_ok() {
                     self.db = Some(db);
@@ -481,10 +528,10 @@ impl Writer {
         };
         let was_failing = self.failing.swap(result.is_err(), Ordering::Relaxed);
         match (&result, was_failing) {
-            (Ok(()), true) => info!("the journal takes writes again"),
+            (Ok(_), true) => info!("the journal takes writes again"),
             (Err(err), false) => error!(%err, "the journal cannot write; answers are refused as not saved"),
             (Err(err), true) => debug!(%err, "the journal still cannot write"),
-            (Ok(()), false) => {}
+            (Ok(_), false) => {}
         }
         result
     }
@@ -518,7 +565,7 @@ impl<'a> EventRow<'a> {
 /// Writes a batch in one transaction. Events go in as few multi-row `INSERT`s as SQLite's
 /// parameter limit allows, in queue order (so `seq` follows it): sqlx runs each statement on
 /// its own thread, and a statement per event made the hand-offs, not SQLite, the cost.
-async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), JournalError> {
+async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<Option<i64>, JournalError> {
     let mut tx = db.begin().await?;
     // Which sessions exist at this point of the batch. An event for a session that does not
     // (deleted while its last events were in flight) is dropped rather than failing the batch
@@ -566,9 +613,19 @@ async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<(), J
             }
         }
     }
+    let added = !rows.is_empty();
     insert_events(&mut tx, rows).await?;
+    let reached = if added { Some(last_seq(&mut tx).await?) } else { None };
     tx.commit().await?;
-    Ok(())
+    Ok(reached)
+}
+
+/// The sequence number of the last event ever inserted (`AUTOINCREMENT` keeps it in
+/// `sqlite_sequence`, deletes never lower it); 0 before the first.
+async fn last_seq(db: &mut SqliteConnection) -> Result<i64, JournalError> {
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetch_optional(&mut *db).await?;
+    Ok(seq.unwrap_or(0))
 }
 
 /// The sessions that appends of the batch name and that exist before it.

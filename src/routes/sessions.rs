@@ -12,21 +12,18 @@ use crate::hub::{Command, Control, SessionHandle};
 use crate::protocol::{CreateSession, Created, ReplaceAgenda, SessionInfo};
 use crate::server::AppState;
 
-/// The bearer token of a request, if any.
+/// The bearer token of a request, if any. The scheme's name is case-insensitive (RFC 9110
+/// section 11.1): `bearer` and `BEARER` work as `Bearer` does.
 fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|key| !key.is_empty())
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim_start();
+    let (scheme, key) = value.split_once(char::is_whitespace)?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| key.trim()).filter(|key| !key.is_empty())
 }
 
 /// The session, if the request holds its host key. A wrong code or key counts as a guess
 /// against the caller's address, as it does over the WebSocket.
 async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
-    let peer = req.peer_addr().map(|addr| addr.ip());
+    let peer = app.client(req);
     let guarded = app.hub.join_guarded(peer, code);
     let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
@@ -47,17 +44,47 @@ pub async fn create(
     req: HttpRequest,
     body: web::Json<CreateSession>,
 ) -> Result<HttpResponse, Refusal> {
+    let client = app.client(&req);
     if let Some(admin) = &app.settings.admin_token {
+        let failures = &app.hub.budgets().failed_admin;
+        // An address that got the token wrong before pays for each try first; out of budget,
+        // it hears `rate_limited` whether the token is right or not.
+        if client.is_some_and(|client| failures.refused(client)) {
+            return Err(Refusal::rate_limited());
+        }
         let given = bearer(&req).unwrap_or_default();
         // Compare hashes so that the comparison takes the same time wherever they differ.
         if !auth::secret_matches(given, &auth::hash_secret(admin)) {
+            if let Some(client) = client {
+                failures.failed(client);
+            }
             return Err(Refusal::new(
                 ErrorCode::Unauthorized,
                 "This server needs its admin token to start a session. Ask whoever runs it.",
             ));
         }
     }
+    if let Some(client) = client
+        && let Err(wait) = app.hub.budgets().creates.spend(client)
+    {
+        return Err(Refusal::new(
+            ErrorCode::RateLimited,
+            format!(
+                "Too many sessions were started from your network. You can start another in {} minutes.",
+                wait.as_secs().div_ceil(60).max(1)
+            ),
+        ));
+    }
     let body = body.into_inner();
+    // Copying names a session by its code and host key: guarded like any other way in, or it
+    // would tell a guesser which codes exist ("unauthorized" rather than "not_found").
+    if let Some(source) = &body.copy_from {
+        let guarded = app.hub.join_guarded(client, &source.code);
+        let handle = app.hub.find(&source.code, client, guarded).await?;
+        if !handle.is_host(&source.host_key) {
+            return Err(app.hub.wrong_key(client, guarded));
+        }
+    }
     let created = app.hub.create(&body.title, body.agenda, body.copy_from.as_ref()).await?;
     let base = app.base_url(&req);
     let code = &created.code;
@@ -174,7 +201,7 @@ fn download(report: &export::Report, format: Format) -> Result<HttpResponse, Ref
 /// `GET /api/sessions/{code}/qr.svg`: the join link as a QR code, for anyone.
 pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
     // Anyone may have it, so it must not answer a guesser which codes exist.
-    let peer = req.peer_addr().map(|addr| addr.ip());
+    let peer = app.client(&req);
     if app.hub.join_guarded(peer, &code) {
         return Err(Refusal::rate_limited());
     }

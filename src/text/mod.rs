@@ -33,8 +33,73 @@ pub const MAX_ENTRY_CHARS: usize = 40;
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| stop_words::get("en").iter().copied().collect());
 
+/// Participant text as it comes in, without what must never reach a screen, a file or an
+/// operator's terminal: C0 and C1 control characters (NUL, BEL, ESC and the rest; a newline
+/// stays where `keep_newlines`, and a tab or carriage return becomes a space or goes) and
+/// the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) that
+/// can make text read backwards ("Trojan Source").
+pub fn strip_controls(raw: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\r' => {}
+            '\t' | '\n' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The explicit bidirectional formatting characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a character shows nothing: white space, controls, and the format characters
+/// and fillers that render as nothing (zero-width space and joiners, word joiner, soft
+/// hyphen, byte-order mark, direction marks, Hangul fillers, the blank Braille pattern).
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// Whether text has at least one character that shows.
+pub fn has_visible(text: &str) -> bool {
+    text.chars().any(|c| !is_invisible(c))
+}
+
 /// NFKC, ends trimmed of spaces and punctuation, inner white space collapsed to one space.
+/// Control characters and bidirectional overrides are gone first ([`strip_controls`]), and
+/// text that shows nothing is empty.
 pub fn clean(raw: &str) -> String {
+    let raw = strip_controls(raw, false);
+    if !has_visible(&raw) {
+        return String::new();
+    }
     let normalised: String = raw.nfkc().collect();
     let trimmed = normalised.trim_matches(|c: char| c.is_whitespace() || is_edge_punctuation(c));
     trimmed.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -154,6 +219,19 @@ mod tests {
 
     fn key(raw: &str) -> String {
         group_key(&clean(raw))
+    }
+
+    #[test]
+    fn control_characters_and_bidi_overrides_never_get_in() {
+        assert_eq!(strip_controls("a\u{0}b\u{7}c\u{1b}[31md\u{9b}e", false), "abc[31mde");
+        assert_eq!(strip_controls("one\r\ntwo\tthree", true), "one\ntwo three");
+        assert_eq!(strip_controls("one\ntwo", false), "one two");
+        assert_eq!(strip_controls("\u{202E}txt.exe\u{202C} \u{2066}x\u{2069}", true), "txt.exe x");
+        assert_eq!(clean("\u{1b}]0;owned\u{7}family"), "0;ownedfamily");
+        assert_eq!(clean("\u{200B}\u{200D}\u{FEFF}"), "");
+        assert!(!has_visible("\u{200B} \u{2060}\u{00AD}\u{3164}\n"));
+        assert!(has_visible("\u{200B}x"));
+        assert!(read_entry("\u{200B}\u{200C}", &[], true).is_err());
     }
 
     #[test]

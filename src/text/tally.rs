@@ -80,6 +80,11 @@ impl Tally {
         false
     }
 
+    /// The words counted in a group (0 for none).
+    pub fn count(&self, key: &str) -> u32 {
+        self.groups.get(key).map_or(0, |group| group.count)
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.groups.contains_key(key)
     }

@@ -8,6 +8,8 @@
 
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_http::ws::{CloseCode, CloseReason};
@@ -72,6 +74,9 @@ impl Drop for Counted {
 /// Why a connection ends, and the close frame that says so.
 struct Goodbye(CloseCode, &'static str);
 
+/// How many slots a view has (agenda, step, results, counts, closed, summary).
+const VIEW_SLOTS: usize = 6;
+
 /// The versions of each view slot this connection has sent.
 #[derive(Default)]
 struct Sent {
@@ -80,6 +85,7 @@ struct Sent {
     counts: u64,
     agenda: u64,
     closed: u64,
+    summary: u64,
     scope: u64,
 }
 
@@ -120,7 +126,7 @@ impl Connection {
     async fn serve(mut self) {
         let mut shutdown = self.hub.shutdown_signal();
         let limits = self.hub.limits().clone();
-        let mut heartbeat = tokio::time::interval(limits.heartbeat);
+        let mut heartbeat = tokio::time::interval_at(first_heartbeat(limits.heartbeat), limits.heartbeat);
         let mut last_heard = Instant::now();
         // Boxed, and dropped once the peer has said who it is.
         let mut hello_deadline = Some(Box::pin(tokio::time::sleep(HELLO_TIMEOUT)));
@@ -156,7 +162,15 @@ impl Connection {
                         }
                         Some(Ok(Incoming::Ping(bytes))) => written(self.socket.pong(&bytes).await),
                         Some(Ok(Incoming::Pong)) => Ok(()),
-                        Some(Ok(Incoming::Close)) => break Some(Goodbye(CloseCode::Normal, "")),
+                        Some(Ok(Incoming::Close(code))) => {
+                            // The peer's code is echoed (RFC 6455 §5.5.1), whatever it is: said
+                            // here, as a goodbye of ours with that code would be taken for
+                            // one of ours (4008 has none).
+                            let reason = CloseReason { code: code.unwrap_or(CloseCode::Normal), description: None };
+                            let goodbye = self.socket.close(Some(reason));
+                            let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, goodbye)).await;
+                            break None;
+                        }
                         Some(Err(SocketError::Io(err))) => {
                             debug!(%err, "connection lost");
                             break None;
@@ -232,12 +246,13 @@ impl Connection {
             // or round calls for them again (a reveal or "stop answers" does not).
             let scope_changed = sent.scope != 0 && frames.scope != sent.scope;
             sent.scope = frames.scope;
-            let slots = [
+            let slots: [_; VIEW_SLOTS] = [
                 (&frames.agenda, &mut sent.agenda),
                 (&frames.step, &mut sent.step),
                 (&frames.results, &mut sent.results),
                 (&frames.counts, &mut sent.counts),
                 (&frames.closed, &mut sent.closed),
+                (&frames.summary, &mut sent.summary),
             ];
             let mut out = Vec::with_capacity(slots.len());
             for (frame, sent) in slots {
@@ -249,7 +264,7 @@ impl Connection {
             (out, scope_changed)
         };
         crate::metrics::frames_sent().increment(out.len() as u64);
-        let mut wire: [&[u8]; 5] = [&[]; 5];
+        let mut wire: [&[u8]; VIEW_SLOTS] = [&[]; VIEW_SLOTS];
         for (slot, frame) in wire.iter_mut().zip(&out) {
             *slot = frame;
         }
@@ -280,6 +295,11 @@ impl Connection {
                 return self.refuse(id, Refusal::rate_limited()).await;
             }
             self.flooding = 0;
+            // The address's budget and the session's caps (see `SessionHandle::spend_write`).
+            if let Err(refusal) = handle.spend_write(self.peer, text.len()) {
+                let id = parsed.as_ref().ok().and_then(ClientMessage::id);
+                return self.refuse(id, refusal).await;
+            }
         }
         let message = match parsed {
             Ok(message) => message,
@@ -374,7 +394,8 @@ impl Connection {
 
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
-        let guarded = self.hub.join_guarded(self.peer, code);
+        // Past the address's budget of new participants, only a resume gets in.
+        let guarded = self.hub.join_guarded(self.peer, code) || !self.hub.join_budget(self.peer);
         if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
@@ -434,9 +455,14 @@ impl Connection {
             ServerMessage::WelcomePresent {
                 protocol: PROTOCOL_VERSION,
                 session: PresentInfo { code: info.code, title: info.title, state: info.state, join_url: info.join_url },
+                server_time: crate::journal::now_ms(),
             }
         } else {
-            ServerMessage::WelcomeHost { protocol: PROTOCOL_VERSION, session: info }
+            ServerMessage::WelcomeHost {
+                protocol: PROTOCOL_VERSION,
+                session: info,
+                server_time: crate::journal::now_ms(),
+            }
         };
         let role = if presenter { "presenter" } else { "host" };
         tracing::Span::current().record("session", handle.code.as_str()).record("role", role);
@@ -478,6 +504,39 @@ fn written(result: Result<(), WriteError>) -> Result<(), Goodbye> {
     }
 }
 
+/// Heartbeats fall on a grid of this step, the same for every connection, so that the pings
+/// due in one step go out in one wake-up of a worker rather than one wake-up each.
+const BEAT_SLOT: Duration = Duration::from_millis(100);
+
+/// When this connection first pings; then every period after. Phones join in bursts (a room
+/// of 19,000 in 2–4 s), and with a ping at a fixed time after each connect their pings came in
+/// the same bursts, every period, for the whole session: 19,000 pings and pongs in a few
+/// seconds, and a reveal or step change in those seconds shared the cores with them (9–29 %
+/// more server CPU, and the slow first reveal of issue 18: docs/performance.md).
+/// Consecutive connections get offsets a golden-ratio step apart, so that any burst of them
+/// is spread evenly over the period, on the [`BEAT_SLOT`] grid.
+fn first_heartbeat(period: Duration) -> tokio::time::Instant {
+    static ORIGIN: OnceLock<tokio::time::Instant> = OnceLock::new();
+    static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+    let now = tokio::time::Instant::now();
+    let origin = *ORIGIN.get_or_init(|| now);
+    let due = now + nth_offset(CONNECTIONS.fetch_add(1, Ordering::Relaxed), period);
+    origin + on_grid(due.duration_since(origin), BEAT_SLOT)
+}
+
+/// The offset of the `n`-th connection: the fractional part of n·φ, of the period.
+fn nth_offset(n: u64, period: Duration) -> Duration {
+    let fraction = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) as f64 / 2f64.powi(64);
+    period.mul_f64(fraction)
+}
+
+/// `since`, rounded up to a whole number of `slot`s.
+fn on_grid(since: Duration, slot: Duration) -> Duration {
+    let slot_ns = slot.as_nanos().max(1);
+    let slots = since.as_nanos().div_ceil(slot_ns);
+    Duration::from_nanos(u64::try_from(slots * slot_ns).unwrap_or(u64::MAX))
+}
+
 /// Resolves when the deadline passes; never, once there is none.
 async fn expire(deadline: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
     match deadline {
@@ -490,7 +549,12 @@ fn protocol_goodbye(err: &SocketError) -> Goodbye {
     match err {
         SocketError::TooBig => Goodbye(CloseCode::Size, "Messages may be at most 16 KiB."),
         SocketError::NotUtf8 => Goodbye(CloseCode::Invalid, "Messages must be valid UTF-8 text."),
-        SocketError::Protocol(_) | SocketError::Io(_) => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
+        SocketError::Protocol(_)
+        | SocketError::ReservedBits
+        | SocketError::FragmentedControl
+        | SocketError::LongControl
+        | SocketError::BadLength
+        | SocketError::Io(_) => Goodbye(CloseCode::Protocol, "WebSocket protocol error."),
     }
 }
 
@@ -516,4 +580,38 @@ pub(crate) fn explain_bad_message(text: &str, err: &serde_json::Error) -> (Optio
             format!("The \"{kind}\" message has a missing or wrong field ({err})."),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{nth_offset, on_grid};
+
+    /// Any run of consecutive connections (a room joining at once, from wherever the counter
+    /// stands) pings evenly over the period: each tenth of it gets a tenth of them, give or
+    /// take a few, never a burst.
+    #[test]
+    fn consecutive_connections_ping_evenly_over_the_period() {
+        let period = Duration::from_secs(15);
+        for start in [0, 1, 12_345, u64::MAX - 20_000] {
+            let mut tenths = [0u32; 10];
+            for n in start..start + 19_000 {
+                let offset = nth_offset(n, period);
+                assert!(offset < period);
+                tenths[(offset.as_secs_f64() / 1.5) as usize] += 1;
+            }
+            assert!(tenths.iter().all(|&count| (1_880..=1_920).contains(&count)), "{tenths:?} from {start}");
+        }
+    }
+
+    /// A connection's first ping falls on the shared grid, never before it was due.
+    #[test]
+    fn heartbeats_fall_on_the_grid() {
+        let slot = Duration::from_millis(100);
+        assert_eq!(on_grid(Duration::ZERO, slot), Duration::ZERO);
+        assert_eq!(on_grid(Duration::from_millis(1), slot), slot);
+        assert_eq!(on_grid(Duration::from_millis(100), slot), slot);
+        assert_eq!(on_grid(Duration::from_micros(14_900_001), slot), Duration::from_millis(15_000));
+    }
 }

@@ -57,7 +57,7 @@ pub async fn handshake(req: HttpRequest, app: web::Data<AppState>) -> actix_web:
         }
     }
     let mut response = HttpResponse::from(actix_http::ws::handshake(req.head())?.finish().map_into_boxed_body());
-    let peer = req.peer_addr().map(|addr| addr.ip());
+    let peer = app.client(&req);
     response.extensions_mut().insert(Accepted { peer, base_url: app.base_url(&req) });
     Ok(response)
 }

@@ -11,10 +11,10 @@
 use std::io::{self, IoSlice};
 use std::time::Duration;
 
-use actix_http::ws::{CloseReason, OpCode, Parser, ProtocolError};
+use actix_http::ws::{CloseCode, CloseReason, OpCode, Parser, ProtocolError};
 use bytes::{Buf, Bytes, BytesMut};
 use bytestring::ByteString;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Bytes taken from the kernel per read: every client message is far smaller.
@@ -23,6 +23,14 @@ const READ_CHUNK: usize = 4096;
 const MAX_HEADER: usize = 14;
 /// Frames written in one system call at most.
 const MAX_SLICES: usize = 8;
+/// RSV1, RSV2 and RSV3 of a frame's first byte (RFC 6455 §5.2): no extension is negotiated, so
+/// any of them set fails the connection.
+const RSV_BITS: u8 = 0b0111_0000;
+const FIN_BIT: u8 = 0b1000_0000;
+/// Opcodes 8 to 15 are control frames (RFC 6455 §5.5).
+const CONTROL_BIT: u8 = 0b0000_1000;
+/// The longest payload of a control frame (RFC 6455 §5.5).
+const MAX_CONTROL: u8 = 125;
 
 /// A complete message from the peer.
 #[derive(Debug)]
@@ -31,7 +39,8 @@ pub enum Incoming {
     Binary,
     Ping(Bytes),
     Pong,
-    Close,
+    /// The peer's goodbye, with its status code if it gave one (to be echoed, RFC 6455 §5.5.1).
+    Close(Option<CloseCode>),
 }
 
 /// Why reading from the peer stopped.
@@ -39,8 +48,18 @@ pub enum Incoming {
 pub enum SocketError {
     #[error("message over the size limit")]
     TooBig,
-    #[error("text message that is not UTF-8")]
+    #[error("text message or close reason that is not UTF-8")]
     NotUtf8,
+    /// actix-http reports reserved bits as an I/O error, which would end the connection
+    /// without the close frame RFC 6455 §5.2 calls for; they are caught here first.
+    #[error("frame with reserved bits set and no extension negotiated")]
+    ReservedBits,
+    #[error("control frame in fragments")]
+    FragmentedControl,
+    #[error("control frame longer than 125 bytes")]
+    LongControl,
+    #[error("frame length with its most significant bit set")]
+    BadLength,
     #[error("WebSocket protocol error: {0}")]
     Protocol(ProtocolError),
     #[error(transparent)]
@@ -82,6 +101,8 @@ pub struct Socket {
     write_stall: Duration,
     /// The peer closed its side.
     eof: bool,
+    /// The peer broke the protocol: nothing more it sends is read as frames.
+    failed: bool,
 }
 
 /// One frame of text, encoded once to be written to any number of sockets.
@@ -95,7 +116,7 @@ impl Socket {
     /// Takes over an upgraded connection; `read` is whatever arrived after the handshake.
     pub fn new(io: TcpStream, read: BytesMut, max_message: usize, write_stall: Duration) -> Self {
         let read = if read.is_empty() { BytesMut::new() } else { read };
-        Self { io, read, fragments: None, unsent: BytesMut::new(), max_message, write_stall, eof: false }
+        Self { io, read, fragments: None, unsent: BytesMut::new(), max_message, write_stall, eof: false, failed: false }
     }
 
     /// The next message, or `None` once the peer has gone. Cancel-safe: nothing read is lost
@@ -106,7 +127,10 @@ impl Socket {
                 Ok(Some(message)) => return Some(Ok(message)),
                 Ok(None) if self.eof => return None,
                 Ok(None) => {}
-                Err(err) => return Some(Err(err)),
+                Err(err) => {
+                    self.failed = !matches!(err, SocketError::Io(_));
+                    return Some(Err(err));
+                }
             }
             if let Err(err) = self.io.readable().await {
                 return Some(Err(err.into()));
@@ -132,19 +156,13 @@ impl Socket {
     /// The next whole message among the bytes read, if there is one.
     fn parse(&mut self) -> Result<Option<Incoming>, SocketError> {
         loop {
+            check_header(&self.read, self.max_message)?;
             let parsed = Parser::parse(&mut self.read, true, self.max_message);
             if self.read.is_empty() {
                 // Frees the buffer (a payload split from it keeps its own bytes alive).
                 self.read = BytesMut::new();
             }
-            let Some((fin, opcode, payload)) = parsed? else {
-                // A frame within the limit is whole by then: the parser would wait for all of a
-                // bigger one before refusing it, and this refuses it first.
-                if self.read.len() > self.max_message + MAX_HEADER {
-                    return Err(SocketError::TooBig);
-                }
-                return Ok(None);
-            };
+            let Some((fin, opcode, payload)) = parsed? else { return Ok(None) };
             let payload = payload.unwrap_or_default();
             match opcode {
                 OpCode::Text | OpCode::Binary if self.fragments.is_some() => {
@@ -167,10 +185,7 @@ impl Socket {
                 }
                 OpCode::Ping => return Ok(Some(Incoming::Ping(payload.freeze()))),
                 OpCode::Pong => return Ok(Some(Incoming::Pong)),
-                OpCode::Close => {
-                    Parser::try_parse_close_payload(&payload)?;
-                    return Ok(Some(Incoming::Close));
-                }
+                OpCode::Close => return close_code(&payload).map(|code| Some(Incoming::Close(code))),
                 OpCode::Bad => return Err(ProtocolError::BadOpCode.into()),
             }
         }
@@ -224,18 +239,24 @@ impl Socket {
     /// the stream) before the socket is dropped, so that the kernel does not reset a
     /// connection with unread bytes and lose the goodbye on the way. The caller bounds the
     /// wait.
-    pub async fn close(mut self, reason: Option<CloseReason>) {
+    pub async fn close(&mut self, reason: Option<CloseReason>) {
         let mut frame = BytesMut::new();
         Parser::write_close(&mut frame, reason, false);
         if self.write(&[&frame]).await.is_err() || self.io.shutdown().await.is_err() {
             return;
         }
         self.fragments = None;
-        while let Some(Ok(message)) = self.recv().await {
-            if matches!(message, Incoming::Close) {
-                break;
+        while !self.failed {
+            match self.recv().await {
+                Some(Ok(Incoming::Close(_)) | Err(SocketError::Io(_))) | None => return,
+                Some(_) => {}
             }
         }
+        // A peer that broke the protocol is not read any further (RFC 6455 §7.1.7): what it
+        // still sends is let go of until it ends its side, for the same reason as above.
+        self.read = BytesMut::new();
+        let mut chunk = [0u8; READ_CHUNK];
+        while let Ok(1..) = self.io.read(&mut chunk).await {}
     }
 
     /// Writes as much as the kernel takes now, in as few system calls as it allows.
@@ -283,6 +304,49 @@ fn remaining<'a>(frames: &'a [&'a [u8]], written: usize) -> impl Iterator<Item =
         skip = skip.saturating_sub(frame.len());
         rest
     })
+}
+
+/// The status code of a close frame's payload, checked as RFC 6455 §5.5.1 and §7.4 say: empty
+/// or a valid code, then a reason in UTF-8 (which fails as a text message would, 1007).
+fn close_code(payload: &[u8]) -> Result<Option<CloseCode>, SocketError> {
+    if payload.get(2..).is_some_and(|reason| std::str::from_utf8(reason).is_err()) {
+        return Err(SocketError::NotUtf8);
+    }
+    // A 1-byte payload and a code outside the ones a peer may send (0–999, 1004–1006,
+    // 1015–2999, 5000 and up) are protocol errors.
+    Ok(Parser::try_parse_close_payload(payload)?.map(|reason| reason.code))
+}
+
+/// Checks a frame's header as soon as its bytes are in, before any of its payload: what
+/// RFC 6455 §5.2 and §5.5 forbid and actix-http's parser lets through (a fragmented control
+/// frame), reports as an I/O error (reserved bits, which would end the connection without a
+/// close frame) or finds only once the whole payload has arrived (a control frame over 125
+/// bytes, a message over the limit, which would be buffered first).
+fn check_header(read: &[u8], max_message: usize) -> Result<(), SocketError> {
+    let Some(&first) = read.first() else { return Ok(()) };
+    if first & RSV_BITS != 0 {
+        return Err(SocketError::ReservedBits);
+    }
+    let Some(&second) = read.get(1) else { return Ok(()) };
+    let length = second & 0x7F;
+    if first & CONTROL_BIT != 0 {
+        if first & FIN_BIT == 0 {
+            return Err(SocketError::FragmentedControl);
+        }
+        if length > MAX_CONTROL {
+            return Err(SocketError::LongControl);
+        }
+    }
+    let declared = match length {
+        126 => read.get(2..4).map(|bytes| u64::from(u16::from_be_bytes([bytes[0], bytes[1]]))),
+        127 => read.get(2..10).map(|bytes| u64::from_be_bytes(bytes.try_into().unwrap_or_default())),
+        short => Some(u64::from(short)),
+    };
+    match declared {
+        Some(declared) if declared > i64::MAX as u64 => Err(SocketError::BadLength),
+        Some(declared) if declared > max_message as u64 => Err(SocketError::TooBig),
+        _ => Ok(()),
+    }
 }
 
 fn text(payload: BytesMut) -> Result<Incoming, SocketError> {

@@ -65,7 +65,11 @@ async fn bad_agendas_are_refused_in_plain_language() {
 /// Reading and changing a session needs its host key.
 #[actix_web::test]
 async fn the_session_api_needs_the_host_key() {
-    let server = TestServer::start().await;
+    // Ten failed attempts from one address: more than an address may fail by default (3).
+    let server = TestServer::start_with(|settings| {
+        settings.limits.budgets.failed_joins_burst = std::num::NonZeroU32::new(20).expect("nonzero");
+    })
+    .await;
     let session = create_session(&server).await;
     let url = server.url(&format!("/api/sessions/{}", session.code));
     for key in [None, Some("wrong"), Some(session.present_key.as_str())] {

@@ -55,6 +55,9 @@ async fn answers_reach_the_projector_and_a_changed_answer_counts_once() {
     assert_eq!(step["activity"]["id"], scale);
     assert_eq!(step["round"], "Before");
     assert_eq!(step["open"], true);
+    assert_eq!(step["projector"], false, "a scale's results wait on the projector until shown");
+    host.ok(json!({"type": "show_on_projector", "show": true})).await;
+    projector.expect_where("results shown", |m| m["type"] == "step" && m["projector"] == true).await;
 
     let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
     phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 2})).await;

@@ -432,6 +432,85 @@ async fn a_full_disk_refuses_answers_until_space_is_freed() {
     .await;
 }
 
+/// The files in a session's export folder and their bytes.
+fn export_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| {
+                    (entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A session closed on a nearly full disk: its close is journaled, but the exports do not
+/// fit. No file stands where an export belongs unless it is whole (each is written to a
+/// temporary file and renamed); once space is freed, the same process writes them all.
+#[actix_web::test]
+async fn exports_on_a_full_disk_are_whole_or_absent_and_written_when_space_returns() {
+    if skipping("exports_on_a_full_disk_are_whole_or_absent_and_written_when_space_returns") {
+        return;
+    }
+    let disk = Tmpfs::mount("8m");
+    let server = ServerProcess::running(disk.path()).await;
+    let agenda =
+        json!([{"kind": "jamboard", "title": "Long notes", "frames": ["Notes"], "notes_per_participant": 100}]);
+    let (session, board, mut host) = session_on_first_activity(&server, agenda, None).await;
+    // Six phones, 40 notes each of 270 characters: exports of a few hundred KiB.
+    let mut phones = Vec::new();
+    for _ in 0..6 {
+        phones.push(Client::participant(&server.ws_url(), &session.code, None).await.0);
+    }
+    for round in 0..40 {
+        for (n, phone) in phones.iter_mut().enumerate() {
+            let text = format!("{n}-{round} {}", "a long note about what gets in the way ".repeat(7));
+            let text: String = text.chars().take(270).collect();
+            phone.ok(json!({"type": "note_add", "activity": board, "frame": 0, "text": text, "color": "yellow"})).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Full, then 96 KiB freed: room for the close's commit, not for the exports.
+    let ballast = disk.path().join("ballast");
+    fill(&ballast);
+    let size = std::fs::metadata(&ballast).expect("ballast").len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&ballast)
+        .and_then(|f| f.set_len(size - 96 * 1024))
+        .expect("free some");
+    host.ok(json!({"type": "close_session"})).await;
+    let exports = disk.path().join("exports").join(&session.code);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during = export_files(&exports);
+    eprintln!("during the fault: {:?}", during.iter().map(|(name, bytes)| (name, bytes.len())).collect::<Vec<_>>());
+
+    std::fs::remove_file(&ballast).expect("remove the ballast");
+    let json_name = format!("chorus-{}.json", session.code);
+    let mut after = BTreeMap::new();
+    for _ in 0..300 {
+        after = export_files(&exports);
+        if after.contains_key(&json_name) && after.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(after.len() >= 4 && after.keys().all(|name| !name.contains("partial")), "{:?}", after.keys());
+    let json: Value = serde_json::from_slice(&after[&json_name]).expect("a whole JSON export");
+    assert_eq!(json["responses"].as_array().map(Vec::len), Some(240));
+    assert!(during.len() < after.len(), "the exports fitted on the disk: the test did not test a full disk");
+    for (name, bytes) in &during {
+        assert!(
+            after.get(name) == Some(bytes),
+            "{name} ({} bytes) was not the whole export during the fault",
+            bytes.len()
+        );
+    }
+    drop(server);
+}
+
 #[actix_web::test]
 async fn failing_fsyncs_refuse_answers_until_the_disk_recovers() {
     if skipping("failing_fsyncs_refuse_answers_until_the_disk_recovers") {

@@ -36,7 +36,15 @@ export async function startServer() {
     : fileURLToPath(new URL('../../target/debug/chorus', import.meta.url));
   const dataDir = await mkdtemp(join(tmpdir(), 'chorus-e2e-'));
   // The server as it starts by default: no admin token, no public URL of its own.
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' };
+  // The tests play whole rooms from this one address, far faster than people: the budgets per
+  // address (joins, messages, sessions started) are raised so that they do not slow them.
+  const env = {
+    ...process.env,
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    CHORUS_JOINS_PER_ADDRESS: '100000',
+    CHORUS_WRITES_PER_ADDRESS: '100000',
+    CHORUS_SESSIONS_PER_ADDRESS: '1000',
+  };
   for (const name of ['CHORUS_ADMIN_TOKEN', 'CHORUS_PUBLIC_URL', 'CHORUS_ALLOWED_ORIGINS', 'CHORUS_BIND', 'CHORUS_DATA_DIR']) {
     delete env[name];
   }

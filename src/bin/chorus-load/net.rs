@@ -150,6 +150,9 @@ pub struct ProcSample {
     pub at_us: u64,
     /// User + system CPU, in clock ticks.
     pub cpu_ticks: u64,
+    /// Page faults served without and with a read from disk (`stat` fields 10 and 12).
+    pub minflt: u64,
+    pub majflt: u64,
     pub rss_kb: u64,
     pub hwm_kb: u64,
     pub threads: u64,
@@ -168,6 +171,8 @@ pub fn proc_sample(pid: u32) -> Option<ProcSample> {
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
+    let minflt: u64 = fields.get(7)?.parse().ok()?;
+    let majflt: u64 = fields.get(9)?.parse().ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| -> u64 {
         status
@@ -193,6 +198,8 @@ pub fn proc_sample(pid: u32) -> Option<ProcSample> {
         wait_ns,
         at_us: now_us(),
         cpu_ticks: utime + stime,
+        minflt,
+        majflt,
         rss_kb: field("VmRSS:"),
         hwm_kb: field("VmHWM:"),
         threads: field("Threads:"),
@@ -220,6 +227,16 @@ pub async fn scrape_metrics(target: SocketAddr) -> Option<std::collections::BTre
 /// This process's CPU ticks so far.
 pub fn own_cpu_ticks() -> u64 {
     proc_sample(std::process::id()).map(|s| s.cpu_ticks).unwrap_or(0)
+}
+
+/// This process's time on a CPU (ns, from its threads' `schedstat`) and minor page faults.
+pub fn own_usage() -> (u64, u64) {
+    proc_sample(std::process::id()).map_or((0, 0), |s| (s.run_ns, s.minflt))
+}
+
+/// The load average over the last minute (`/proc/loadavg`).
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 on Linux).

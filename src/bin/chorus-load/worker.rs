@@ -80,6 +80,8 @@ struct Stats {
     closed: BTreeMap<String, u64>,
     frames: u64,
     frame_types: BTreeMap<&'static str, u64>,
+    /// The server's heartbeat pings received (each answered with a pong by tungstenite).
+    pings: u64,
     sent: u64,
     acked: u64,
     answer_errors: BTreeMap<String, u64>,
@@ -208,6 +210,11 @@ async fn serve(cfg: WorkerConfig) -> anyhow::Result<()> {
                 drop(s);
                 emit(status(&ctx, "armed"));
             }
+            "stepped" => {
+                let t0 = cmd["t0_us"].as_u64().unwrap_or(0);
+                let wait = Duration::from_millis(cmd["wait_ms"].as_u64().unwrap_or(10_000));
+                step_report(&ctx, t0, wait).await;
+            }
             "reveal" => {
                 let t0 = cmd["t0_us"].as_u64().unwrap_or(0);
                 let wait = Duration::from_millis(cmd["wait_ms"].as_u64().unwrap_or(10_000));
@@ -229,6 +236,7 @@ async fn serve(cfg: WorkerConfig) -> anyhow::Result<()> {
 
 fn status(ctx: &Ctx, event: &str) -> Value {
     let s = ctx.stats.borrow();
+    let (run_ns, minflt) = net::own_usage();
     json!({
         "event": event,
         "open": s.open,
@@ -236,7 +244,43 @@ fn status(ctx: &Ctx, event: &str) -> Value {
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": run_ns,
+        "minflt": minflt,
+        "pings": s.pings,
     })
+}
+
+/// Waits until every phone still open has had a `step` since `t0` (a `goto` sent then), or
+/// `wait` has passed, and reports the lag of each.
+async fn step_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
+    let until = Instant::now() + wait;
+    loop {
+        let done = {
+            let s = ctx.stats.borrow();
+            s.alive.iter().zip(&s.step_at).all(|(alive, at)| !alive || *at >= t0)
+        };
+        if done || Instant::now() >= until {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut report = status(ctx, "stepped");
+    let s = ctx.stats.borrow();
+    let mut hist = Hist::default();
+    let mut missing = 0u64;
+    for (alive, at) in s.alive.iter().zip(&s.step_at) {
+        if !alive {
+            continue;
+        }
+        if *at >= t0 {
+            hist.record(at - t0);
+        } else {
+            missing += 1;
+        }
+    }
+    report["hist"] = json!(hist.to_wire());
+    report["missing"] = json!(missing);
+    emit(report);
 }
 
 async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: AnswerPlan) {
@@ -248,6 +292,15 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         s.last_id = vec![0; ctx.cfg.count as usize * k];
         s.last_value = vec![0; ctx.cfg.count as usize * k];
         s.phase = "answer".into();
+        // Each answer phase is measured on its own (the workshop profile has several).
+        s.sent = 0;
+        s.acked = 0;
+        s.skipped = 0;
+        s.answer_errors.clear();
+        s.ack_hist = Hist::default();
+        s.first_send_us = 0;
+        s.last_send_us = 0;
+        s.last_ack_us = 0;
     }
     let plan = Rc::new(plan);
     let _ = phase_tx.send(Phase::Answer(plan.clone()));
@@ -304,6 +357,9 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": net::own_usage().0,
+        "minflt": net::own_usage().1,
+        "pings": s.pings,
     }));
 }
 
@@ -332,6 +388,7 @@ async fn reveal_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
             missing += 1;
         }
     }
+    let (run_ns, minflt) = net::own_usage();
     emit(json!({
         "event": "revealed",
         "hist": hist.to_wire(),
@@ -341,6 +398,9 @@ async fn reveal_report(ctx: &Rc<Ctx>, t0: u64, wait: Duration) {
         "frames": s.frames,
         "frame_types": s.frame_types,
         "cpu_ticks": net::own_cpu_ticks(),
+        "run_ns": run_ns,
+        "minflt": minflt,
+        "pings": s.pings,
     }));
 }
 
@@ -435,6 +495,7 @@ async fn phone(ctx: Rc<Ctx>, local: usize, global: u32, gate: Rc<Semaphore>) {
                         None => "closed by server".into(),
                     };
                 }
+                Some(Ok(Message::Ping(_))) => ctx.stats.borrow_mut().pings += 1,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break format!("error: {e}"),
                 None => break "connection ended".into(),

@@ -94,20 +94,26 @@ impl ServerProcess {
 
     /// Starts the server on a given address (to come back where phones look for it).
     pub fn start_at(data_dir: &Path, bind: &str) -> Self {
-        Self::launch(data_dir, bind, "warn", Stdio::inherit())
+        Self::launch(data_dir, bind, "warn", Stdio::inherit(), &[])
+    }
+
+    /// Starts the server on a given address with further environment (flags' twins).
+    pub fn start_at_with(data_dir: &Path, bind: &str, env: &[(&str, &str)]) -> Self {
+        Self::launch(data_dir, bind, "warn", Stdio::inherit(), env)
     }
 
     /// Starts the server logging at `level` (a `RUST_LOG` filter) into `log`.
     pub fn start_logging(data_dir: &Path, level: &str, log: impl Into<Stdio>) -> Self {
-        Self::launch(data_dir, "127.0.0.1:0", level, log.into())
+        Self::launch(data_dir, "127.0.0.1:0", level, log.into(), &[])
     }
 
-    fn launch(data_dir: &Path, bind: &str, level: &str, stderr: Stdio) -> Self {
+    fn launch(data_dir: &Path, bind: &str, level: &str, stderr: Stdio, env: &[(&str, &str)]) -> Self {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
             .args(["serve", "--bind", bind, "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", level)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

@@ -36,7 +36,8 @@ export type HostRequest =
   | { type: 'note_theme'; activity: string; note: string; theme: number | null }
   | { type: 'lock'; activity: string; locked: boolean }
   | { type: 'voting'; activity: string; open: boolean }
-  | { type: 'close_session' };
+  | { type: 'close_session' }
+  | { type: 'remove_silent' };
 
 /** What a participant's request was about, told with its `ack` or `error`. */
 export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot';

@@ -1,13 +1,17 @@
 // Generated from the Rust types in src/protocol.rs and src/activity/ by
 // `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.
 
-export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
+export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "remove_silent", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "show_on_projector", id: number, show: boolean, } | { "type": "projector_page", id: number, page: number | null, } | { "type": "timer", id: number, seconds: number | null, stop_answers: boolean, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
 
 export type ServerMessage = { "type": "welcome", protocol: number, participant_id: number, 
 /**
  * Keep it (the web client uses localStorage) to resume as the same participant.
  */
-token: string, title: string, state: SessionState, step: StepView, mine: Mine | null, } | { "type": "welcome_host", protocol: number, session: SessionInfo, } | { "type": "welcome_present", protocol: number, session: PresentInfo, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Aggregate, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, } | { "type": "agenda", agenda: Array<Activity>, } | { "type": "session_closed" };
+token: string, title: string, state: SessionState, step: StepView, mine: Mine | null, 
+/**
+ * The server's clock, in milliseconds since the Unix epoch, for timers.
+ */
+server_time: number, } | { "type": "welcome_host", protocol: number, session: SessionInfo, server_time: number, } | { "type": "welcome_present", protocol: number, session: PresentInfo, server_time: number, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Aggregate, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, took_part: number, answered: number, } | { "type": "agenda", agenda: Array<Activity>, with_answers: Array<string>, } | { "type": "session_closed" } | { "type": "summary", activities: Array<ActivityResults>, };
 
 export type SessionState = "live" | "closed";
 
@@ -40,7 +44,42 @@ index: number | null,
 /**
  * How many activities the agenda has.
  */
-total: number, };
+total: number, 
+/**
+ * Whether the projector shows the current activity's results (see `show_on_projector`).
+ */
+projector: boolean, 
+/**
+ * The projector page the facilitator turned to; null: pages turn by themselves.
+ */
+page: number | null, 
+/**
+ * The countdown on the current activity, if one was started.
+ */
+timer: TimerView | null, 
+/**
+ * Other activities whose answers are still open: a phone may finish one of them while
+ * the room has moved on (answers stay open until the facilitator stops them or the
+ * round changes).
+ */
+still_open: Array<string>, };
+
+export type TimerView = { 
+/**
+ * The countdown's length.
+ */
+seconds: number, 
+/**
+ * When it reaches zero, in milliseconds since the Unix epoch on the server's clock
+ * (the welcome messages carry `server_time` to correct a client's clock by).
+ */
+ends_at: number, 
+/**
+ * Whether answers stop at zero.
+ */
+stop_answers: boolean, };
+
+export type ActivityResults = { activity: Activity, data: Aggregate, };
 
 export type Mine = { activity: string, round: string | null, 
 /**
@@ -70,9 +109,17 @@ series: string,
  */
 created_at: number, closed_at: number | null, agenda: Array<Activity>, step: StepView, 
 /**
- * Participants who have joined so far.
+ * Participants who have joined so far (opened the join link).
  */
-participants: number, join_url: string, 
+participants: number, 
+/**
+ * Participants who answered at least once.
+ */
+took_part: number, 
+/**
+ * Activities that have answers (they cannot be removed from the agenda).
+ */
+with_answers: Array<string>, join_url: string, 
 /**
  * The presenter key, so that the console can open the projector view.
  */
@@ -103,7 +150,11 @@ export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" }
 
 export type Aggregate = ScaleAggregate | WordCloudAggregate | JamboardAggregate;
 
-export type Scale = { title: string, 
+export type Scale = { 
+/**
+ * The scale's title; left out or empty, it is the first statement.
+ */
+title: string, 
 /**
  * 1 to 10 statements, each rated on its own.
  */
