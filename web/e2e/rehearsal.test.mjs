@@ -325,9 +325,16 @@ describe('the workshop day rehearsed', () => {
   step('Before: statements without results on the projector while phones answer; a timer', async () => {
     assert.equal((await host.send({ type: 'goto', activity: agendaIds.scale, round: 'Before' })).type, 'ack');
     for (const page of projectors) await page.locator('tr.srow').first().waitFor();
-    // The projector switch: a scale's results stay off the projector while its answers are open.
+    // The projector switch: a scale's results stay off the projector while its answers are
+    // open, before the facilitator says anything (the default), and after "hide" too.
+    const hiddenByDefault = await projectors[1]
+      .getByText('Results will appear here when the facilitator shows them.')
+      .first()
+      .waitFor({ timeout: 5_000 })
+      .then(() => true, () => false);
     const switchable = (await host.send({ type: 'show_on_projector', show: false })).type === 'ack';
     roomServer = switchable;
+    if (switchable) assert.ok(hiddenByDefault, 'a scale open for answers starts hidden on the projector');
     if (switchable) {
       for (const page of projectors) await page.getByText('Results will appear here when the facilitator shows them.').first().waitFor();
     }
