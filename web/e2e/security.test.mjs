@@ -217,8 +217,10 @@ describe('hostile text', () => {
     }
     for (const [name, page] of Object.entries(pages)) {
       const last = name === 'projector' ? 3 : Math.min(20, held.length - 1);
-      await page.locator('.note .text').nth(last).waitFor({ state: 'attached' });
-      const shown = await textsOf(page, '.note .text');
+      // The projector's notes on screen (it also measures copies of them off screen).
+      const selector = name === 'projector' ? '[data-note] .ntext' : '.note .text';
+      await page.locator(selector).nth(last).waitFor({ state: 'attached' });
+      const shown = await textsOf(page, selector);
       if (name === 'projector') {
         // The projector shows a crowded board a page at a time.
         await page.locator('main').getByText(/Page 1 of \d+/).waitFor();

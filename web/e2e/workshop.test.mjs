@@ -207,7 +207,11 @@ describe('a workshop from start to finish', () => {
     assert.ok(await keyboard.getByRole('radio', { name: '3 — Somewhat' }).first().isChecked());
     for (const phone of phones) await phone.locator('main').getByText('Saved').first().waitFor();
 
-    await projector.locator('main').getByText('3 answers').first().waitFor();
+    // Results stay off the projector while the answers are open, until the facilitator shows
+    // them (here over a second console connection: the console's own switch is tested with
+    // the console).
+    await showOnProjector();
+    await projector.locator('thead').getByText('· 3').first().waitFor();
     await projector.locator('main').getByText('2.7').first().waitFor();
     await noViolations(phones[0], 'phone, answering a scale');
     await noViolations(projector, 'projector, scale results');
@@ -229,6 +233,7 @@ describe('a workshop from start to finish', () => {
     await phones[1].getByRole('radio', { name: '4 — Mostly' }).first().tap();
     await phones[2].getByRole('radio', { name: '4 — Mostly' }).first().tap();
     for (const phone of phones) await phone.locator('main').getByText('Saved').first().waitFor();
+    await showOnProjector();
     await projector.locator('main').getByText('+1.7').first().waitFor();
 
     // A console control by keyboard alone.
@@ -355,17 +360,17 @@ describe('a workshop from start to finish', () => {
     await phones[1].getByRole('button', { name: 'Post the note' }).tap();
     await phones[2].getByLabel('Your note').fill('Posted by mistake');
     await phones[2].getByRole('button', { name: 'Post the note' }).tap();
-    await projector.locator('main').getByText('Posted by mistake').waitFor();
+    await projector.locator('[data-note]', { hasText: 'Posted by mistake' }).waitFor();
     // Deleted straight after posting.
     await phones[2].getByRole('button', { name: 'Delete “Posted by mistake”' }).tap();
-    await projector.locator('main').getByText('Posted by mistake').waitFor({ state: 'detached' });
-    await projector.locator('main').getByText('Good teams').waitFor();
-    await projector.locator('main').getByText('Not enough time').waitFor();
+    await projector.locator('[data-note]', { hasText: 'Posted by mistake' }).waitFor({ state: 'detached' });
+    await projector.locator('[data-note]', { hasText: 'Good teams' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Not enough time' }).waitFor();
 
     await console_.getByLabel('New theme').fill('Resources');
     await console_.getByRole('button', { name: 'Add the theme' }).click();
     await console_.getByLabel('Theme of “Not enough time”').selectOption({ label: 'Resources' });
-    await projector.locator('main').getByText('Resources').first().waitFor();
+    await projector.locator('[data-note]', { hasText: 'Resources' }).first().waitFor();
 
     // Dot voting reaches phones without showing results.
     await console_.getByRole('button', { name: 'Show results on phones' }).waitFor();
@@ -373,7 +378,7 @@ describe('a workshop from start to finish', () => {
     await phones[0].getByRole('heading', { name: 'Vote with your dots' }).waitFor();
     await phones[0].getByRole('button', { name: 'Add a dot to “Good teams”' }).tap();
     await phones[0].locator('main').getByText('Your dots: 1').waitFor();
-    await projector.locator('main').getByText('1 dot', { exact: true }).waitFor();
+    await projector.locator('[data-note][data-votes="1"]', { hasText: 'Good teams' }).waitFor();
 
     // Arranging: by keyboard (sent when the key is let go) and by dragging (sent on drop).
     const moves = [];
@@ -394,7 +399,7 @@ describe('a workshop from start to finish', () => {
     await console_.keyboard.down('ArrowRight');
     await console_.keyboard.up('ArrowRight');
     await console_.keyboard.up('Shift');
-    await projector.locator('.note.absolute', { hasText: 'Not enough time' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Not enough time' }).waitFor();
     assert.ok((await focusIndicator(console_))?.visible, 'the note being moved shows the focus');
     const drag = console_.locator('.chip', { hasText: 'Good teams' });
     const from = await drag.boundingBox();
@@ -402,7 +407,7 @@ describe('a workshop from start to finish', () => {
     await console_.mouse.down();
     await console_.mouse.move(from.x + from.width / 2 + 40, from.y + from.height / 2 + 30, { steps: 12 });
     await console_.mouse.up();
-    await projector.locator('.note.absolute', { hasText: 'Good teams' }).waitFor();
+    await projector.locator('[data-note]', { hasText: 'Good teams' }).waitFor();
     moves.push(await console_.evaluate(() => window.__moves));
     assert.ok(moves[0] <= 3, `a drag of 12 steps and a held key sent ${moves[0]} moves, not one per step`);
     // A screen reader hears where a note moved by the keyboard went, once per key let go.
@@ -574,6 +579,18 @@ describe('a workshop from start to finish', () => {
     assert.deepEqual(pageProblems([landing, console_, projector, ...phones]), []);
   });
 });
+
+/**
+ * Shows the current results on the projector (a scale's stay off it while answers are open)
+ * over a second console connection; a server without the switch shows them anyway.
+ */
+async function showOnProjector() {
+  const key = decodeURIComponent(/#key=(.+)$/.exec(hostUrl)[1]);
+  const host = await hostSocket(server.url, code, key);
+  const shown = await host.send({ type: 'show_on_projector', show: true });
+  host.close();
+  if (shown.type === 'ack') await projector.locator('main').getByText('Results will appear here').waitFor({ state: 'detached' });
+}
 
 /** The word cloud's id, from the agenda as the server has it. */
 async function cloudId() {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { aggregate, board, cloud, notes, scale, stats, words } from './fixtures';
 import {
   describeChange,
+  cloudTotals,
   describeRound,
   emptyAggregate,
   formatChange,
@@ -11,6 +12,7 @@ import {
   orderedRounds,
   plural,
   pointLabel,
+  roundHalfAway,
   scalePoints,
   shares,
   summariseBoard,
@@ -27,6 +29,38 @@ describe('result formatting', () => {
     expect(formatMean(4.449)).toBe('4.4');
     expect(formatMean(null)).toBe('\u2013');
     expect(formatMean(Number.NaN)).toBe('\u2013');
+  });
+
+  it('rounds halves away from zero, by the decimal people read (one rule everywhere)', () => {
+    // Exact halves in binary.
+    expect(formatMean(2.25)).toBe('2.3');
+    expect(formatMean(0.25)).toBe('0.3');
+    expect(formatChange(-2.25)).toBe('\u22122.3');
+    // Halves that binary stores a hair below: 1.15 is 1.149999…, 0.35 is 0.34999…
+    expect(formatMean(1.15)).toBe('1.2');
+    expect(formatMean(2.35)).toBe('2.4');
+    expect(formatMean(0.05)).toBe('0.1');
+    expect(formatMean(4.35)).toBe('4.4');
+    expect(formatChange(-1.15)).toBe('\u22121.2');
+    expect(formatChange(0.05)).toBe('+0.1');
+    expect(formatChange(-0.05)).toBe('\u22120.1');
+    // A mean as the server computes it: 23 / 20 and 9 / 4.
+    expect(formatMean(23 / 20)).toBe('1.2');
+    expect(formatMean(9 / 4)).toBe('2.3');
+    // Sums that land a hair off a half: 2.675-type values and differences of means.
+    expect(formatMean(2.675)).toBe('2.7');
+    expect(formatChange(3.4 - 2.25)).toBe('+1.2');
+    expect(formatChange(0.1 + 0.2 - 0.25)).toBe('+0.1');
+    // Not halves: the nudge must not round these up.
+    expect(formatMean(2.2499)).toBe('2.2');
+    expect(formatMean(1.14999)).toBe('1.1');
+    expect(formatMean(4.449)).toBe('4.4');
+    expect(roundHalfAway(-0.04)).toBe(0);
+    expect(Object.is(roundHalfAway(-0.04), -0)).toBe(false);
+    expect(roundHalfAway(-2.25)).toBe(-2.3);
+    expect(roundHalfAway(9.95)).toBe(10);
+    expect(describeChange(-2.25)).toBe('down 2.3');
+    expect(describeChange(1.15)).toBe('up 1.2');
   });
 
   it('shows changes with a sign', () => {
@@ -103,7 +137,9 @@ describe('result formatting', () => {
 
   it('summarises a word cloud without its hidden words', () => {
     expect(visibleEntries(words).map((entry) => entry.text)).toEqual(['family', 'trust', 'time']);
-    expect(summariseCloud(words)).toBe('8 words from 5 people. Most named: family 3, trust 2, time 1.');
+    // The server's counts, which leave the hidden "rude" out; the hidden entry is not named.
+    expect(cloudTotals(words)).toBe('6 words from 5 people');
+    expect(summariseCloud(words)).toBe('6 words from 5 people. Most named: family 3, trust 2, time 1.');
     expect(summariseCloud({ entries: [], total: 0, groups: 0, participants: 0 })).toBe('No words yet.');
     expect(summariseResults(cloud, words, null)).toBe(summariseCloud(words));
     expect(summariseResults(scale, aggregate, 'Before')).toBe(summariseScale(scale, aggregate, 'Before'));

@@ -15,23 +15,46 @@ import type {
 /** "MINUS SIGN", which reads better than a hyphen beside a plus sign. */
 const MINUS = '\u2212';
 
+/**
+ * The one rounding rule of every screen, report and spreadsheet: one decimal, halves away
+ * from zero (2.25 → 2.3, 2.35 → 2.4, −2.25 → −2.3, 0.05 → 0.1).
+ *
+ * Decided by the decimal a person reads, not by the binary float: 1.15 is stored as
+ * 1.149999…, and `toFixed(1)` (or `Math.round(x * 10) / 10`) gives 1.1, while anyone doing
+ * the sum by hand gets 1.2. So the magnitude times ten gets a nudge of 1e-9 before the half
+ * is rounded up; means and changes of a 1–10 scale are far below the size (about 10^6)
+ * where that nudge could push a value that is really below a half over it.
+ */
+export function roundHalfAway(value: number): number {
+  const tenths = Math.floor(Math.abs(value) * 10 + 0.5 + 1e-9);
+  return tenths === 0 ? 0 : (Math.sign(value) * tenths) / 10;
+}
+
+/** `roundHalfAway`, written with its one decimal: "2.3", "−0.4" (minus sign), "0.0". */
+export function formatRounded(value: number): string {
+  const rounded = roundHalfAway(value);
+  const text = Math.abs(rounded).toFixed(1);
+  return rounded < 0 ? `${MINUS}${text}` : text;
+}
+
 /** A mean as shown: one decimal ("3.2"), or a dash when nobody answered. */
 export function formatMean(mean: number | null | undefined): string {
-  return mean == null || !Number.isFinite(mean) ? '\u2013' : mean.toFixed(1);
+  return mean == null || !Number.isFinite(mean) ? '\u2013' : formatRounded(mean);
 }
 
 /** A change as shown: "+1.2", "−0.4", "0.0"; a dash when there is nothing to compare. */
 export function formatChange(change: number | null | undefined): string {
   if (change == null || !Number.isFinite(change)) return '\u2013';
-  const text = Math.abs(change).toFixed(1);
-  if (text === '0.0') return '0.0';
-  return change > 0 ? `+${text}` : `${MINUS}${text}`;
+  const rounded = roundHalfAway(change);
+  const text = Math.abs(rounded).toFixed(1);
+  if (rounded === 0) return '0.0';
+  return rounded > 0 ? `+${text}` : `${MINUS}${text}`;
 }
 
 /** A change in words, for screen readers: "up 1.2", "down 0.4", "no change". */
 export function describeChange(change: number | null | undefined): string {
   if (change == null || !Number.isFinite(change)) return 'no comparison yet';
-  const text = Math.abs(change).toFixed(1);
+  const text = Math.abs(roundHalfAway(change)).toFixed(1);
   if (text === '0.0') return 'no change';
   return change > 0 ? `up ${text}` : `down ${text}`;
 }
@@ -139,11 +162,20 @@ export function visibleEntries(data: WordCloudAggregate): WordCloudAggregate['en
   return data.entries.filter((entry) => !entry.hidden);
 }
 
+/**
+ * "17 words from 10 people", as the server counts them: hidden entries are left out of both
+ * (the server's `total` and `participants`; the entries it sends are only the top 150
+ * groups, so the words cannot be added up here).
+ */
+export function cloudTotals(data: WordCloudAggregate): string {
+  return `${plural(data.total, 'word')} from ${plural(data.participants, 'person', 'people')}`;
+}
+
 /** A short summary of a word cloud for the live region: the count and the top words. */
 export function summariseCloud(data: WordCloudAggregate, top = 5): string {
   const shown = visibleEntries(data);
   if (shown.length === 0) return 'No words yet.';
-  const head = `${plural(data.total, 'word')} from ${plural(data.participants, 'person', 'people')}.`;
+  const head = `${cloudTotals(data)}.`;
   const words = shown
     .slice(0, top)
     .map((entry) => `${entry.text} ${entry.count}`)

@@ -33,27 +33,3 @@ export function dotsLeft(dots: number, used: string[]): number {
 export function placePercent(value: number): number {
   return Math.round(Math.min(1, Math.max(0, value)) * 1000) / 10;
 }
-
-/** How tightly the projector draws a board, by the number of notes on it. */
-export type Density = 'roomy' | 'dense' | 'crowded';
-
-/** Notes the projector shows at once; past this it turns pages by itself. */
-export const NOTES_PER_PAGE = 60;
-
-export function boardDensity(notes: number): Density {
-  if (notes > NOTES_PER_PAGE) return 'crowded';
-  if (notes > 24) return 'dense';
-  return 'roomy';
-}
-
-/** Pages needed for `count` notes, `perPage` at a time (at least one). */
-export function pageCount(count: number, perPage: number): number {
-  return Math.max(1, Math.ceil(count / Math.max(1, perPage)));
-}
-
-/** The notes of one page (pages wrap around). */
-export function pageSlice<T>(items: T[], perPage: number, page: number): T[] {
-  const pages = pageCount(items.length, perPage);
-  const at = ((page % pages) + pages) % pages;
-  return items.slice(at * perPage, (at + 1) * perPage);
-}

@@ -1,0 +1,92 @@
+// What the projector works out for itself: how its results split into pages that fit the
+// screen, which page shows when, and what a countdown reads. Pure functions, so that the
+// rules are tested without a browser; the components measure and draw.
+
+/**
+ * Splits items of the given heights (in pixels, in order) into pages that each fit in
+ * `room` pixels, `gap` pixels between two items. Every page holds at least one item, even
+ * one taller than the room (it is drawn anyway: there is nothing smaller to show). Answers
+ * the index of each page's first item and its count: `[{ start: 0, count: 5 }, …]`.
+ */
+export function splitPages(heights: number[], room: number, gap = 0): { start: number; count: number }[] {
+  const pages: { start: number; count: number }[] = [];
+  let start = 0;
+  let used = 0;
+  let count = 0;
+  heights.forEach((height, i) => {
+    const need = count === 0 ? height : used + gap + height;
+    if (count > 0 && need > room) {
+      pages.push({ start, count });
+      start = i;
+      used = height;
+      count = 1;
+    } else {
+      used = need;
+      count++;
+    }
+  });
+  if (count > 0 || pages.length === 0) pages.push({ start, count });
+  return pages;
+}
+
+/** "Statements 1–5 of 8", "Statement 8 of 8"; the plain word when everything is on one page. */
+export function pageLabel(start: number, count: number, total: number, one: string, many = `${one}s`): string {
+  const cap = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
+  if (count >= total) return cap(total === 1 ? one : many);
+  if (count <= 1) return `${cap(one)} ${start + 1} of ${total}`;
+  return `${cap(many)} ${start + 1}\u2013${start + count} of ${total}`;
+}
+
+/**
+ * The page to show: the facilitator's (`chosen`, from `step.page`; taken modulo the pages,
+ * so that a page past the end shows the last one's neighbour rather than nothing), or the
+ * page the automatic turning has reached.
+ */
+export function shownPage(chosen: number | null | undefined, turned: number, pages: number): number {
+  if (pages <= 1) return 0;
+  if (chosen != null && Number.isFinite(chosen) && chosen >= 0) return Math.min(Math.floor(chosen), pages - 1);
+  return ((turned % pages) + pages) % pages;
+}
+
+/** How long pages stay before they turn by themselves. */
+export const PAGE_EVERY_MS = 10_000;
+
+/**
+ * Milliseconds left on a countdown that ends at `endsAt` on the server's clock, `offset`
+ * being the server's clock minus this one's (from the welcome's `server_time`).
+ */
+export function timeLeft(endsAt: number, offset: number, now: number): number {
+  return Math.max(0, endsAt - (now + offset));
+}
+
+/** "4:59", "0:07", "12:00": minutes and seconds, rounded up (it reads 0:00 only at the end). */
+export function formatCountdown(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** The countdown in words, for screen readers: "4 minutes 59 seconds left". */
+export function describeCountdown(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  if (seconds === 0) return 'Time is up';
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  const parts: string[] = [];
+  if (minutes > 0) parts.push(`${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`);
+  if (rest > 0) parts.push(`${rest} ${rest === 1 ? 'second' : 'seconds'}`);
+  return `${parts.join(' ')} left`;
+}
+
+/**
+ * The moments a countdown is said aloud (not every second): each whole minute of the last
+ * five, at 30 and 10 seconds, and at zero. Given the seconds left before and after a tick,
+ * answers what to say, or null.
+ */
+export function countdownMoment(before: number, after: number): string | null {
+  const marks = [300, 240, 180, 120, 60, 30, 10, 0];
+  for (const mark of marks) {
+    if (before > mark && after <= mark) return mark === 0 ? 'Time is up' : describeCountdown(mark * 1000);
+  }
+  return null;
+}
