@@ -51,9 +51,12 @@ describe('result formatting', () => {
     expect(formatMean(2.675)).toBe('2.7');
     expect(formatChange(3.4 - 2.25)).toBe('+1.2');
     expect(formatChange(0.1 + 0.2 - 0.25)).toBe('+0.1');
-    // Not halves: the nudge must not round these up.
+    // Taken to four decimals first, as the spreadsheet stores them (and the server's reports
+    // round): 1.14999 is 1.1500 there, so 1.2; 2.2499 stays below the half.
     expect(formatMean(2.2499)).toBe('2.2');
-    expect(formatMean(1.14999)).toBe('1.1');
+    expect(formatMean(1.14999)).toBe('1.2');
+    expect(formatMean(2.24996)).toBe('2.3');
+    expect(formatMean(2.24994)).toBe('2.2');
     expect(formatMean(4.449)).toBe('4.4');
     expect(roundHalfAway(-0.04)).toBe(0);
     expect(Object.is(roundHalfAway(-0.04), -0)).toBe(false);

@@ -21,12 +21,13 @@ const MINUS = '\u2212';
  *
  * Decided by the decimal a person reads, not by the binary float: 1.15 is stored as
  * 1.149999…, and `toFixed(1)` (or `Math.round(x * 10) / 10`) gives 1.1, while anyone doing
- * the sum by hand gets 1.2. So the magnitude times ten gets a nudge of 1e-9 before the half
- * is rounded up; means and changes of a 1–10 scale are far below the size (about 10^6)
- * where that nudge could push a value that is really below a half over it.
+ * the sum by hand gets 1.2. So the figure is first taken to four decimals, as the
+ * spreadsheet stores it, then its tenths are rounded half away from zero: exactly the rule
+ * of the server's reports (`export::one_decimal`), so that no screen and no report differ.
  */
 export function roundHalfAway(value: number): number {
-  const tenths = Math.floor(Math.abs(value) * 10 + 0.5 + 1e-9);
+  const quantised = Math.round(Math.abs(value) * 1e4);
+  const tenths = Math.floor((quantised + 500) / 1000);
   return tenths === 0 ? 0 : (Math.sign(value) * tenths) / 10;
 }
 
