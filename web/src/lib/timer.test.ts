@@ -8,6 +8,8 @@ describe('countdown', () => {
     // This device is 2 s behind the server: offset = server - device = +2000.
     expect(remainingMs(timer, 2000, 1_000_000 - 2000)).toBe(300_000);
     expect(remainingMs(timer, 0, 1_000_000 + 400_000)).toBe(0);
+    // An offset a little off (the welcome's own trip) never shows more than the length.
+    expect(remainingMs(timer, -50, 1_000_000)).toBe(300_000);
   });
 
   it('shows minutes and seconds, rounded up', () => {

@@ -3,9 +3,15 @@
 
 import type { TimerView } from './protocol';
 
-/** Milliseconds left on this device's clock, never below zero. */
+/**
+ * Milliseconds left on this device's clock, never below zero, and never more than the
+ * countdown's length: the clock offset measured at the welcome is off by the welcome's own
+ * trip, which would otherwise make a fresh one-minute countdown read "1 minute 1 second"
+ * and then say "1 minute left" at once.
+ */
 export function remainingMs(timer: TimerView, clockOffset: number, now = Date.now()): number {
-  return Math.max(0, timer.ends_at - (now + clockOffset));
+  const left = Math.max(0, timer.ends_at - (now + clockOffset));
+  return timer.seconds > 0 ? Math.min(left, timer.seconds * 1000) : left;
 }
 
 /** "4:05", "0:30", "12:00": whole seconds, rounded up so that "0:00" means it is over. */
