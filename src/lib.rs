@@ -44,5 +44,6 @@ pub mod operator;
 pub mod protocol;
 pub mod routes;
 pub mod server;
+pub mod session;
 pub mod text;
 pub mod ws;
