@@ -42,6 +42,7 @@ pub mod journal;
 pub mod metrics;
 pub mod operator;
 pub mod protocol;
+pub mod report;
 pub mod routes;
 pub mod server;
 pub mod session;

@@ -31,6 +31,10 @@ pub enum Format {
     Csv,
     Xlsx,
     Html,
+    /// The findings report for Word and LibreOffice ([`crate::report::docx`]).
+    Docx,
+    /// The findings report as tagged PDF/UA-1 ([`crate::report::pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -42,6 +46,8 @@ impl Format {
             Self::Csv => "csv",
             Self::Xlsx => "xlsx",
             Self::Html => "html",
+            Self::Docx => "docx",
+            Self::Pdf => "pdf",
         }
     }
 
@@ -51,6 +57,8 @@ impl Format {
             Self::Csv => "text/csv; charset=utf-8",
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Self::Html => "text/html; charset=utf-8",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Pdf => "application/pdf",
         }
     }
 }
@@ -64,7 +72,9 @@ impl FromStr for Format {
             "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
             "html" => Ok(Self::Html),
-            _ => Err(Refusal::new(ErrorCode::NotFound, "Exports come as json, csv, xlsx or html.")),
+            "docx" => Ok(Self::Docx),
+            "pdf" => Ok(Self::Pdf),
+            _ => Err(Refusal::new(ErrorCode::NotFound, "Exports come as json, csv, xlsx, html, docx or pdf.")),
         }
     }
 }
@@ -85,6 +95,10 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("writing the DOCX report: {0}")]
+    Docx(#[from] crate::report::docx::DocxError),
+    #[error("writing the PDF report: {0}")]
+    Pdf(#[from] crate::report::pdf::PdfError),
 }
 
 impl From<ExportError> for Refusal {
@@ -240,6 +254,8 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, ExportError> {
         Format::Csv => csv::render(report),
         Format::Xlsx => xlsx::render(report),
         Format::Html => html::render(report),
+        Format::Docx => Ok(crate::report::docx::render(&crate::report::document(report))?),
+        Format::Pdf => Ok(crate::report::pdf::render(&crate::report::document(report))?),
     }
 }
 
