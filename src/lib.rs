@@ -33,6 +33,7 @@ pub mod config;
 pub mod disk;
 pub mod error;
 pub mod export;
+pub mod figures;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -46,5 +47,6 @@ pub mod report;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod sheet;
 pub mod text;
 pub mod ws;

@@ -101,6 +101,13 @@ pub struct Figure {
     pub caption: String,
 }
 
+impl Table {
+    /// Whether a column holds figures (right-aligned, and not a row's heading).
+    pub fn numeric_at(&self, column: impl std::borrow::Borrow<usize>) -> bool {
+        self.numeric.get(*column.borrow()).copied().unwrap_or(false)
+    }
+}
+
 impl Block {
     pub fn heading(level: u8, text: impl Into<String>) -> Self {
         Self::Heading { level, text: text.into() }
