@@ -281,10 +281,18 @@ pub fn export_dir(data_dir: &Path, code: &str) -> PathBuf {
 pub async fn write_all(journal: &Reader, data_dir: &Path, code: &str) -> Result<PathBuf, ExportError> {
     let report = session_report(journal, code).await?;
     let dir = export_dir(data_dir, code);
-    let files: Vec<(PathBuf, Vec<u8>)> = Format::ALL
-        .into_iter()
-        .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
-        .collect::<Result<_, ExportError>>()?;
+    // Laying out the PDF takes a while (docs/performance.md): off the async workers.
+    let files: Vec<(PathBuf, Vec<u8>)> = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            Format::ALL
+                .into_iter()
+                .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
+                .collect::<Result<_, ExportError>>()
+        })
+        .await
+        .map_err(std::io::Error::other)??
+    };
     // Each file whole or not at all, retried while the disk is full (see `crate::disk`).
     crate::disk::write_all_retrying(dir.clone(), files).await?;
     Ok(dir)

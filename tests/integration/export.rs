@@ -275,7 +275,7 @@ async fn closing_writes_exports_and_they_download() {
     let url = |path: &str| server.url(&format!("/api/sessions/{}{path}", session.code));
     let (status, _) = get_json(&url("/export/json"), None).await;
     assert_eq!(status, 401, "exports need the host key");
-    let (status, body) = get_json(&url("/export/pdf"), Some(&session.host_key)).await;
+    let (status, body) = get_json(&url("/export/odt"), Some(&session.host_key)).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
 
     let (status, body) = post_json(&url("/close"), Some(&session.host_key), &json!({})).await;
@@ -297,6 +297,8 @@ async fn closing_writes_exports_and_they_download() {
             .await
             .expect("download");
         assert_eq!(response.status(), 200);
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert_eq!(content_type, format.content_type());
         let disposition =
             response.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(disposition.starts_with("attachment"), "{disposition}");
