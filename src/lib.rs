@@ -45,5 +45,6 @@ pub mod protocol;
 pub mod report;
 pub mod routes;
 pub mod server;
+pub mod session;
 pub mod text;
 pub mod ws;

@@ -11,7 +11,6 @@
 //! Each activity kind adds its own part: its rows come from `ActivityState::responses`, its
 //! results from its aggregate, and [`combine`] adds up a kind's results over sessions.
 
-mod combine;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -22,10 +21,8 @@ use std::str::FromStr;
 
 use crate::activity::{Activity, Aggregate, Response};
 use crate::error::{ErrorCode, Refusal};
-use crate::hub::state::SessionState;
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
-
-pub use combine::combine;
+use crate::session::SessionState;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +236,7 @@ pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) 
                 })
                 .collect();
             let latest = parts.last()?.1.activity.clone();
-            let results = combine(&latest, parts.iter().map(|(_, part)| &part.results))?;
+            let results = Aggregate::combine(&latest.spec, parts.iter().map(|(_, part)| &part.results));
             Some(Combined {
                 activity: latest,
                 results,
@@ -324,11 +321,7 @@ pub fn pseudonym(participant: u32) -> String {
 
 /// The kind of an activity, as exports name it.
 pub fn kind(activity: &Activity) -> &'static str {
-    match activity.spec {
-        crate::activity::ActivitySpec::Scale(_) => "scale",
-        crate::activity::ActivitySpec::Wordcloud(_) => "wordcloud",
-        crate::activity::ActivitySpec::Jamboard(_) => "jamboard",
-    }
+    activity.spec.kind()
 }
 
 /// A scale's before/after row: the first and last round compared, for the summary tables.
