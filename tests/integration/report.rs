@@ -9,11 +9,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chorus::activity::Activity;
-use chorus::activity::jamboard::Color;
+use chorus::activity::jamboard::{Color, JamboardEvent};
+use chorus::activity::scale::ScaleEvent;
+use chorus::activity::wordcloud::WordCloudEvent;
 use chorus::export::{self, Format, Report, one_decimal, signed_one_decimal};
-use chorus::hub::state::SessionState;
 use chorus::journal::{Event, SessionRecord};
 use chorus::report::{self, Document};
+use chorus::session::SessionState;
 use serde_json::{Value, json};
 
 /// Text that means something to typst, HTML, XML or Markdown.
@@ -62,12 +64,8 @@ const WORDS: [&str; 7] =
 
 /// One workshop of the series as journal events, with `people` who take part.
 fn workshop(k: usize, people: u32) -> Vec<Event> {
-    let scale = |participant, round, statement, value| Event::ScaleAnswer {
-        participant,
-        activity: "feel".into(),
-        round,
-        statement,
-        value,
+    let scale = |participant, round, statement, value| {
+        Event::from(ScaleEvent::ScaleAnswer { participant, activity: "feel".into(), round, statement, value })
     };
     let mut events = vec![Event::AgendaReplaced { agenda: agenda() }];
     for participant in 1..=people + 1 {
@@ -82,35 +80,43 @@ fn workshop(k: usize, people: u32) -> Vec<Event> {
     events.push(Event::Step { activity: Some("word".into()), round: 0, open: true, reveal: true });
     for p in 1..=people {
         let text = WORDS[(p as usize + k) % WORDS.len()];
-        events.push(Event::WordEntry { participant: p, activity: "word".into(), entry: p, text: text.into() });
+        events.push(
+            WordCloudEvent::WordEntry { participant: p, activity: "word".into(), entry: p, text: text.into() }.into(),
+        );
     }
     events.push(Event::Step { activity: Some("board".into()), round: 0, open: true, reveal: false });
     let notes: [(u32, &str); 4] =
         [(0, "Not enough time"), (0, "Time and money"), (1, "Parents felt heard"), (0, HOSTILE)];
     for (n, (frame, text)) in notes.into_iter().enumerate() {
-        events.push(Event::NoteAdded {
-            participant: 1 + n as u32,
-            activity: "board".into(),
-            note: 10 + n as u32,
-            frame,
-            text: text.into(),
-            color: Color::Yellow,
-        });
+        events.push(
+            JamboardEvent::NoteAdded {
+                participant: 1 + n as u32,
+                activity: "board".into(),
+                note: 10 + n as u32,
+                frame,
+                text: text.into(),
+                color: Color::Yellow,
+            }
+            .into(),
+        );
     }
-    events.push(Event::ThemeSet { activity: "board".into(), theme: 20, name: HOSTILE_THEME.into() });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) });
-    events.push(Event::Voting { activity: "board".into(), open: true });
-    events.push(Event::Dot { participant: 2, activity: "board".into(), note: 11, add: true });
+    events.push(JamboardEvent::ThemeSet { activity: "board".into(), theme: 20, name: HOSTILE_THEME.into() }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) }.into());
+    events.push(JamboardEvent::Voting { activity: "board".into(), open: true }.into());
+    events.push(JamboardEvent::Dot { participant: 2, activity: "board".into(), note: 11, add: true }.into());
     events.push(Event::Step { activity: Some("pledges".into()), round: 0, open: true, reveal: false });
-    events.push(Event::NoteAdded {
-        participant: 1,
-        activity: "pledges".into(),
-        note: 30,
-        frame: 0,
-        text: format!("I will ask parents first (session {})", k + 1),
-        color: Color::Green,
-    });
+    events.push(
+        JamboardEvent::NoteAdded {
+            participant: 1,
+            activity: "pledges".into(),
+            note: 30,
+            frame: 0,
+            text: format!("I will ask parents first (session {})", k + 1),
+            color: Color::Green,
+        }
+        .into(),
+    );
     events.push(Event::Step { activity: Some("feel".into()), round: 1, open: true, reveal: false });
     for p in 1..=people {
         for s in 0..STATEMENTS.len() {
