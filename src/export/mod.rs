@@ -38,7 +38,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html];
+    /// Every format, each written when a session closes. DOCX and PDF are among them: a
+    /// series report of 4 sessions × 100 participants takes well under a second in each
+    /// (docs/performance.md, "Reports: DOCX and PDF").
+    pub const ALL: [Format; 6] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html, Format::Docx, Format::Pdf];
 
     pub fn extension(self) -> &'static str {
         match self {
