@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 const HOSTILE: &str = "#exit() ] * $x$ \\ <script>alert(1)</script> _y_ @ref // not a comment";
 /// An organiser's theme name, just as hostile.
 const HOSTILE_THEME: &str = "Time & money <b>*bold*</b> #set text(red)";
+/// A board's title (a heading in the report), hostile too.
+const HOSTILE_TITLE: &str = "Personal pledges = #pagebreak() [*x*] `raw` <h1>";
 
 const STATEMENTS: [&str; 4] = [
     "I understand the term co-production",
@@ -39,7 +41,7 @@ fn agenda() -> Vec<Activity> {
          "max_entries": 3, "profanity_filter": true, "stop_words": []},
         {"id": "board", "kind": "jamboard", "title": "What gets in the way, and what works?",
          "frames": ["Barriers", "Successes"], "dots": 2, "notes_per_participant": 5},
-        {"id": "pledges", "kind": "jamboard", "title": "Personal pledges", "frames": ["My pledge"],
+        {"id": "pledges", "kind": "jamboard", "title": HOSTILE_TITLE, "frames": ["My pledge"],
          "dots": 0, "notes_per_participant": 2}
     ]))
     .expect("agenda")
@@ -329,6 +331,7 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     let expected: Vec<(String, String)> =
         document.headings().map(|(level, text)| (format!("Heading {level}"), text.to_owned())).collect();
     assert_eq!(headings, expected);
+    assert!(headings.contains(&("Heading 3".to_owned(), HOSTILE_TITLE.to_owned())));
     let tables = docx["tables"].as_array().expect("tables");
     assert_eq!(tables.len(), document.tables().count());
     for (read, table) in tables.iter().zip(document.tables()) {
@@ -395,6 +398,7 @@ fn the_pdf_is_tagged_with_headings_table_headers_and_alt_text() {
     let text = pdf_text();
     assert!(text.contains(HOSTILE), "hostile note not verbatim in: {text}");
     assert!(text.contains(HOSTILE_THEME), "hostile theme not verbatim");
+    assert!(text.contains(HOSTILE_TITLE), "hostile heading not verbatim");
 }
 
 /// The before/after figures are the same in the HTML report, the spreadsheet, the DOCX and
