@@ -353,6 +353,8 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     let expected_alts: Vec<String> = document.figures().map(|f| f.alt.clone()).collect();
     assert_eq!(alts, expected_alts);
     assert!(alts.iter().all(|alt| alt.contains("I understand the term co-production")));
+    let formats = strings(&docx["list_formats"]);
+    assert!(!formats.is_empty() && formats.iter().all(|f| f == "bullet"), "lists are bulleted: {formats:?}");
     let texts: Vec<String> = docx["list_items"].as_array().expect("list items").iter().map(|v| v.to_string()).collect();
     assert!(strings(&docx["list_items"]).iter().any(|t| t == HOSTILE), "hostile note not verbatim: {texts:?}");
     assert!(
