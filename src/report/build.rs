@@ -110,6 +110,12 @@ fn attendance(report: &Report) -> Vec<Block> {
     ]
 }
 
+/// A heading's text, or what it is when its title was left empty (an empty heading is
+/// nothing to a screen reader).
+fn named(text: &str, otherwise: &str) -> String {
+    if text.trim().is_empty() { otherwise.to_owned() } else { text.to_owned() }
+}
+
 fn mean(value: Option<f64>) -> String {
     value.map(one_decimal).unwrap_or_else(|| "–".to_owned())
 }
@@ -124,7 +130,7 @@ pub fn scale(report: &Report, combined: &Combined, scale: &Scale) -> Vec<Block> 
     let rows = BeforeAfter::rows(scale, &combined.results);
     let (Some(first), Some(last)) = (scale.rounds.first(), scale.rounds.last()) else { return Vec::new() };
     let two_rounds = scale.rounds.len() > 1;
-    let mut blocks = vec![Block::heading(3, scale.title.clone())];
+    let mut blocks = vec![Block::heading(3, named(&scale.title, "Scale"))];
     let mut intro = format!("Rated from {} to {}.", scale.min, scale.max);
     if two_rounds {
         intro
@@ -257,7 +263,7 @@ pub fn scale(report: &Report, combined: &Combined, scale: &Scale) -> Vec<Block> 
 /// the HTML report (the JSON, CSV and XLSX keep them, marked).
 pub fn word_cloud(cloud: &WordCloud, results: &WordCloudAggregate) -> Vec<Block> {
     let visible: Vec<_> = results.entries.iter().filter(|entry| !entry.hidden).collect();
-    let mut blocks = vec![Block::heading(3, cloud.prompt.clone())];
+    let mut blocks = vec![Block::heading(3, named(&cloud.prompt, "Word cloud"))];
     let total = results.total;
     let mut intro =
         format!("{total} entr{}; words that mean the same are counted together.", if total == 1 { "y" } else { "ies" });
@@ -285,9 +291,9 @@ pub fn word_cloud(cloud: &WordCloud, results: &WordCloudAggregate) -> Vec<Block>
 /// A board: its notes by frame, then by theme (in the order themes first appear), with their
 /// dots; then the keywords over its notes.
 pub fn jamboard(board: &Jamboard, results: &JamboardAggregate) -> Vec<Block> {
-    let mut blocks = vec![Block::heading(3, board.title.clone())];
+    let mut blocks = vec![Block::heading(3, named(&board.title, "Board"))];
     for frame in &results.frames {
-        blocks.push(Block::heading(4, frame.title.clone()));
+        blocks.push(Block::heading(4, named(&frame.title, "Frame")));
         if frame.notes.is_empty() {
             blocks.push(Block::paragraph("No notes."));
             continue;

@@ -491,3 +491,42 @@ fn timing() {
         time(format.extension(), &|report| export::render(report, format).expect("render").len());
     }
 }
+
+/// A report of a session still running says so, and a board left without a title gets a
+/// heading all the same; both formats are still written (typst refuses a PDF/UA-1 document
+/// that breaks its rules, so a written PDF is a conforming one).
+#[test]
+fn a_running_session_and_an_untitled_board() {
+    let record = SessionRecord {
+        code: CODES[0].into(),
+        series: CODES[0].into(),
+        title: "Co-production training".into(),
+        host_key_hash: String::new(),
+        present_key_hash: String::new(),
+        created_at: 1_763_820_000_000,
+        closed_at: None,
+    };
+    let mut events = workshop(0, 3);
+    assert!(matches!(events.pop(), Some(Event::Closed)));
+    if let Some(Event::AgendaReplaced { agenda }) = events.first_mut() {
+        let mut untitled: Vec<Value> = agenda.iter().map(|a| serde_json::to_value(a).expect("activity")).collect();
+        untitled[2]["title"] = json!("");
+        *agenda = serde_json::from_value(Value::Array(untitled)).expect("agenda");
+    }
+    let events = events.into_iter().enumerate().map(|(i, e)| (record.created_at + 60_000 * i as i64, e));
+    let part = export::session_part(&record, &SessionState::replay(&record, events));
+    let report = export::build(None, record.title.clone(), vec![part]);
+    let document = report::document(&report);
+    let still_running = document.blocks.iter().any(|block| {
+        matches!(block, report::Block::Paragraph { runs } if runs.first().is_some_and(|run| run.bold && run.text.starts_with("Still running")))
+    });
+    assert!(still_running, "{:?}", document.blocks.get(..4));
+    assert!(document.headings().any(|heading| heading == (3, "Board")));
+    assert!(
+        document.tables().all(|t| t.caption != "Mean rating per session, Before → After"),
+        "one session: no per-session table"
+    );
+    for format in [Format::Docx, Format::Pdf] {
+        assert!(!export::render(&report, format).expect("render").is_empty());
+    }
+}
