@@ -184,9 +184,9 @@ pub struct Response {
     pub at: i64,
 }
 
-/// The live results of one activity (`results.data`).
+/// The live results of one activity (`results.data`), tagged by `kind` like the activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(untagged)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Aggregate {
     Scale(ScaleAggregate),
     Wordcloud(WordCloudAggregate),

@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod crash;
 mod export;
+mod fixture;
 mod hardening;
 mod http;
 mod integrity;

@@ -148,7 +148,7 @@ id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordClo
 
 export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard;
 
-export type Aggregate = ScaleAggregate | WordCloudAggregate | JamboardAggregate;
+export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate;
 
 export type Scale = { 
 /**
