@@ -164,11 +164,11 @@ export interface Kind<K extends string, D, Dr extends DraftBase> {
   partWay?: (live: LiveState, view: View) => boolean;
 
   // Components.
-  Editor: Component<EditorProps<Dr>, object, 'draft'>;
+  Editor: Component<EditorProps<Dr>>;
   Question: Component<QuestionProps<ActivityOf<K>, D>>;
   PhoneResults: Component<PhoneResultsProps<ActivityOf<K>, D>>;
   Projector: Component<ProjectorProps<ActivityOf<K>, D>>;
-  Summary: Component<SummaryProps<ActivityOf<K>, D>, object, 'pages'>;
+  Summary: Component<SummaryProps<ActivityOf<K>, D>>;
   ConsolePanel: Component<ConsolePanelProps<ActivityOf<K>, D>>;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { aggregate, board, cloud, scale, stepOf } from './fixtures';
-import { activityTitle } from './kinds';
+import { activityTitle } from '../kinds/registry';
+import scaleKind from '../kinds/scale';
 import {
   answerKey,
   applyServerMessage,
@@ -136,7 +137,7 @@ describe('participant frames', () => {
       type: 'results',
       activity: 'a1',
       seq: 4,
-      data: { statements: [] },
+      data: { kind: 'scale', statements: [] },
     });
     expect(state.results?.seq).toBe(5);
     applyServerMessage(state, { type: 'step', ...stepOf(null) });
@@ -414,31 +415,31 @@ describe('when the room moves on', () => {
   it('stays while an answer there is on its way, open or not', () => {
     const state = participant();
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
-    expect(stayOn(state, view, next([]))).toBe(true);
-    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(true);
+    expect(stayOn(state, view, next([]), scaleKind.partWay)).toBe(true);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] }, scaleKind.partWay)).toBe(true);
     applyServerMessage(state, { type: 'ack', id: 5 });
     // Every statement answered and saved: nothing keeps the phone there.
-    expect(stayOn(state, view, next(['a1']))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(false);
   });
 
   it('stays part-way through a scale whose answers are still open', () => {
     const state = participant(); // statement 0 answered, statement 1 not
-    expect(stayOn(state, view, next(['a1']))).toBe(true);
-    expect(stayOn(state, view, next([]))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(true);
+    expect(stayOn(state, view, next([]), scaleKind.partWay)).toBe(false);
     // Another round of the same scale closes this one.
-    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(false);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] }, scaleKind.partWay)).toBe(false);
     // Nothing answered yet: follow the room.
     const fresh = participant();
     fresh.answers = {};
-    expect(stayOn(fresh, view, next(['a1']))).toBe(false);
+    expect(stayOn(fresh, view, next(['a1']), scaleKind.partWay)).toBe(false);
   });
 
   it('does not stay on the step the room is on, or once the session is closed', () => {
     const state = participant();
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
-    expect(stayOn(state, view, stepOf(scale, 'Before'))).toBe(false);
+    expect(stayOn(state, view, stepOf(scale, 'Before'), scaleKind.partWay)).toBe(false);
     applyServerMessage(state, { type: 'session_closed' });
-    expect(stayOn(state, view, next(['a1']))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(false);
   });
 
   it('takes answers to what it shows only while they are open', () => {

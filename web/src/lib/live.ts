@@ -3,7 +3,6 @@
 // These are plain functions over a plain object so that they can be tested without a
 // browser; `connection.svelte.ts` keeps the object in one `$state` and feeds it the frames.
 
-import { isJamboard, isScale, isWordCloud } from './kinds';
 import type {
   Activity,
   ActivityResults,
@@ -213,18 +212,19 @@ function setStep(state: LiveState, step: StepView): void {
   if (state.session) state.session.step = step;
 }
 
-/** Fills the participant's answers from the server's own record of them. */
+/**
+ * Fills the participant's answers from the server's own record of them. A record carries
+ * its own kind's answers and leaves the other lists empty, so every list is taken as it is,
+ * whatever the kind: entries, notes and dots for the current activity (each list replaces
+ * only that activity's), values for any.
+ */
 export function applyMine(state: LiveState, mine: Mine): void {
-  const activity = state.step?.activity;
-  if (activity && activity.id === mine.activity && isWordCloud(activity)) {
+  if (state.step?.activity?.id === mine.activity) {
     applyOwnEntries(state, mine.activity, mine.entries ?? []);
-    return;
-  }
-  if (activity && activity.id === mine.activity && isJamboard(activity)) {
     applyOwnNotes(state, mine.activity, mine.notes ?? []);
+    // Dots are only ever on the current board.
     state.dots = [...(mine.dots ?? [])];
     state.dotRequests = {};
-    return;
   }
   (mine.values ?? []).forEach((value, statement) => {
     const key = answerKey(mine.activity, mine.round, statement);
@@ -283,7 +283,8 @@ export function applyOwnEntries(state: LiveState, activity: string, entries: Own
       message: null,
     };
   });
-  state.entries = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
+  const others = state.entries.filter((slot) => slot.activity !== activity);
+  state.entries = [...others, ...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Like `applyOwnEntries`, for a participant's notes on a jam board. */
@@ -311,7 +312,8 @@ export function applyOwnNotes(state: LiveState, activity: string, notes: OwnNote
       message: null,
     };
   });
-  state.notes = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
+  const others = state.notes.filter((slot) => slot.activity !== activity);
+  state.notes = [...others, ...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Records a new note about to be sent. */
@@ -614,28 +616,25 @@ export function inFlight(state: LiveState, view: View): number {
   return answers + state.entries.filter(busy).length + state.notes.filter(busy).length;
 }
 
-/** How many statements of a scale (in one round) the participant has chosen an answer for. */
-export function answeredCount(state: LiveState, view: View): number {
-  const statements = isScale(view.activity) ? view.activity.statements.length : 0;
-  let count = 0;
-  for (let i = 0; i < statements; i++) if (state.answers[answerKey(view.activity.id, view.round, i)]) count++;
-  return count;
-}
-
 /**
  * Whether a phone stays on what it showed (`view`) when the room moves on to `next`:
  * while one of its answers there is still on its way (so that its "Saving…", "Saved" or
- * "Not saved" stays in sight), or while the participant is part-way through a scale whose
- * answers are still open. The participant then goes on by themselves ("Go there").
+ * "Not saved" stays in sight), or while the participant is part-way through it (its kind's
+ * `partWay`, a scale with some statements answered) and its answers are still open. The
+ * participant then goes on by themselves ("Go there").
  */
-export function stayOn(state: LiveState, view: View, next: StepView): boolean {
+export function stayOn(
+  state: LiveState,
+  view: View,
+  next: StepView,
+  partWay?: (state: LiveState, view: View) => boolean,
+): boolean {
   if (next.activity?.id === view.activity.id && next.round === view.round) return false;
   if (state.state === 'closed') return false;
   if (inFlight(state, view) > 0) return true;
-  if (!isScale(view.activity) || next.activity?.id === view.activity.id) return false;
+  if (!partWay || next.activity?.id === view.activity.id) return false;
   if (!next.still_open.includes(view.activity.id)) return false;
-  const answered = answeredCount(state, view);
-  return answered > 0 && answered < view.activity.statements.length;
+  return partWay(state, view);
 }
 
 /** Whether answers to `view` are accepted while the room shows `step`. */
