@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { aggregate, board, cloud, scale, stepOf } from './fixtures';
 import { activityTitle } from '../kinds/registry';
 import scaleKind from '../kinds/scale';
+import { aggregate, board, cloud, scale, stepOf } from './fixtures';
 import {
   answerKey,
   applyServerMessage,
@@ -232,6 +232,20 @@ describe('word-cloud entries', () => {
     expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([51]);
   });
 
+  it("keeps another activity's entries when the record of this one comes", () => {
+    const state = inCloud([{ id: '11', text: 'family' }]);
+    // The phone stayed on the cloud to see its last entry through; the room moved on to a scale.
+    recordEntry(state, 52, 'w1', 'trust');
+    applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [3, null], entries: [], notes: [], dots: [] });
+    expect(state.entries.map((slot) => [slot.text, slot.status])).toEqual([
+      ['family', 'saved'],
+      ['trust', 'saving'],
+    ]);
+    expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([52]);
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 3, status: 'saved' });
+  });
+
   it('names an entry from the mine frame that follows its ack, keeping its key', () => {
     const state = inCloud();
     const slot = recordEntry(state, 50, 'w1', 'together');
@@ -432,6 +446,14 @@ describe('when the room moves on', () => {
     const fresh = participant();
     fresh.answers = {};
     expect(stayOn(fresh, view, next(['a1']), scaleKind.partWay)).toBe(false);
+  });
+
+  it('follows the room from a kind that is never part-way, once nothing is on its way', () => {
+    const state = participant();
+    const onCloud = { activity: cloud, round: null };
+    expect(stayOn(state, onCloud, { ...stepOf(scale, 'Before'), still_open: ['w1'] })).toBe(false);
+    recordEntry(state, 60, 'w1', 'trust');
+    expect(stayOn(state, onCloud, { ...stepOf(scale, 'Before'), still_open: ['w1'] })).toBe(true);
   });
 
   it('does not stay on the step the room is on, or once the session is closed', () => {
