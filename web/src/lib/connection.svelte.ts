@@ -12,9 +12,11 @@ import {
   recordDot,
   recordEntry,
   recordNote,
+  recordSubmit,
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  unacknowledgedSubmits,
   type EntrySlot,
   type LiveState,
   type NoteSlot,
@@ -216,6 +218,23 @@ export class Connection {
     this.#send({ type: 'dot', id, activity, note, add });
   }
 
+  /**
+   * Sends a participant's whole answer to an activity (a kind's own fields, such as
+   * `{ choices: [0, 2] }`), replacing any earlier one to the same round; its progress is
+   * `live.submitted[submitKey(activity, round)]`. Kept and sent again until the server
+   * confirms it.
+   */
+  submit(activity: string, round: string | null, fields: Record<string, unknown>): void {
+    const id = this.#nextId++;
+    this.#own.set(id, 'answer');
+    recordSubmit(this.live, id, activity, round, fields);
+    if (this.#isReady()) this.#sendSubmit(id, activity, round, fields);
+  }
+
+  #sendSubmit(id: number, activity: string, round: string | null, fields: Record<string, unknown>): void {
+    this.#send({ ...fields, type: 'answer', id, activity, round } as ClientMessage);
+  }
+
   #sendEntry(id: number, activity: string, text: string): void {
     this.#send({ type: 'answer', id, activity, round: null, statement: null, value: null, text });
   }
@@ -301,6 +320,9 @@ export class Connection {
           } else if (slot.status === 'saving') {
             this.#sendEntry(slot.id, slot.activity, slot.text);
           }
+        }
+        for (const slot of unacknowledgedSubmits(this.live)) {
+          if (slot.id !== null) this.#sendSubmit(slot.id, slot.activity, slot.round, slot.fields);
         }
         for (const slot of unacknowledgedNotes(this.live)) {
           const { id, activity, note, text, color, frame } = slot;

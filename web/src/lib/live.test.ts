@@ -10,6 +10,7 @@ import {
   connectionLost,
   currentAnswer,
   currentResults,
+  inFlight,
   initialState,
   isFinished,
   liveEntries,
@@ -17,9 +18,12 @@ import {
   recordDot,
   recordEntry,
   recordNote,
+  recordSubmit,
+  submitKey,
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  unacknowledgedSubmits,
   stayOn,
   viewOpen,
   type LiveState,
@@ -419,6 +423,32 @@ describe('a refused answer never becomes an empty choice', () => {
     // The same value after all (a resend got through): saved.
     applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved', message: null });
+  });
+});
+
+describe('a whole answer', () => {
+  it('goes from saving to saved, or shows why it was refused, and counts as on its way', () => {
+    const state = participant();
+    const view = { activity: { ...scale, id: 'c1' }, round: null };
+    recordSubmit(state, 70, 'c1', null, { choices: [0, 2] });
+    expect(inFlight(state, view)).toBe(1);
+    expect(unacknowledgedSubmits(state).map((slot) => slot.id)).toEqual([70]);
+    applyServerMessage(state, { type: 'ack', id: 70 });
+    expect(state.submitted[submitKey('c1', null)]).toMatchObject({ status: 'saved', id: null, fields: { choices: [0, 2] } });
+    expect(inFlight(state, view)).toBe(0);
+    recordSubmit(state, 71, 'c1', null, { choices: [0, 1, 2] });
+    applyServerMessage(state, { type: 'error', id: 71, error: 'out_of_range', message: 'Choose at most 2.' });
+    expect(state.submitted[submitKey('c1', null)]).toMatchObject({ status: 'error', message: 'Choose at most 2.' });
+    // A refusal of one's own answer is not a notice for the whole page.
+    expect(state.notice).toBeNull();
+    expect(unacknowledgedSubmits(state)).toEqual([]);
+  });
+
+  it("keeps the server's record of each activity and round for its kind to read", () => {
+    const state = participant();
+    const mine = { activity: 'a1', round: 'After', values: [1, null], entries: [], notes: [], dots: [] };
+    applyServerMessage(state, { type: 'mine', ...mine });
+    expect(state.mine[submitKey('a1', 'After')]).toEqual(mine);
   });
 });
 

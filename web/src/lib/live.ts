@@ -72,6 +72,22 @@ export interface NoteSlot {
   message: string | null;
 }
 
+/**
+ * A participant's whole answer to an activity (one round of it), for kinds that send their
+ * answer in one message (a choice, a ranking, points): the fields beside `type`, `id`,
+ * `activity` and `round`, kept and sent again until the server confirms them.
+ */
+export interface SubmitSlot {
+  activity: string;
+  round: string | null;
+  /** The answer's own fields, as sent: `{ choices: [0, 2] }`. */
+  fields: Record<string, unknown>;
+  /** The request that carries them; null once the server has answered. */
+  id: number | null;
+  status: 'saving' | 'saved' | 'error';
+  message: string | null;
+}
+
 /** A dot put on a note or taken back, until the server answers. */
 export interface DotRequest {
   activity: string;
@@ -135,6 +151,13 @@ export interface LiveState {
   dots: string[];
   /** Participant: dots on their way, by request id. */
   dotRequests: Record<number, DotRequest>;
+  /** Participant: whole answers (`submit`), by `submitKey`. */
+  submitted: Record<string, SubmitSlot>;
+  /**
+   * Participant: the server's latest record of their own answers (`mine`), by `submitKey`:
+   * a kind reads its own fields from it (what was saved before a reload).
+   */
+  mine: Record<string, Mine>;
   /** Console: requests by id. */
   requests: Record<number, RequestSlot>;
 }
@@ -165,8 +188,37 @@ export function initialState(role: Role, code: string): LiveState {
     notes: [],
     dots: [],
     dotRequests: {},
+    submitted: {},
+    mine: {},
     requests: {},
   };
+}
+
+/** The key of a whole answer, and of the server's record of it: its activity and round. */
+export function submitKey(activity: string, round: string | null): string {
+  return JSON.stringify([activity, round]);
+}
+
+/** Records a whole answer about to be sent (or kept for sending once connected). */
+export function recordSubmit(
+  state: LiveState,
+  id: number,
+  activity: string,
+  round: string | null,
+  fields: Record<string, unknown>,
+): SubmitSlot {
+  const slot: SubmitSlot = { activity, round, fields, id, status: 'saving', message: null };
+  state.submitted[submitKey(activity, round)] = slot;
+  return slot;
+}
+
+/** Whole answers the server has not acknowledged: to send again after a reconnect. */
+export function unacknowledgedSubmits(state: LiveState): SubmitSlot[] {
+  return Object.values(state.submitted).filter((slot) => slot.status === 'saving' && slot.id !== null);
+}
+
+function findSubmit(state: LiveState, id: number): SubmitSlot | undefined {
+  return Object.values(state.submitted).find((slot) => slot.id === id);
 }
 
 export function answerKey(activity: string, round: string | null, statement: number): string {
@@ -219,6 +271,7 @@ function setStep(state: LiveState, step: StepView): void {
  * only that activity's), values for any.
  */
 export function applyMine(state: LiveState, mine: Mine): void {
+  state.mine[submitKey(mine.activity, mine.round)] = mine;
   if (state.step?.activity?.id === mine.activity) {
     applyOwnEntries(state, mine.activity, mine.entries ?? []);
     applyOwnNotes(state, mine.activity, mine.notes ?? []);
@@ -451,6 +504,8 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
         note.message = null;
       }
       delete state.dotRequests[message.id];
+      const submit = findSubmit(state, message.id);
+      if (submit) Object.assign(submit, { status: 'saved', id: null, message: null });
       return;
     }
     case 'error': {
@@ -497,7 +552,9 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
         }
         state.notice = message.message;
       }
-      if (request || slot || entry || note || dot) return;
+      const submit = id == null ? undefined : findSubmit(state, id);
+      if (submit) Object.assign(submit, { status: 'error', id: null, message: message.message });
+      if (request || slot || entry || note || dot || submit) return;
       if (!state.welcomed && message.error === 'session_closed') {
         state.state = 'closed';
       } else if (!state.welcomed && FATAL.has(message.error)) {
@@ -613,7 +670,8 @@ export function inFlight(state: LiveState, view: View): number {
   ).length;
   const busy = (slot: { activity: string; status: string }) =>
     slot.activity === id && (slot.status === 'saving' || slot.status === 'deleting');
-  return answers + state.entries.filter(busy).length + state.notes.filter(busy).length;
+  const whole = Object.values(state.submitted).filter((slot) => busy(slot) && slot.round === view.round).length;
+  return answers + whole + state.entries.filter(busy).length + state.notes.filter(busy).length;
 }
 
 /**
