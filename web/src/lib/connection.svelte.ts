@@ -25,24 +25,14 @@ import {
 import type { ClientMessage, Color, ServerMessage } from './protocol';
 import { load, save, tokenKey } from './storage';
 
-/** A facilitator's request, before it gets its id. */
-export type HostRequest =
-  | { type: 'goto'; activity: string | null; round: string | null }
-  | { type: 'set_open'; open: boolean }
-  | { type: 'reveal'; show: boolean }
-  | { type: 'hide'; activity: string; item: string; hidden: boolean }
-  | { type: 'merge'; activity: string; from: string; into: string }
-  | { type: 'reset'; activity: string }
-  | { type: 'move'; activity: string; note: string; frame: number | null; x: number; y: number }
-  | { type: 'theme'; activity: string; theme: number | null; name: string }
-  | { type: 'note_theme'; activity: string; note: string; theme: number | null }
-  | { type: 'lock'; activity: string; locked: boolean }
-  | { type: 'voting'; activity: string; open: boolean }
-  | { type: 'show_on_projector'; show: boolean }
-  | { type: 'projector_page'; page: number | null }
-  | { type: 'timer'; seconds: number | null; stop_answers: boolean }
-  | { type: 'close_session' }
-  | { type: 'remove_silent' };
+/** Any request to the server but the greetings, without its id (the wire's own types). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/**
+ * A facilitator's request, before it gets its id: any of the wire's requests, so that a
+ * kind's console panel can send its own (the server refuses what the role may not send).
+ */
+export type HostRequest = WithoutId<Extract<ClientMessage, { id: number }>>;
 
 /** What a participant's request was about, told with its `ack` or `error`. */
 export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot';
