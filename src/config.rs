@@ -171,6 +171,12 @@ pub struct ServeArgs {
     /// Sessions one address may start at once; then one more every five minutes.
     #[arg(long, env = "CHORUS_SESSIONS_PER_ADDRESS", default_value_t = 10)]
     pub sessions_per_address: u32,
+
+    /// Keep the journal in PostgreSQL (postgres://user:password@host/database) instead of
+    /// the SQLite file in the data directory (which still holds the exports). The data
+    /// directory must not hold a SQLite journal then: copy it with `chorus migrate`.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 /// What the server needs besides its listener.
@@ -185,6 +191,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Open sessions idle this long are closed.
     pub close_idle_after: Duration,
+    /// The journal in PostgreSQL rather than in the data directory.
+    pub postgres: Option<crate::journal::postgres::Options>,
 }
 
 impl Settings {
@@ -199,6 +207,7 @@ impl Settings {
             retention_days: 90,
             trusted_proxies: TrustedProxies::default(),
             close_idle_after: Duration::from_secs(12 * 60 * 60),
+            postgres: None,
         }
     }
 }
@@ -226,6 +235,12 @@ impl ServeArgs {
             retention_days: self.retention_days,
             trusted_proxies: self.trusted_proxies.clone(),
             close_idle_after: self.close_idle_after.into(),
+            postgres: self
+                .database_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(|url| crate::journal::postgres::Options { url: url.to_owned() }),
         }
     }
 }

@@ -9,6 +9,7 @@ mod http;
 mod integrity;
 mod jamboard;
 mod live;
+mod postgres;
 mod restart;
 mod rfc6455;
 mod room;

@@ -1,0 +1,292 @@
+//! The journal in PostgreSQL (`--database-url`): a real PostgreSQL cluster started by the
+//! tests (one per test binary run, a database per test; see `chorus::cluster::scratch`).
+//! A whole workshop gives the same exports as on SQLite; `kill -9` loses no acknowledged
+//! answer; PostgreSQL going away answers `not_saved` and `/healthz` 503, and writes resume
+//! when it is back.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chorus::cluster::scratch::Scratch;
+use chorus::journal::postgres::Options;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn agenda() -> Value {
+    json!([
+        {"kind": "scale", "title": "How do you feel about co-production?",
+         "statements": ["I understand the term co-production", "My colleagues understand how to use co-production"],
+         "min": 1, "max": 5, "rounds": ["Before", "After"]},
+        {"kind": "wordcloud", "prompt": "What word would you use instead of co-production?", "max_entries": 3},
+        {"kind": "jamboard", "title": "What gets in the way?", "frames": ["Barriers", "Successes"], "dots": 2}
+    ])
+}
+
+/// Runs one scripted workshop on `server` (scale before, words, notes with a theme and dots,
+/// scale after, hiding a word, closing) and returns its JSON and CSV exports with the
+/// session's own code, ids and times replaced, so that two runs compare.
+async fn workshop(server: &TestServer) -> (Value, String) {
+    let session = create_session_at(&server.url(""), agenda()).await;
+    let (scale, cloud, board) = (session.activity(0), session.activity(1), session.activity(2));
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    let mut phones = Vec::new();
+    for _ in 0..3 {
+        phones.push(Client::participant(&server.ws_url(), &session.code, None).await.0);
+    }
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    for (p, phone) in phones.iter_mut().enumerate() {
+        for statement in 0..2 {
+            let value = 1 + (p + statement) % 5;
+            phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": statement, "value": value})).await;
+        }
+    }
+    host.ok(json!({"type": "goto", "activity": cloud})).await;
+    for (phone, words) in
+        phones.iter_mut().zip([["Together", "Trust"], ["together", "Families"], ["Partnership", "family"]])
+    {
+        for text in words {
+            phone.ok(json!({"type": "answer", "activity": cloud, "text": text})).await;
+        }
+    }
+    host.ok(json!({"type": "hide", "activity": cloud, "item": "trust", "hidden": true})).await;
+    host.ok(json!({"type": "goto", "activity": board})).await;
+    for (p, phone) in phones.iter_mut().enumerate() {
+        let note = json!({"type": "note_add", "activity": board, "frame": p % 2, "text": format!("Not enough time {p}"), "color": "yellow"});
+        phone.ok(note).await;
+    }
+    host.ok(json!({"type": "theme", "activity": board, "name": "Time"})).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "After"})).await;
+    for (p, phone) in phones.iter_mut().enumerate() {
+        phone.ok(json!({"type": "answer", "activity": scale, "round": "After", "statement": 0, "value": 5 - p})).await;
+    }
+    let url = |path: &str| server.url(&format!("/api/sessions/{}{path}", session.code));
+    let (status, _) = post_json(&url("/close"), Some(&session.host_key), &json!({})).await;
+    assert_eq!(status, 200);
+    let (status, export) = get_json(&url("/export/json"), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    let mut csv = awc::Client::new().get(url("/export/csv")).bearer_auth(&session.host_key).send().await.expect("csv");
+    let csv = String::from_utf8(csv.body().limit(1 << 22).await.expect("body").to_vec()).expect("UTF-8");
+    let normalise = |text: &str| {
+        let mut text = text.replace(&session.code, "CODE");
+        for (index, id) in [&scale, &cloud, &board].into_iter().enumerate() {
+            text = text.replace(id.as_str(), &format!("ACTIVITY{index}"));
+        }
+        without_times(&text)
+    };
+    let export = serde_json::from_str(&normalise(&export.to_string())).expect("JSON");
+    (export, normalise(&csv))
+}
+
+/// Replaces ISO times (`2026-12-03T15:31:00.000Z`) and the spreadsheet's `2026-12-03 15:31:00`.
+fn without_times(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let looks_like_date = i + 19 <= bytes.len()
+            && bytes[i..i + 4].iter().all(u8::is_ascii_digit)
+            && bytes[i + 4] == b'-'
+            && bytes[i + 7] == b'-'
+            && (bytes[i + 10] == b'T' || bytes[i + 10] == b' ')
+            && bytes[i + 13] == b':';
+        if looks_like_date {
+            let mut end = i + 19;
+            while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'.' || bytes[end] == b'Z') {
+                end += 1;
+            }
+            out.push_str("TIME");
+            i = end;
+        } else {
+            let c = text[i..].chars().next().expect("a character");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// The same workshop on SQLite and on PostgreSQL exports the same JSON and CSV.
+#[actix_web::test]
+async fn a_workshop_on_postgres_exports_as_on_sqlite() {
+    let url = Scratch::shared().database().await;
+    let sqlite = TestServer::start().await;
+    let postgres = TestServer::start_with(|settings| settings.postgres = Some(Options { url })).await;
+    let (on_sqlite, csv_sqlite) = workshop(&sqlite).await;
+    let (on_postgres, csv_postgres) = workshop(&postgres).await;
+    assert_eq!(on_sqlite["activities"].as_array().map(Vec::len), Some(3), "{on_sqlite}");
+    assert_eq!(on_sqlite["session"]["participants"], 3);
+    assert_eq!(on_postgres, on_sqlite);
+    assert!(csv_sqlite.contains("Together") && csv_sqlite.contains("Not enough time 2"), "{csv_sqlite}");
+    assert_eq!(csv_postgres, csv_sqlite);
+    assert!(!postgres.data_dir.path().join("chorus.db").exists(), "no SQLite journal beside PostgreSQL");
+}
+
+/// A phone that posts `notes` (resending the same request ids) until the connection dies;
+/// sends back the ids acknowledged.
+async fn post_notes(
+    ws_url: String,
+    code: String,
+    token: String,
+    board: String,
+    notes: Vec<(u64, String)>,
+    acked: tokio::sync::mpsc::UnboundedSender<u64>,
+) {
+    let Ok((ws, _)) = tokio_tungstenite::connect_async(ws_url.as_str()).await else { return };
+    let mut client = Client::from_stream(ws);
+    client.send(json!({"type": "join", "code": code, "token": token})).await;
+    if !matches!(client.next_welcome().await, Some(true)) {
+        return;
+    }
+    for (id, text) in notes {
+        let request =
+            json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+        loop {
+            if !client.try_send(request.clone()).await {
+                return;
+            }
+            match client.try_reply(id).await {
+                Some(reply) if reply["type"] == "ack" => {
+                    let _ = acked.send(id);
+                    break;
+                }
+                Some(reply) if reply["error"] == "rate_limited" => tokio::time::sleep(Duration::from_millis(150)).await,
+                Some(reply) => panic!("note {id} refused: {reply}"),
+                None => return,
+            }
+        }
+    }
+}
+
+/// Acknowledged means committed in PostgreSQL: phones post notes while the server (on
+/// PostgreSQL) is killed with SIGKILL at random moments and started again; each phone resends
+/// what was not acknowledged, with the same request id. Every acknowledged note is there once.
+#[actix_web::test]
+async fn kill_9_on_postgres_loses_no_acknowledged_answer() {
+    const CYCLES: usize = 5;
+    const PHONES: usize = 4;
+    let url = Scratch::shared().database().await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let env = [("CHORUS_DATABASE_URL", url.as_str())];
+    let start = || ServerProcess::start_at_with(data_dir.path(), "127.0.0.1:0", &env);
+    let mut server = start();
+    server.wait_healthy().await;
+    let agenda = json!([{"kind": "jamboard", "title": "Crash", "frames": ["Notes"], "notes_per_participant": 100}]);
+    let (session, board, host) = session_on_first_activity(&server, agenda, None).await;
+    drop(host);
+    let mut tokens = Vec::new();
+    for _ in 0..PHONES {
+        let (_, welcome) = Client::participant(&server.ws_url(), &session.code, None).await;
+        tokens.push(welcome["token"].as_str().expect("token").to_owned());
+    }
+    let mut pending: Vec<Vec<(u64, String)>> = vec![Vec::new(); PHONES];
+    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let mut sent: BTreeMap<u64, String> = BTreeMap::new();
+    let (mut next_id, mut seed) = (0u64, 0x2545_f491_4f6c_dd1du64);
+    for cycle in 0..=CYCLES {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut phones = Vec::new();
+        for (p, token) in tokens.iter().enumerate() {
+            if cycle < CYCLES {
+                for _ in 0..5 {
+                    next_id += 1;
+                    let note = (next_id, format!("phone {p} note {next_id}"));
+                    sent.insert(note.0, note.1.clone());
+                    pending[p].push(note);
+                }
+            }
+            let task = post_notes(
+                server.ws_url(),
+                session.code.clone(),
+                token.clone(),
+                board.clone(),
+                pending[p].clone(),
+                tx.clone(),
+            );
+            phones.push(tokio::spawn(task));
+        }
+        drop(tx);
+        if cycle < CYCLES {
+            tokio::time::sleep(Duration::from_millis(5 + xorshift(&mut seed) % 60)).await;
+            server.kill();
+        }
+        for phone in phones {
+            let _ = phone.await;
+        }
+        while let Some(id) = rx.recv().await {
+            acked.insert(id, sent[&id].clone());
+        }
+        for notes in &mut pending {
+            notes.retain(|(id, _)| !acked.contains_key(id));
+        }
+        if cycle < CYCLES {
+            server = start();
+            server.wait_healthy().await;
+        }
+    }
+    assert!(pending.iter().all(Vec::is_empty), "the last, calm round acknowledges everything still pending");
+    let (status, export) =
+        get_json(&server.url(&format!("/api/sessions/{}/export/json", session.code)), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    let on_board: Vec<String> = export["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|response| response["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = on_board.iter().collect();
+    assert_eq!(distinct.len(), on_board.len(), "a note applied twice");
+    let expected: std::collections::BTreeSet<&String> = acked.values().collect();
+    assert_eq!(distinct, expected, "the board holds exactly the acknowledged notes");
+    eprintln!("{CYCLES} kills on PostgreSQL: {} notes acknowledged, 0 lost, 0 applied twice", acked.len());
+}
+
+/// While PostgreSQL is down, an answer is refused `not_saved` (never acknowledged) and
+/// `/healthz` says 503; once it is back, health returns and answers are saved again. Only the
+/// acknowledged answers are in the export.
+#[actix_web::test]
+async fn postgres_going_away_answers_not_saved_and_comes_back() {
+    let cluster = Scratch::start();
+    let url = cluster.database().await;
+    let server = TestServer::start_with(|settings| settings.postgres = Some(Options { url })).await;
+    let session = create_session(&server).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&server.ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &session.code, None).await;
+    let answer = |statement: u32, value: u32| json!({"type": "answer", "activity": scale, "round": "Before", "statement": statement, "value": value});
+    phone.ok(answer(0, 4)).await;
+
+    cluster.kill();
+    let refused = phone.request(answer(1, 2)).await;
+    assert_eq!(refused["error"], "not_saved", "{refused}");
+    assert_eq!(health(&server).await, 503, "/healthz while PostgreSQL is down");
+
+    cluster.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while health(&server).await != 200 {
+        assert!(std::time::Instant::now() < deadline, "health did not come back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    phone.ok(answer(1, 3)).await;
+    let (status, export) =
+        get_json(&server.url(&format!("/api/sessions/{}/export/json", session.code)), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    let values: Vec<(u64, u64)> = export["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|r| (r["statement"].as_u64().unwrap_or(99), r["value"].as_u64().unwrap_or(99)))
+        .collect();
+    assert_eq!(values, vec![(0, 4), (1, 3)], "{export}");
+}
+
+async fn health(server: &TestServer) -> u16 {
+    awc::Client::new()
+        .get(server.url("/healthz"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map(|response| response.status().as_u16())
+        .unwrap_or(0)
+}
