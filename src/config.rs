@@ -177,6 +177,12 @@ pub struct ServeArgs {
     /// directory must not hold a SQLite journal then: copy it with `chorus migrate`.
     #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// With --database-url: how long this node's lease on a session lasts unless renewed
+    /// (every third of it). A server killed without stopping leaves its sessions to the next
+    /// start after this long.
+    #[arg(long, env = "CHORUS_LEASE_TTL", default_value = "10s", hide = true)]
+    pub lease_ttl: humantime::Duration,
 }
 
 /// What the server needs besides its listener.
@@ -240,7 +246,7 @@ impl ServeArgs {
                 .as_deref()
                 .map(str::trim)
                 .filter(|url| !url.is_empty())
-                .map(|url| crate::journal::postgres::Options { url: url.to_owned() }),
+                .map(|url| crate::journal::postgres::Options { url: url.to_owned(), lease_ttl: self.lease_ttl.into() }),
         }
     }
 }

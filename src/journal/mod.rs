@@ -82,6 +82,11 @@ pub enum JournalError {
     Damaged { dir: PathBuf, problem: String },
     #[error("cannot keep the high-water mark {path}: {source}")]
     Mark { path: PathBuf, source: std::io::Error },
+    #[error(
+        "session {session} is owned by another running Chorus node ({owner}), which keeps renewing its lease. \
+         Several nodes on one database are not supported yet: stop the other server first"
+    )]
+    Owned { session: String, owner: String },
     #[error("cannot use PostgreSQL at {url}: {source}")]
     Postgres { url: String, source: sqlx::Error },
     #[error(
@@ -152,6 +157,8 @@ pub struct Journal {
     reader: Reader,
     /// Set while the writer's last attempt to write failed.
     failing: Arc<AtomicBool>,
+    /// This node's leases, when the journal is in PostgreSQL.
+    fence: Option<Arc<postgres::Fence>>,
 }
 
 /// Read access to the journal, for replay and exports. `chorus export` opens one on its own,
@@ -240,7 +247,7 @@ impl Journal {
         let store = Store::Sqlite { options, db: Some(writer), mark: Some(mark) };
         let task = tokio::spawn(Writer { store, failing: failing.clone() }.run(queue));
         info!(path = %path.display(), "journal open");
-        Ok((Self { writes, reader: Reader { reads: Pool::Sqlite(reads) }, failing }, JournalWriter(task)))
+        Ok((Self { writes, reader: Reader { reads: Pool::Sqlite(reads) }, failing, fence: None }, JournalWriter(task)))
     }
 
     /// Opens the journal where the settings put it: in PostgreSQL with `--database-url`,
@@ -251,11 +258,29 @@ impl Journal {
     ) -> Result<(Self, JournalWriter), JournalError> {
         let Some(options) = postgres else { return Self::open(data_dir).await };
         let (store, reads) = postgres::Store::open(data_dir, options).await?;
+        let fence = Some(store.fence.clone());
         let (writes, queue) = mpsc::channel(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
         let task = tokio::spawn(Writer { store: Store::Postgres(store), failing: failing.clone() }.run(queue));
         info!(database = %postgres::redacted(&options.url), "journal open in PostgreSQL");
-        Ok((Self { writes, reader: Reader { reads: Pool::Postgres(reads) }, failing }, JournalWriter(task)))
+        let reader = Reader { reads: Pool::Postgres(reads) };
+        Ok((Self { writes, reader, failing, fence }, JournalWriter(task)))
+    }
+
+    /// Takes the lease of a session for this node (PostgreSQL), before its events are read
+    /// for a replay: a session is written only by the node that replayed it under its lease.
+    /// `Ok(None)` when the journal is in SQLite (one process, nothing to share).
+    pub async fn claim(&self, session: &str) -> Result<Option<crate::cluster::lease::Claim>, JournalError> {
+        match (&self.fence, &self.reader.reads) {
+            (Some(fence), Pool::Postgres(pool)) => Ok(Some(fence.claim(pool, session).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Sessions whose lease this node loses from now on (another node took it over): their
+    /// appends are refused as not saved, and their state here is stale. `None` in SQLite.
+    pub fn lost(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {
+        self.fence.as_ref().map(|fence| fence.subscribe())
     }
 
     /// Stores a new session with its first events; returns once they are committed.
@@ -538,6 +563,14 @@ impl Writer {
                         continue;
                     }
                 }
+            } else if let Store::Postgres(store) = &mut self.store {
+                match tokio::time::timeout(store.renewal_due(), queue.recv_many(&mut batch, MAX_BATCH)).await {
+                    Ok(received) => received,
+                    Err(_) => {
+                        store.renew().await;
+                        continue;
+                    }
+                }
             } else {
                 queue.recv_many(&mut batch, MAX_BATCH).await
             };
@@ -582,6 +615,13 @@ impl Writer {
             }
             if let Some((to, events, saved)) = run {
                 let _ = to.send(Settled { events, saved });
+            }
+            // Between batches, on the writer's own connection (never beside a batch, so the
+            // two never wait on each other's locks).
+            if let Store::Postgres(store) = &mut self.store
+                && store.renewal_due().is_zero()
+            {
+                store.renew().await;
             }
             // After the answers: the mark may lag a commit (safe: the check at start wants the
             // journal to reach the mark, not to match it), never run ahead of one.
@@ -699,6 +739,8 @@ enum Step<'a> {
 struct Plan<'a> {
     steps: Vec<Step<'a>>,
     rows: Vec<EventRow<'a>>,
+    /// The sessions it creates (and does not delete again).
+    created: Vec<&'a str>,
 }
 
 impl<'a> Plan<'a> {
@@ -735,7 +777,14 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        Ok(Self { steps, rows })
+        let created = steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Create(record) if live.contains(&record.code) => Some(record.code.as_str()),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { steps, rows, created })
     }
 }
 

@@ -111,7 +111,7 @@ fn without_times(text: &str) -> String {
 async fn a_workshop_on_postgres_exports_as_on_sqlite() {
     let url = Scratch::shared().database().await;
     let sqlite = TestServer::start().await;
-    let postgres = TestServer::start_with(|settings| settings.postgres = Some(Options { url })).await;
+    let postgres = TestServer::start_with(|settings| settings.postgres = Some(Options::new(url))).await;
     let (on_sqlite, csv_sqlite) = workshop(&sqlite).await;
     let (on_postgres, csv_postgres) = workshop(&postgres).await;
     assert_eq!(on_sqlite["activities"].as_array().map(Vec::len), Some(3), "{on_sqlite}");
@@ -167,7 +167,9 @@ async fn kill_9_on_postgres_loses_no_acknowledged_answer() {
     const PHONES: usize = 4;
     let url = Scratch::shared().database().await;
     let data_dir = tempfile::tempdir().expect("data dir");
-    let env = [("CHORUS_DATABASE_URL", url.as_str())];
+    // A killed server's leases hold its sessions until they run out: short ones, so that each
+    // restart waits a second rather than ten.
+    let env = [("CHORUS_DATABASE_URL", url.as_str()), ("CHORUS_LEASE_TTL", "1s")];
     let start = || ServerProcess::start_at_with(data_dir.path(), "127.0.0.1:0", &env);
     let mut server = start();
     server.wait_healthy().await;
@@ -248,7 +250,7 @@ async fn kill_9_on_postgres_loses_no_acknowledged_answer() {
 async fn postgres_going_away_answers_not_saved_and_comes_back() {
     let cluster = Scratch::start();
     let url = cluster.database().await;
-    let server = TestServer::start_with(|settings| settings.postgres = Some(Options { url })).await;
+    let server = TestServer::start_with(|settings| settings.postgres = Some(Options::new(url))).await;
     let session = create_session(&server).await;
     let scale = session.activity(0);
     let (mut host, _) = Client::host(&server.ws_url(), &session).await;
@@ -289,4 +291,49 @@ async fn health(server: &TestServer) -> u16 {
         .await
         .map(|response| response.status().as_u16())
         .unwrap_or(0)
+}
+
+fn signal(server: &ServerProcess, signal: &str) {
+    let status =
+        std::process::Command::new("kill").args([signal, &server.id().to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill {signal}");
+}
+
+/// Fencing between two real servers on one database: the owner is paused (SIGSTOP) past its
+/// lease; a second server starts, waits for the lease to run out, takes the session over
+/// (epoch 2) and takes answers. The first is resumed: its phone's next answer is refused
+/// `not_saved` by the fencing, and nothing of it lands.
+#[actix_web::test]
+async fn a_paused_owner_is_fenced_after_a_take_over() {
+    let url = Scratch::shared().database().await;
+    let env = [("CHORUS_DATABASE_URL", url.as_str()), ("CHORUS_LEASE_TTL", "1s")];
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let first = ServerProcess::start_at_with(dir_a.path(), "127.0.0.1:0", &env);
+    first.wait_healthy().await;
+    let (session, scale, host) = session_on_first_activity(&first, workshop_agenda(), Some("Before")).await;
+    let answer = |statement: u32, value: u32| json!({"type": "answer", "activity": scale, "round": "Before", "statement": statement, "value": value});
+    let (mut early, _) = Client::participant(&first.ws_url(), &session.code, None).await;
+    early.ok(answer(0, 2)).await;
+
+    signal(&first, "-STOP");
+    let second = ServerProcess::start_at_with(dir_b.path(), "127.0.0.1:0", &env);
+    second.wait_healthy().await;
+    let (mut late, _) = Client::participant(&second.ws_url(), &session.code, None).await;
+    late.ok(answer(0, 5)).await;
+
+    signal(&first, "-CONT");
+    let refused = early.request(answer(1, 1)).await;
+    assert_eq!(refused["error"], "not_saved", "a write from the paused owner after the take-over: {refused}");
+    drop(host);
+
+    let (status, export) =
+        get_json(&second.url(&format!("/api/sessions/{}/export/json", session.code)), Some(&session.host_key)).await;
+    assert_eq!(status, 200);
+    let values: Vec<(u64, u64)> = export["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|r| (r["statement"].as_u64().unwrap_or(99), r["value"].as_u64().unwrap_or(99)))
+        .collect();
+    assert_eq!(values, vec![(0, 2), (0, 5)], "the paused owner's late answer never landed: {export}");
 }
