@@ -37,6 +37,22 @@ pub enum Command {
     /// Give a session a new console link (for a facilitator who lost theirs): the old console
     /// key, and the projector link, stop working at once.
     ConsoleLink(ConsoleLinkArgs),
+    /// Copy every session and event of a SQLite journal into an empty PostgreSQL database
+    /// (then run `serve --database-url`); checks the counts, and refuses a target that holds
+    /// data.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct MigrateArgs {
+    /// The SQLite journal to copy, e.g. ./chorus-data/chorus.db (best with the server stopped).
+    #[arg(long)]
+    pub from: PathBuf,
+
+    /// The PostgreSQL database to copy into (postgres://user:password@host/database); it
+    /// must hold no Chorus data.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -98,6 +114,10 @@ pub struct ExportArgs {
     /// Where to write; standard output when left out.
     #[arg(long)]
     pub out: Option<PathBuf>,
+
+    /// Read the journal in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// The data directory the server uses.
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]

@@ -8,5 +8,6 @@
 //! - [`scratch`]: a throwaway PostgreSQL cluster on a loopback port, for tests and measuring.
 
 pub mod lease;
+pub mod migrate;
 #[doc(hidden)]
 pub mod scratch;

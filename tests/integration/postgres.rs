@@ -337,3 +337,78 @@ async fn a_paused_owner_is_fenced_after_a_take_over() {
         .collect();
     assert_eq!(values, vec![(0, 2), (0, 5)], "the paused owner's late answer never landed: {export}");
 }
+
+fn chorus(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chorus")).args(args).output().expect("run chorus")
+}
+
+/// Every session's row and every event (time, JSON, request fingerprint), in order.
+async fn journal_contents(reader: &chorus::journal::Reader) -> Vec<(chorus::journal::SessionRecord, Vec<String>)> {
+    let mut contents = Vec::new();
+    for record in reader.all_sessions().await.expect("sessions") {
+        let events = reader.events(&record.code).await.expect("events");
+        let events = events
+            .iter()
+            .map(|stored| {
+                format!("{} {} {:?}", stored.at, serde_json::to_string(&stored.event).expect("JSON"), stored.request)
+            })
+            .collect();
+        contents.push((record, events));
+    }
+    contents
+}
+
+/// `chorus migrate` copies a SQLite data dir (a closed workshop and an open session) into
+/// PostgreSQL exactly: the same sessions, the same events in the same order. A second run
+/// into the now non-empty target is refused with a clear message and changes nothing. A
+/// server on the target carries the open session on: its phone resumes and answers.
+#[actix_web::test]
+async fn migrate_copies_a_sqlite_data_dir_exactly_and_refuses_a_non_empty_target() {
+    let url = Scratch::shared().database().await;
+    let sqlite = TestServer::start().await;
+    workshop(&sqlite).await;
+    let open = create_session(&sqlite).await;
+    let scale = open.activity(0);
+    let (mut host, _) = Client::host(&sqlite.ws_url(), &open).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    let (mut phone, welcome) = Client::participant(&sqlite.ws_url(), &open.code, None).await;
+    let token = welcome["token"].as_str().expect("token").to_owned();
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": 3})).await;
+    drop((host, phone));
+    let data_dir = sqlite.stop().await;
+    let file = data_dir.path().join("chorus.db");
+    let file = file.to_str().expect("path");
+
+    let copied = chorus(&["migrate", "--from", file, "--to", &url]);
+    let said = String::from_utf8_lossy(&copied.stdout);
+    assert!(copied.status.success(), "{said}{}", String::from_utf8_lossy(&copied.stderr));
+    assert!(said.starts_with("Copied 2 sessions (1 open) and "), "{said}");
+
+    let source = journal_contents(&chorus::journal::Reader::open(data_dir.path()).await.expect("SQLite")).await;
+    let target = journal_contents(&chorus::journal::Reader::connect(&url).await.expect("PostgreSQL")).await;
+    assert_eq!(source.len(), 2);
+    assert!(source.iter().all(|(_, events)| events.len() > 3));
+    assert_eq!(target, source, "the copy is exact");
+
+    let again = chorus(&["migrate", "--from", file, "--to", &url]);
+    assert!(!again.status.success(), "a second copy into the same database");
+    let refusal = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        refusal.contains("the target database already holds Chorus data (2 sessions,")
+            && refusal.contains("copies only into an empty database"),
+        "{refusal}"
+    );
+    let unchanged = journal_contents(&chorus::journal::Reader::connect(&url).await.expect("PostgreSQL")).await;
+    assert_eq!(unchanged, source, "a refused copy changes nothing");
+    let missing = chorus(&["migrate", "--from", "no-such-file.db", "--to", &url]);
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+
+    // A server on the target: the open session is back, and its phone carries on.
+    let server = TestServer::start_with(|settings| settings.postgres = Some(Options::new(url.clone()))).await;
+    let (mut phone, welcome) = Client::participant(&server.ws_url(), &open.code, Some(&token)).await;
+    assert_eq!(welcome["token"], token.as_str(), "resumed as itself");
+    phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 1, "value": 4})).await;
+    let output = chorus(&["export", &open.code, "--format", "csv", "--database-url", &url]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3, "a header and both answers");
+}
