@@ -138,6 +138,16 @@ impl Fence {
         metrics::gauge!(crate::metrics::LEASES_HELD).set(held.epochs.len() as f64);
     }
 
+    /// Forgets the leases of deleted sessions (their rows went with them).
+    fn forget<'a>(&self, sessions: impl IntoIterator<Item = &'a str>) {
+        let mut held = self.held();
+        for session in sessions {
+            held.epochs.remove(session);
+            held.lost.remove(session);
+        }
+        metrics::gauge!(crate::metrics::LEASES_HELD).set(held.epochs.len() as f64);
+    }
+
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<String> {
         self.lost.subscribe()
     }
@@ -348,6 +358,10 @@ async fn write_batch(db: &mut PgConnection, batch: &[Write], fence: &Fence) -> R
     for lease in claimed {
         fence.hold(&lease.session, lease.epoch);
     }
+    fence.forget(batch.iter().filter_map(|write| match write {
+        Write::Delete { session, .. } => Some(session.as_str()),
+        _ => None,
+    }));
     Ok(Committed { reached: None, refused })
 }
 

@@ -412,3 +412,24 @@ async fn migrate_copies_a_sqlite_data_dir_exactly_and_refuses_a_non_empty_target
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 3, "a header and both answers");
 }
+
+/// A server that cannot reach PostgreSQL at start says so and exits non-zero; one given
+/// `--database-url` beside a data dir that holds a SQLite journal refuses to start.
+#[actix_web::test]
+async fn a_server_refuses_to_start_without_its_database_or_beside_a_sqlite_journal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data_dir = dir.path().to_str().expect("path");
+    let serve = |url: &str| chorus(&["serve", "--bind", "127.0.0.1:0", "--data-dir", data_dir, "--database-url", url]);
+    let unreachable = serve("postgres://chorus:secret@127.0.0.1:1/chorus");
+    let said = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(!unreachable.status.success());
+    assert!(said.contains("cannot use PostgreSQL at postgres://chorus:***@127.0.0.1:1/chorus"), "{said}");
+    assert!(!said.contains("secret"), "the password stays out of messages: {said}");
+
+    let url = Scratch::shared().database().await;
+    std::fs::write(dir.path().join("chorus.db"), b"").expect("file");
+    let beside = serve(&url);
+    let said = String::from_utf8_lossy(&beside.stderr);
+    assert!(!beside.status.success());
+    assert!(said.contains("holds a SQLite journal: Chorus will not keep two journals"), "{said}");
+}
