@@ -209,3 +209,47 @@ fn is_root() -> bool {
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
+
+/// A NATS server on a free loopback port (Debian's `nats-server`), stopped when dropped.
+pub struct ScratchNats {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl ScratchNats {
+    /// Starts `nats-server` and waits until it takes connections; panics if it cannot.
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(
+            which("nats-server").map(|dir| dir.join("nats-server")).unwrap_or_else(|| "/usr/sbin/nats-server".into()),
+        )
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run nats-server (apt-get install nats-server)");
+        let nats = Self { child, port };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        nats
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server (the clients see it go).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ScratchNats {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
