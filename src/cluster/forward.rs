@@ -119,41 +119,72 @@ impl Nats {
         self
     }
 
-    /// Answers forwarded requests for `session` with `owner` until the returned guard is
-    /// dropped (when the lease is lost or the session ends).
+    /// Answers forwarded requests for `session` with `owner` until [`Serving::stop`] (or the
+    /// guard is dropped): when the lease is lost or the session ends. Returns once NATS routes
+    /// the session's requests here: a ping sent on this connection after the subscription
+    /// has come back through it (`flush` only sends; NATS handles one connection in order).
     pub async fn serve(&self, session: &str, owner: Arc<dyn Owner>) -> Result<Serving, ForwardError> {
         let mut requests = self.client.queue_subscribe(subject(session), "owner".to_owned()).await?;
-        // The subscription is registered with the server before this returns.
-        self.client.flush().await?;
         let client = self.client.clone();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let topic = subject(session);
         let task = tokio::spawn(async move {
-            while let Some(message) = requests.next().await {
+            loop {
+                let message = tokio::select! {
+                    message = requests.next() => message,
+                    _ = &mut stopped => {
+                        // Unsubscribed at once, so that requests find no owner here rather than
+                        // wait out their timeout.
+                        let _ = requests.unsubscribe().await;
+                        // Answered "no responders" (or by another owner) once NATS has
+                        // handled the unsubscribe: it takes one connection's commands in order.
+                        let _ = tokio::time::timeout(REQUEST_TIMEOUT, client.request(topic, Bytes::from_static(PING))).await;
+                        return;
+                    }
+                };
+                let Some(message) = message else { return };
                 let Some(reply_to) = message.reply else { continue };
                 let (client, owner) = (client.clone(), owner.clone());
                 // Each request on its own task: a slow answer does not hold up the next.
                 tokio::spawn(async move {
-                    let reply = match serde_json::from_slice::<Forwarded>(&message.payload) {
-                        Ok(request) if request.version == WIRE_VERSION => owner.handle(request).await,
-                        Ok(_) => Reply::Version { theirs: WIRE_VERSION },
-                        Err(err) => {
-                            debug!(%err, "a forwarded request could not be read");
-                            Reply::Version { theirs: WIRE_VERSION }
-                        }
-                    };
-                    match serde_json::to_vec(&reply) {
-                        Ok(body) => {
-                            if let Err(err) = client.publish(reply_to, Bytes::from(body)).await {
-                                warn!(%err, "a forwarded request's answer could not be sent");
+                    let reply = if message.payload.as_ref() == PING {
+                        Bytes::from_static(PING)
+                    } else {
+                        let reply = match serde_json::from_slice::<Forwarded>(&message.payload) {
+                            Ok(request) if request.version == WIRE_VERSION => owner.handle(request).await,
+                            Ok(_) => Reply::Version { theirs: WIRE_VERSION },
+                            Err(err) => {
+                                debug!(%err, "a forwarded request could not be read");
+                                Reply::Version { theirs: WIRE_VERSION }
+                            }
+                        };
+                        match serde_json::to_vec(&reply) {
+                            Ok(body) => Bytes::from(body),
+                            Err(err) => {
+                                warn!(%err, "a forwarded request's answer could not be written");
+                                return;
                             }
                         }
-                        Err(err) => warn!(%err, "a forwarded request's answer could not be written"),
+                    };
+                    if let Err(err) = client.publish(reply_to, reply).await {
+                        warn!(%err, "a forwarded request's answer could not be sent");
                     }
                 });
             }
         });
-        Ok(Serving(task))
+        let serving = Serving { task, stop: Some(stop) };
+        let pinged =
+            tokio::time::timeout(self.timeout, self.client.request(subject(session), Bytes::from_static(PING))).await;
+        match pinged {
+            Ok(Ok(_)) => Ok(serving),
+            Ok(Err(err)) => Err(ForwardError::Request(err)),
+            Err(_) => Err(ForwardError::TimedOut { session: session.to_owned(), timeout: self.timeout }),
+        }
     }
 }
+
+/// What a node sends itself to learn that its subscription is in place.
+const PING: &[u8] = b"ping";
 
 impl Forward for Nats {
     async fn forward(&self, request: &Forwarded) -> Result<Reply, ForwardError> {
@@ -183,12 +214,26 @@ impl Forward for Nats {
     }
 }
 
-/// Forwarded requests for one session are being answered here; dropping it stops that.
-pub struct Serving(JoinHandle<()>);
+/// Forwarded requests for one session are being answered here; dropping it stops that
+/// (without waiting for NATS to hear it: prefer [`Serving::stop`]).
+pub struct Serving {
+    task: JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Serving {
+    /// Stops answering, and returns once NATS sends this session's requests here no more.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
 
 impl Drop for Serving {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 
@@ -221,7 +266,7 @@ mod tests {
     async fn requests_reach_the_owner_and_come_back() {
         let mut nats = ScratchNats::start();
         let owner_node = Nats::connect(&nats.url()).await.expect("connect");
-        let other = Nats::connect(&nats.url()).await.expect("connect").with_timeout(Duration::from_secs(1));
+        let other = Nats::connect(&nats.url()).await.expect("connect");
         let request = Forwarded {
             version: WIRE_VERSION,
             session: "12345678".into(),
@@ -246,22 +291,17 @@ mod tests {
         );
         assert_eq!(echo.seen.load(Ordering::Relaxed), 20, "the other version's request was not handled");
 
-        drop(serving);
-        let started = std::time::Instant::now();
-        loop {
-            match other.forward(&request).await {
-                Err(ForwardError::NoOwner { .. }) => break,
-                _ if started.elapsed() < Duration::from_secs(3) => tokio::time::sleep(Duration::from_millis(50)).await,
-                other => panic!("still answered after the owner stopped: {other:?}"),
-            }
-        }
+        serving.stop().await;
+        let after = other.forward(&request).await;
+        assert!(matches!(after, Err(ForwardError::NoOwner { .. })), "the owner stopped, yet: {after:?}");
 
         let _serving = owner_node.serve("12345678", echo.clone()).await.expect("serve");
         nats.stop();
+        let hasty = other.clone().with_timeout(Duration::from_secs(1));
         let started = std::time::Instant::now();
-        let gone = other.forward(&request).await;
+        let gone = hasty.forward(&request).await;
         assert!(gone.is_err(), "{gone:?}");
-        assert!(started.elapsed() < Duration::from_secs(3), "forwarding waited {:?}", started.elapsed());
+        assert!(started.elapsed() < Duration::from_secs(4), "forwarding waited {:?}", started.elapsed());
     }
 
     /// A node that cannot reach NATS says so, naming the address.
