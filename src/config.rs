@@ -37,6 +37,22 @@ pub enum Command {
     /// Give a session a new console link (for a facilitator who lost theirs): the old console
     /// key, and the projector link, stop working at once.
     ConsoleLink(ConsoleLinkArgs),
+    /// Copy every session and event of a SQLite journal into an empty PostgreSQL database
+    /// (then run `serve --database-url`); checks the counts, and refuses a target that holds
+    /// data.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Parser)]
+pub struct MigrateArgs {
+    /// The SQLite journal to copy, e.g. ./chorus-data/chorus.db (best with the server stopped).
+    #[arg(long)]
+    pub from: PathBuf,
+
+    /// The PostgreSQL database to copy into (postgres://user:password@host/database); it
+    /// must hold no Chorus data.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -98,6 +114,10 @@ pub struct ExportArgs {
     /// Where to write; standard output when left out.
     #[arg(long)]
     pub out: Option<PathBuf>,
+
+    /// Read the journal in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// The data directory the server uses.
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
@@ -171,6 +191,18 @@ pub struct ServeArgs {
     /// Sessions one address may start at once; then one more every five minutes.
     #[arg(long, env = "CHORUS_SESSIONS_PER_ADDRESS", default_value_t = 10)]
     pub sessions_per_address: u32,
+
+    /// Keep the journal in PostgreSQL (postgres://user:password@host/database) instead of
+    /// the SQLite file in the data directory (which still holds the exports). The data
+    /// directory must not hold a SQLite journal then: copy it with `chorus migrate`.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// With --database-url: how long this node's lease on a session lasts unless renewed
+    /// (every third of it). A server killed without stopping leaves its sessions to the next
+    /// start after this long.
+    #[arg(long, env = "CHORUS_LEASE_TTL", default_value = "10s", hide = true)]
+    pub lease_ttl: humantime::Duration,
 }
 
 /// What the server needs besides its listener.
@@ -185,6 +217,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Open sessions idle this long are closed.
     pub close_idle_after: Duration,
+    /// The journal in PostgreSQL rather than in the data directory.
+    pub postgres: Option<crate::journal::postgres::Options>,
 }
 
 impl Settings {
@@ -199,6 +233,7 @@ impl Settings {
             retention_days: 90,
             trusted_proxies: TrustedProxies::default(),
             close_idle_after: Duration::from_secs(12 * 60 * 60),
+            postgres: None,
         }
     }
 }
@@ -226,6 +261,12 @@ impl ServeArgs {
             retention_days: self.retention_days,
             trusted_proxies: self.trusted_proxies.clone(),
             close_idle_after: self.close_idle_after.into(),
+            postgres: self
+                .database_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(|url| crate::journal::postgres::Options { url: url.to_owned(), lease_ttl: self.lease_ttl.into() }),
         }
     }
 }

@@ -11,7 +11,10 @@
 //! - [`ws`]: one task per WebSocket connection: reads and checks client messages, forwards
 //!   them to the session, writes the session's frames and its own replies.
 //! - [`routes`]: the HTTP API, the QR code, health, and the embedded web app.
-//! - [`journal`]: the single SQLite writer with group commit, and replay at start.
+//! - [`journal`]: the single writer with group commit (SQLite, or PostgreSQL with
+//!   `--database-url`), and replay at start.
+//! - [`cluster`]: what running beyond one process needs: leases with fencing epochs in
+//!   PostgreSQL, `chorus migrate`.
 //! - [`export`]: reports read from the journal: JSON, CSV, XLSX and a printable HTML
 //!   report, for one session or a whole series.
 //! - [`report`]: the findings report as a format-neutral document (headings, tables, charts
@@ -32,6 +35,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod disk;
 pub mod error;

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use anyhow::Context;
-use chorus::config::{BackupArgs, CheckArgs, Cli, Command, ConsoleLinkArgs, ExportArgs, SessionsArgs};
+use chorus::config::{BackupArgs, CheckArgs, Cli, Command, ConsoleLinkArgs, ExportArgs, MigrateArgs, SessionsArgs};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -43,7 +43,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Check(args) => check(args).await,
         Command::Sessions(args) => sessions(args).await,
         Command::ConsoleLink(args) => console_link(args).await,
+        Command::Migrate(args) => migrate(args).await,
     }
+}
+
+/// `chorus migrate --from FILE --to URL`: the SQLite journal copied into PostgreSQL, checked.
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let summary = chorus::cluster::migrate::migrate(&args.from, &args.to).await?;
+    println!(
+        "Copied {} sessions ({} open) and {} events from {} to {}; counts checked.",
+        summary.sessions,
+        summary.open,
+        summary.events,
+        args.from.display(),
+        summary.target
+    );
+    println!("Now move {} out of the data directory and start: chorus serve --database-url …", args.from.display());
+    Ok(())
 }
 
 /// `chorus sessions`: one line per session, oldest first.
@@ -92,9 +108,13 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let format: Format = args.format.parse().map_err(|refusal: chorus::error::Refusal| anyhow::anyhow!(refusal))?;
     let code =
         chorus::auth::parse_join_code(&args.code).with_context(|| format!("{} is not a join code", args.code))?;
-    let reader = chorus::journal::Reader::open(&args.data_dir)
-        .await
-        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?;
+    let reader =
+        chorus::journal::Reader::open_at(&args.data_dir, args.database_url.as_deref()).await.with_context(|| {
+            match &args.database_url {
+                Some(url) => format!("cannot read the journal at {}", chorus::journal::postgres::redacted(url)),
+                None => format!("no Chorus data in {}", args.data_dir.display()),
+            }
+        })?;
     let report = if args.series {
         export::series_report(&reader, &code).await?
     } else {

@@ -37,6 +37,15 @@ pub const FLOOD_CLOSES: &str = "chorus_flood_closes_total";
 /// Connections closed because they did not take what was sent to them (close code 4008).
 pub const SLOW_CLOSES: &str = "chorus_slow_consumer_closes_total";
 
+/// Sessions whose lease this node holds (journal in PostgreSQL).
+pub const LEASES_HELD: &str = "chorus_leases_held";
+/// Lease renewals that kept every lease, and ones that found a lease taken.
+pub const LEASE_RENEWALS: &str = "chorus_lease_renewals_total";
+/// Leases this node took from another node after they expired (take-overs).
+pub const LEASE_TAKEOVERS: &str = "chorus_lease_takeovers_total";
+/// Leases this node lost to another node; its writes to those sessions are refused (fencing).
+pub const LEASES_LOST: &str = "chorus_leases_lost_total";
+
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the recorder (once per process) and returns its handle.
@@ -57,6 +66,10 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             describe_counter!(TIMEOUTS, "Connections closed for silence.");
             describe_counter!(SLOW_CLOSES, "Connections closed for not reading what was sent to them.");
             describe_counter!(FLOOD_CLOSES, "Connections closed for flooding.");
+            describe_gauge!(LEASES_HELD, "Sessions whose lease this node holds (PostgreSQL).");
+            describe_counter!(LEASE_RENEWALS, "Lease renewals, by outcome (kept, lost).");
+            describe_counter!(LEASE_TAKEOVERS, "Leases taken over from another node after they expired.");
+            describe_counter!(LEASES_LOST, "Leases lost to another node; writes to those sessions are refused.");
             Some(handle)
         })
         .as_ref()

@@ -93,7 +93,7 @@ pub async fn serve(
     ready: impl FnOnce(&Settings),
 ) -> anyhow::Result<()> {
     crate::metrics::install();
-    let (journal, writer) = Journal::open(&settings.data_dir).await?;
+    let (journal, writer) = Journal::open_with(&settings.data_dir, settings.postgres.as_ref()).await?;
     let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
     let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days, settings.close_idle_after));
     if let Some(warning) = exposed_warning(&listener, &settings) {

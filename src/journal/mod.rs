@@ -15,10 +15,18 @@
 //! connection (after an I/O error SQLite and sqlx may both hold a half-finished transaction),
 //! opens a fresh one for the next batch, and meanwhile reports itself unhealthy, trying a
 //! small write every second until one commits again.
+//!
+//! The journal lives in SQLite by default, or in PostgreSQL with `--database-url` (see
+//! [`postgres`]). Both run the same code: the same batches, the same reports per batch, the
+//! same statements where the two databases agree (`$1` parameters, which SQLite reads too),
+//! the same event JSON; each has its own migrations (`migrations/`, `migrations/postgres/`).
+//! What differs is confined to a few functions: SQLite's file checks and high-water mark,
+//! PostgreSQL's lease epochs (fencing, see [`crate::cluster`]).
 
 pub mod backup;
 mod event;
 pub mod integrity;
+pub mod postgres;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -29,8 +37,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use event::Event;
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{
+    AssertSqlSafe, Connection, Database, Encode, Executor, IntoArguments, QueryBuilder, Row, Sqlite, SqlitePool, Type,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, info, warn};
@@ -71,10 +82,22 @@ pub enum JournalError {
     Damaged { dir: PathBuf, problem: String },
     #[error("cannot keep the high-water mark {path}: {source}")]
     Mark { path: PathBuf, source: std::io::Error },
+    #[error(
+        "session {session} is owned by another running Chorus node ({owner}), which keeps renewing its lease. \
+         Several nodes on one database are not supported yet: stop the other server first"
+    )]
+    Owned { session: String, owner: String },
+    #[error("cannot use PostgreSQL at {url}: {source}")]
+    Postgres { url: String, source: sqlx::Error },
+    #[error(
+        "--database-url is set, but {path} holds a SQLite journal: Chorus will not keep two journals. \
+         Copy it with `chorus migrate --from {path} --to <url>`, then move the file out of the data directory"
+    )]
+    TwoJournals { path: PathBuf },
 }
 
 /// A session's row: what is needed to find it and check keys without replaying it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SessionRecord {
     pub code: String,
     pub series: String,
@@ -134,13 +157,33 @@ pub struct Journal {
     reader: Reader,
     /// Set while the writer's last attempt to write failed.
     failing: Arc<AtomicBool>,
+    /// This node's leases, when the journal is in PostgreSQL.
+    fence: Option<Arc<postgres::Fence>>,
 }
 
 /// Read access to the journal, for replay and exports. `chorus export` opens one on its own,
 /// with no writer, so it works while the server is stopped (or running).
 #[derive(Clone)]
 pub struct Reader {
-    reads: SqlitePool,
+    reads: Pool,
+}
+
+/// The read connections, to whichever database holds the journal.
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool: one text, compiled for each database
+/// (the statements use `$1` parameters, which SQLite takes as well).
+macro_rules! on_pool {
+    ($reads:expr, $pool:ident => $body:expr) => {
+        match $reads {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
 }
 
 /// The writer task; await it after every [`Journal`] clone is dropped to know that all
@@ -201,10 +244,43 @@ impl Journal {
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
         let (writes, queue) = mpsc::channel(QUEUE);
         let failing = Arc::new(AtomicBool::new(false));
-        let task =
-            tokio::spawn(Writer { options, db: Some(writer), failing: failing.clone(), mark: Some(mark) }.run(queue));
+        let store = Store::Sqlite { options, db: Some(writer), mark: Some(mark) };
+        let task = tokio::spawn(Writer { store, failing: failing.clone() }.run(queue));
         info!(path = %path.display(), "journal open");
-        Ok((Self { writes, reader: Reader { reads }, failing }, JournalWriter(task)))
+        Ok((Self { writes, reader: Reader { reads: Pool::Sqlite(reads) }, failing, fence: None }, JournalWriter(task)))
+    }
+
+    /// Opens the journal where the settings put it: in PostgreSQL with `--database-url`,
+    /// else in `<data_dir>/chorus.db`.
+    pub async fn open_with(
+        data_dir: &Path,
+        postgres: Option<&postgres::Options>,
+    ) -> Result<(Self, JournalWriter), JournalError> {
+        let Some(options) = postgres else { return Self::open(data_dir).await };
+        let (store, reads) = postgres::Store::open(data_dir, options).await?;
+        let fence = Some(store.fence.clone());
+        let (writes, queue) = mpsc::channel(QUEUE);
+        let failing = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(Writer { store: Store::Postgres(store), failing: failing.clone() }.run(queue));
+        info!(database = %postgres::redacted(&options.url), "journal open in PostgreSQL");
+        let reader = Reader { reads: Pool::Postgres(reads) };
+        Ok((Self { writes, reader, failing, fence }, JournalWriter(task)))
+    }
+
+    /// Takes the lease of a session for this node (PostgreSQL), before its events are read
+    /// for a replay: a session is written only by the node that replayed it under its lease.
+    /// `Ok(None)` when the journal is in SQLite (one process, nothing to share).
+    pub async fn claim(&self, session: &str) -> Result<Option<crate::cluster::lease::Claim>, JournalError> {
+        match (&self.fence, &self.reader.reads) {
+            (Some(fence), Pool::Postgres(pool)) => Ok(Some(fence.claim(pool, session).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Sessions whose lease this node loses from now on (another node took it over): their
+    /// appends are refused as not saved, and their state here is stale. `None` in SQLite.
+    pub fn lost(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {
+        self.fence.as_ref().map(|fence| fence.subscribe())
     }
 
     /// Stores a new session with its first events; returns once they are committed.
@@ -259,9 +335,7 @@ impl Journal {
 
     /// Whether the database answers and takes writes: for `/healthz`.
     pub async fn healthy(&self) -> bool {
-        !self.writes.is_closed()
-            && !self.failing.load(Ordering::Relaxed)
-            && sqlx::query("SELECT 1").execute(&self.reader.reads).await.is_ok()
+        !self.writes.is_closed() && !self.failing.load(Ordering::Relaxed) && self.reader.answers().await
     }
 }
 
@@ -278,103 +352,98 @@ impl Reader {
             .connect_with(options)
             .await
             .map_err(|source| JournalError::Open { path: path.clone(), source })?;
-        Ok(Self { reads })
+        Ok(Self { reads: Pool::Sqlite(reads) })
+    }
+
+    /// Reads the journal in PostgreSQL at `url` (for `chorus export` and the operator's
+    /// commands with `--database-url`).
+    pub async fn connect(url: &str) -> Result<Self, JournalError> {
+        Ok(Self { reads: Pool::Postgres(postgres::pool(url, 2).await?) })
+    }
+
+    /// Opens the journal where it is: in PostgreSQL when `database_url` is given, else in
+    /// the data directory.
+    pub async fn open_at(data_dir: &Path, database_url: Option<&str>) -> Result<Self, JournalError> {
+        match database_url {
+            Some(url) => Self::connect(url).await,
+            None => Self::open(data_dir).await,
+        }
     }
 
     /// Closed sessions whose closing is older than `before` (ms since the Unix epoch).
     pub async fn closed_before(&self, before: i64) -> Result<Vec<String>, JournalError> {
-        let rows = sqlx::query("SELECT code FROM sessions WHERE closed_at IS NOT NULL AND closed_at < ?")
-            .bind(before)
-            .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.iter().map(|row| row.get("code")).collect())
+        const SQL: &str = "SELECT code FROM sessions WHERE closed_at IS NOT NULL AND closed_at < $1";
+        Ok(on_pool!(&self.reads, pool => sqlx::query_scalar(SQL).bind(before).fetch_all(pool).await?))
     }
 
     /// Bytes of participants' changes a session has stored (their JSON), for its cap.
     pub async fn stored_bytes(&self, code: &str) -> Result<u64, JournalError> {
+        const SQL: &str = "SELECT SUM(LENGTH(event)) FROM events WHERE session = $1 AND request IS NOT NULL";
         let bytes: Option<i64> =
-            sqlx::query_scalar("SELECT SUM(LENGTH(event)) FROM events WHERE session = ? AND request IS NOT NULL")
-                .bind(code)
-                .fetch_one(&self.reads)
-                .await?;
+            on_pool!(&self.reads, pool => sqlx::query_scalar(SQL).bind(code).fetch_one(pool).await?);
         Ok(bytes.unwrap_or(0).max(0) as u64)
     }
 
     /// Open sessions created before `before` (ms since the Unix epoch) whose last event is
     /// older too: nothing happened in them since.
     pub async fn idle_since(&self, before: i64) -> Result<Vec<String>, JournalError> {
-        let rows = sqlx::query(
-            "SELECT code FROM sessions s WHERE closed_at IS NULL AND created_at < ?1
-             AND COALESCE((SELECT at FROM events e WHERE e.session = s.code ORDER BY seq DESC LIMIT 1), 0) < ?1",
-        )
-        .bind(before)
-        .fetch_all(&self.reads)
-        .await?;
-        Ok(rows.iter().map(|row| row.get("code")).collect())
+        const SQL: &str = "SELECT code FROM sessions s WHERE closed_at IS NULL AND created_at < $1
+             AND COALESCE((SELECT at FROM events e WHERE e.session = s.code ORDER BY seq DESC LIMIT 1), 0) < $1";
+        Ok(on_pool!(&self.reads, pool => sqlx::query_scalar(SQL).bind(before).fetch_all(pool).await?))
     }
 
     /// Sessions that were not closed: the ones to bring back at start.
     pub async fn open_sessions(&self) -> Result<Vec<SessionRecord>, JournalError> {
-        let rows = sqlx::query(
-            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
-             FROM sessions WHERE closed_at IS NULL ORDER BY created_at",
-        )
-        .fetch_all(&self.reads)
-        .await?;
-        Ok(rows.iter().map(record_from_row).collect())
+        self.records("WHERE closed_at IS NULL ORDER BY created_at", None).await
     }
 
     pub async fn session(&self, code: &str) -> Result<Option<SessionRecord>, JournalError> {
-        let row = sqlx::query(
-            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
-             FROM sessions WHERE code = ?",
-        )
-        .bind(code)
-        .fetch_optional(&self.reads)
-        .await?;
-        Ok(row.as_ref().map(record_from_row))
+        Ok(self.records("WHERE code = $1", Some(code)).await?.pop())
     }
 
     /// Every session, oldest first.
     pub async fn all_sessions(&self) -> Result<Vec<SessionRecord>, JournalError> {
-        let rows = sqlx::query(
-            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
-             FROM sessions ORDER BY created_at, code",
-        )
-        .fetch_all(&self.reads)
-        .await?;
-        Ok(rows.iter().map(record_from_row).collect())
+        self.records("ORDER BY created_at, code", None).await
     }
 
     /// Every session of a series, oldest first.
     pub async fn series(&self, series: &str) -> Result<Vec<SessionRecord>, JournalError> {
-        let rows = sqlx::query(
-            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at
-             FROM sessions WHERE series = ? ORDER BY created_at, code",
-        )
-        .bind(series)
-        .fetch_all(&self.reads)
-        .await?;
-        Ok(rows.iter().map(record_from_row).collect())
+        self.records("WHERE series = $1 ORDER BY created_at, code", Some(series)).await
+    }
+
+    /// Session rows chosen by `filter` (a fixed clause, with at most one parameter).
+    async fn records(&self, filter: &'static str, parameter: Option<&str>) -> Result<Vec<SessionRecord>, JournalError> {
+        let sql = format!(
+            "SELECT code, series, title, host_key_hash, present_key_hash, created_at, closed_at FROM sessions {filter}"
+        );
+        // The text is one of a few fixed clauses, never input.
+        let sql = AssertSqlSafe(sql);
+        Ok(on_pool!(&self.reads, pool => {
+            let query = sqlx::query_as::<_, SessionRecord>(sql);
+            match parameter {
+                Some(value) => query.bind(value),
+                None => query,
+            }
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// A session's events in commit order.
     pub async fn events(&self, code: &str) -> Result<Vec<StoredEvent>, JournalError> {
-        let rows = sqlx::query("SELECT at, event, request FROM events WHERE session = ? ORDER BY seq")
-            .bind(code)
-            .fetch_all(&self.reads)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let event: String = row.get("event");
-                let request: Option<i64> = row.get("request");
-                Ok(StoredEvent {
-                    at: row.get("at"),
-                    event: serde_json::from_str(&event)?,
-                    request: request.map(|id| id as u64),
-                })
+        const SQL: &str = "SELECT at, event, request FROM events WHERE session = $1 ORDER BY seq";
+        let rows: Vec<(i64, String, Option<i64>)> =
+            on_pool!(&self.reads, pool => sqlx::query_as(SQL).bind(code).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(at, event, request)| {
+                Ok(StoredEvent { at, event: serde_json::from_str(&event)?, request: request.map(|id| id as u64) })
             })
             .collect()
+    }
+
+    /// Whether the database answers.
+    async fn answers(&self) -> bool {
+        on_pool!(&self.reads, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
     }
 }
 
@@ -407,18 +476,6 @@ pub async fn replace_keys(
         .await?;
     db.close().await?;
     Ok(done.rows_affected() == 1)
-}
-
-fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> SessionRecord {
-    SessionRecord {
-        code: row.get("code"),
-        series: row.get("series"),
-        title: row.get("title"),
-        host_key_hash: row.get("host_key_hash"),
-        present_key_hash: row.get("present_key_hash"),
-        created_at: row.get("created_at"),
-        closed_at: row.get("closed_at"),
-    }
 }
 
 /// Fails at start, naming the directory, when the data directory does not take writes. SQLite
@@ -459,19 +516,38 @@ fn survive_file_size_limit() {
 
 /// The writer task's side: the connection, and whether writing works.
 struct Writer {
-    options: SqliteConnectOptions,
-    /// `None` after a failure: the next attempt opens a fresh connection.
-    db: Option<SqliteConnection>,
+    store: Store,
     failing: Arc<AtomicBool>,
-    /// The high-water mark, rewritten after each commit that added events.
-    mark: Option<integrity::HighWater>,
+}
+
+/// The write side of whichever database holds the journal.
+enum Store {
+    Sqlite {
+        options: SqliteConnectOptions,
+        /// `None` after a failure: the next attempt opens a fresh connection.
+        db: Option<SqliteConnection>,
+        /// The high-water mark, rewritten after each commit that added events.
+        mark: Option<integrity::HighWater>,
+    },
+    Postgres(postgres::Store),
 }
 
 /// What the writer attempts in one transaction.
+#[derive(Clone, Copy)]
 enum Job<'a> {
     Batch(&'a [Write]),
     /// A write of nothing, to learn whether storage takes writes again.
     Probe,
+}
+
+/// What a committed transaction did.
+#[derive(Debug, Default)]
+struct Committed {
+    /// The sequence number of the last event it added (SQLite, for the high-water mark).
+    reached: Option<i64>,
+    /// Sessions whose appends in it were refused and left out: this node no longer holds
+    /// their lease (PostgreSQL; see [`crate::cluster`]). Their senders hear "not saved".
+    refused: HashSet<String>,
 }
 
 impl Writer {
@@ -484,6 +560,14 @@ impl Writer {
                     Ok(received) => received,
                     Err(_) => {
                         let _ = self.attempt(Job::Probe).await;
+                        continue;
+                    }
+                }
+            } else if let Store::Postgres(store) = &mut self.store {
+                match tokio::time::timeout(store.renewal_due(), queue.recv_many(&mut batch, MAX_BATCH)).await {
+                    Ok(received) => received,
+                    Err(_) => {
+                        store.renew().await;
                         continue;
                     }
                 }
@@ -506,67 +590,71 @@ impl Writer {
                     warn!(size, %err, "journal batch failed; nothing in it was kept");
                 }
             }
-            let saved = result.is_ok();
-            let reached = result.as_ref().ok().copied().flatten();
-            let outcome = result.map(|_| ()).map_err(|err| err.to_string());
+            let refused = result.as_ref().map(|committed| &committed.refused);
+            let outcome = result.as_ref().map(|_| ()).map_err(|err| err.to_string());
             // Consecutive appends of one sender are reported in one message. A sender that
             // gave up waiting is no loss: the outcome is the same either way.
-            let mut run: Option<(Settlements, usize)> = None;
+            let mut run: Option<(Settlements, usize, bool)> = None;
             for write in batch.drain(..) {
                 match write {
                     Write::Create { done, .. } | Write::Delete { done, .. } => {
                         let _ = done.send(outcome.clone());
                     }
-                    Write::Append { settled, .. } => match &mut run {
-                        Some((to, events)) if to.same_channel(&settled) => *events += 1,
-                        _ => {
-                            if let Some((to, events)) = run.replace((settled, 1)) {
-                                let _ = to.send(Settled { events, saved });
+                    Write::Append { settled, session, .. } => {
+                        let saved = refused.is_ok_and(|refused| !refused.contains(&*session));
+                        match &mut run {
+                            Some((to, events, same)) if *same == saved && to.same_channel(&settled) => *events += 1,
+                            _ => {
+                                if let Some((to, events, saved)) = run.replace((settled, 1, saved)) {
+                                    let _ = to.send(Settled { events, saved });
+                                }
                             }
                         }
-                    },
+                    }
                 }
             }
-            if let Some((to, events)) = run {
+            if let Some((to, events, saved)) = run {
                 let _ = to.send(Settled { events, saved });
+            }
+            // Between batches, on the writer's own connection (never beside a batch, so the
+            // two never wait on each other's locks).
+            if let Store::Postgres(store) = &mut self.store
+                && store.renewal_due().is_zero()
+            {
+                store.renew().await;
             }
             // After the answers: the mark may lag a commit (safe: the check at start wants the
             // journal to reach the mark, not to match it), never run ahead of one.
-            if let (Some(seq), Some(mark)) = (reached, self.mark.as_mut())
-                && let Err(err) = mark.record(seq)
+            if let (Ok(Committed { reached: Some(seq), .. }), Store::Sqlite { mark: Some(mark), .. }) =
+                (&result, &mut self.store)
+                && let Err(err) = mark.record(*seq)
             {
                 error!(%err, "the high-water mark could not be written; damage to the journal may go unnoticed");
             }
         }
-        if let Some(db) = self.db.take() {
-            let _ = db.close().await;
+        match &mut self.store {
+            Store::Sqlite { db, .. } => {
+                if let Some(db) = db.take() {
+                    let _ = db.close().await;
+                }
+            }
+            Store::Postgres(store) => store.close().await,
         }
         info!("journal writer stopped");
     }
 
-    /// Runs a job in one transaction on the connection, opening one if there is none. A
-    /// connection that failed is closed, not reused: after an I/O error during COMMIT, SQLite
-    /// may have rolled the transaction back while sqlx still counts it open (and would nest
-    /// the next one in a savepoint), or the pager may still be in its error state.
-    async fn attempt(&mut self, job: Job<'_>) -> Result<Option<i64>, JournalError> {
-        let result = match self.db.take() {
-            Some(db) => Ok(db),
-            None => SqliteConnection::connect_with(&self.options).await.map_err(JournalError::from),
-        };
-        let result = match result {
-            Ok(mut db) => {
-                let result = match job {
-                    Job::Batch(batch) => write_batch(&mut db, batch).await,
-                    Job::Probe => probe_write(&mut db).await.map(|()| None),
-                };
-                if result.is_ok() {
-                    self.db = Some(db);
-                } else if let Err(err) = db.close().await {
-                    debug!(%err, "closing the failed connection failed too");
-                }
-                result
+    /// Runs a job in one transaction on the connection, opening one if there is none.
+    async fn attempt(&mut self, job: Job<'_>) -> Result<Committed, JournalError> {
+        let result = match &mut self.store {
+            Store::Sqlite { options, db, .. } => {
+                let options = &*options;
+                on_connection(db, options, async |db: &mut SqliteConnection| match job {
+                    Job::Batch(batch) => write_batch(db, batch).await,
+                    Job::Probe => probe_write(db).await.map(|()| Committed::default()),
+                })
+                .await
             }
-            Err(err) => Err(err),
+            Store::Postgres(store) => store.attempt(job).await,
         };
         let was_failing = self.failing.swap(result.is_err(), Ordering::Relaxed);
         match (&result, was_failing) {
@@ -577,6 +665,29 @@ impl Writer {
         }
         result
     }
+}
+
+/// Runs `job` on the connection in `slot`, opening one if there is none. A connection that
+/// failed is closed, not reused: after an I/O error during COMMIT, SQLite may have rolled the
+/// transaction back while sqlx still counts it open (and would nest the next one in a
+/// savepoint), or the pager may still be in its error state; a PostgreSQL connection may be
+/// cut.
+async fn on_connection<C: Connection, T>(
+    slot: &mut Option<C>,
+    options: &C::Options,
+    job: impl AsyncFnOnce(&mut C) -> Result<T, JournalError>,
+) -> Result<T, JournalError> {
+    let mut db = match slot.take() {
+        Some(db) => db,
+        None => C::connect_with(options).await?,
+    };
+    let result = job(&mut db).await;
+    if result.is_ok() {
+        *slot = Some(db);
+    } else if let Err(err) = db.close().await {
+        debug!(%err, "closing the failed connection failed too");
+    }
+    result
 }
 
 /// Commits a rewrite of the database header (its user version, unchanged): a real write and
@@ -596,70 +707,141 @@ struct EventRow<'a> {
     at: i64,
     event: String,
     request: Option<i64>,
+    /// The epoch of the lease this node holds on the session (PostgreSQL only).
+    epoch: Option<i64>,
 }
 
 impl<'a> EventRow<'a> {
     fn new(session: &'a str, at: i64, event: &Event, request: Option<u64>) -> Result<Self, JournalError> {
-        Ok(Self { session, at, event: serde_json::to_string(event)?, request: request.map(|id| id as i64) })
+        Ok(Self {
+            session,
+            at,
+            event: serde_json::to_string(event)?,
+            request: request.map(|id| id as i64),
+            epoch: None,
+        })
     }
 }
 
-/// Writes a batch in one transaction. Events go in as few multi-row `INSERT`s as SQLite's
-/// parameter limit allows, in queue order (so `seq` follows it): sqlx runs each statement on
-/// its own thread, and a statement per event made the hand-offs, not SQLite, the cost.
-async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<Option<i64>, JournalError> {
-    let mut tx = db.begin().await?;
-    // Which sessions exist at this point of the batch. An event for a session that does not
-    // (deleted while its last events were in flight) is dropped rather than failing the batch
-    // (and everyone else's events in it) on the foreign key, and never brings the session back.
-    let mut live = existing_sessions(&mut tx, batch).await?;
-    let mut rows = Vec::with_capacity(batch.len());
-    for write in batch {
-        match write {
-            Write::Create { record, events, .. } => {
-                sqlx::query(
-                    "INSERT INTO sessions (code, series, title, host_key_hash, present_key_hash, created_at, closed_at)
-                     VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                )
-                .bind(&record.code)
-                .bind(&record.series)
-                .bind(&record.title)
-                .bind(&record.host_key_hash)
-                .bind(&record.present_key_hash)
-                .bind(record.created_at)
-                .execute(&mut *tx)
-                .await?;
-                live.insert(record.code.clone());
-                for event in events {
-                    rows.push(EventRow::new(&record.code, record.created_at, event, None)?);
+/// A change to a session's row, in the order the batch asks for it.
+enum Step<'a> {
+    Create(&'a SessionRecord),
+    /// Deletes a session and every event of it.
+    Delete(&'a str),
+    Close {
+        session: &'a str,
+        at: i64,
+    },
+}
+
+/// What one batch writes: its session changes in queue order, then its event rows in queue
+/// order (so `seq` follows the queue).
+struct Plan<'a> {
+    steps: Vec<Step<'a>>,
+    rows: Vec<EventRow<'a>>,
+    /// The sessions it creates (and does not delete again).
+    created: Vec<&'a str>,
+}
+
+impl<'a> Plan<'a> {
+    /// Plans a batch. `live`: the sessions its appends name that exist before it. An event
+    /// for a session that does not (deleted while its last events were in flight) is dropped
+    /// rather than failing the batch (and everyone else's events in it) on the foreign key,
+    /// and never brings the session back. Appends to a session in `refused` are left out.
+    fn new(batch: &'a [Write], mut live: HashSet<String>, refused: &HashSet<String>) -> Result<Self, JournalError> {
+        let mut steps = Vec::new();
+        let mut rows = Vec::with_capacity(batch.len());
+        for write in batch {
+            match write {
+                Write::Create { record, events, .. } => {
+                    steps.push(Step::Create(record));
+                    live.insert(record.code.clone());
+                    for event in events {
+                        rows.push(EventRow::new(&record.code, record.created_at, event, None)?);
+                    }
                 }
-            }
-            Write::Delete { session, .. } => {
-                // Its events earlier in the batch go with it, as the cascade takes stored ones.
-                rows.retain(|row: &EventRow| row.session != session);
-                sqlx::query("DELETE FROM sessions WHERE code = ?").bind(session).execute(&mut *tx).await?;
-                live.remove(session);
-            }
-            Write::Append { session, at, event, request, .. } => {
-                if !live.contains(&**session) {
-                    continue;
+                Write::Delete { session, .. } => {
+                    // Its events earlier in the batch go with it, as the cascade takes stored ones.
+                    rows.retain(|row: &EventRow| row.session != session);
+                    steps.push(Step::Delete(session));
+                    live.remove(session);
                 }
-                rows.push(EventRow::new(session, *at, event, *request)?);
-                if matches!(event, Event::Closed) {
-                    sqlx::query("UPDATE sessions SET closed_at = ? WHERE code = ?")
-                        .bind(at)
-                        .bind(session)
-                        .execute(&mut *tx)
-                        .await?;
+                Write::Append { session, at, event, request, .. } => {
+                    if !live.contains(&**session) || refused.contains(&**session) {
+                        continue;
+                    }
+                    rows.push(EventRow::new(session, *at, event, *request)?);
+                    if matches!(event, Event::Closed) {
+                        steps.push(Step::Close { session, at: *at });
+                    }
                 }
             }
         }
+        let created = steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Create(record) if live.contains(&record.code) => Some(record.code.as_str()),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { steps, rows, created })
     }
-    let added = !rows.is_empty();
-    insert_events(&mut tx, rows).await?;
+}
+
+/// Writes a batch to SQLite in one transaction. Events go in as few multi-row `INSERT`s as
+/// SQLite's parameter limit allows, in queue order (so `seq` follows it): sqlx runs each
+/// statement on its own thread, and a statement per event made the hand-offs, not SQLite, the
+/// cost.
+async fn write_batch(db: &mut SqliteConnection, batch: &[Write]) -> Result<Committed, JournalError> {
+    let mut tx = db.begin().await?;
+    let live = existing_sessions(&mut tx, batch).await?;
+    let plan = Plan::new(batch, live, &HashSet::new())?;
+    apply_steps::<Sqlite>(&mut tx, &plan.steps).await?;
+    let added = !plan.rows.is_empty();
+    insert_events::<Sqlite>(&mut tx, plan.rows, false).await?;
     let reached = if added { Some(last_seq(&mut tx).await?) } else { None };
     tx.commit().await?;
-    Ok(reached)
+    Ok(Committed { reached, refused: HashSet::new() })
+}
+
+/// Applies a batch's session changes, in order; the same statements on either database.
+async fn apply_steps<DB>(db: &mut DB::Connection, steps: &[Step<'_>]) -> Result<(), JournalError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    for step in steps {
+        match step {
+            Step::Create(record) => {
+                sqlx::query(
+                    "INSERT INTO sessions (code, series, title, host_key_hash, present_key_hash, created_at, closed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                )
+                .bind(record.code.as_str())
+                .bind(record.series.as_str())
+                .bind(record.title.as_str())
+                .bind(record.host_key_hash.as_str())
+                .bind(record.present_key_hash.as_str())
+                .bind(record.created_at)
+                .execute(&mut *db)
+                .await?;
+            }
+            Step::Delete(session) => {
+                sqlx::query("DELETE FROM sessions WHERE code = $1").bind(*session).execute(&mut *db).await?;
+            }
+            Step::Close { session, at } => {
+                sqlx::query("UPDATE sessions SET closed_at = $1 WHERE code = $2")
+                    .bind(*at)
+                    .bind(*session)
+                    .execute(&mut *db)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The sequence number of the last event ever inserted (`AUTOINCREMENT` keeps it in
@@ -670,11 +852,8 @@ async fn last_seq(db: &mut SqliteConnection) -> Result<i64, JournalError> {
     Ok(seq.unwrap_or(0))
 }
 
-/// The sessions that appends of the batch name and that exist before it.
-async fn existing_sessions(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    batch: &[Write],
-) -> Result<HashSet<String>, JournalError> {
+/// The sessions that appends of the batch name.
+fn named_sessions(batch: &[Write]) -> Vec<&str> {
     let named: HashSet<&str> = batch
         .iter()
         .filter_map(|write| match write {
@@ -682,7 +861,15 @@ async fn existing_sessions(
             _ => None,
         })
         .collect();
-    let named: Vec<&str> = named.into_iter().collect();
+    named.into_iter().collect()
+}
+
+/// The sessions that appends of the batch name and that exist before it.
+async fn existing_sessions(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    batch: &[Write],
+) -> Result<HashSet<String>, JournalError> {
+    let named = named_sessions(batch);
     let mut existing = HashSet::with_capacity(named.len());
     for chunk in named.chunks(MAX_PARAMETERS) {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT code FROM sessions WHERE code IN (");
@@ -702,17 +889,35 @@ async fn existing_sessions(
 /// first (340 rows: 256 + 64 + 16 + 4). Those few statement texts stay prepared in the
 /// connection's cache: a statement sized to the whole batch was new text every time, and
 /// SQLite parsing hundreds of `(?, ?, ?, ?)` per batch cost more than the few more trips
-/// to sqlx's thread that the pieces take.
-async fn insert_events(tx: &mut sqlx::Transaction<'_, Sqlite>, rows: Vec<EventRow<'_>>) -> Result<(), JournalError> {
+/// to sqlx's thread that the pieces take. `epochs`: the rows carry their lease's epoch
+/// (PostgreSQL).
+async fn insert_events<DB>(db: &mut DB::Connection, rows: Vec<EventRow<'_>>, epochs: bool) -> Result<(), JournalError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+{
     let mut rest = rows.len();
     let mut rows = rows.into_iter();
+    let head = if epochs {
+        "INSERT INTO events (session, at, event, request, epoch) "
+    } else {
+        "INSERT INTO events (session, at, event, request) "
+    };
     while rest > 0 {
         let size = 1 << rest.min(ROWS_PER_INSERT).ilog2();
-        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO events (session, at, event, request) ");
+        let mut query = QueryBuilder::<DB>::new(head);
         query.push_values(rows.by_ref().take(size), |mut values, row| {
             values.push_bind(row.session).push_bind(row.at).push_bind(row.event).push_bind(row.request);
+            if epochs {
+                values.push_bind(row.epoch);
+            }
         });
-        query.build().execute(&mut **tx).await?;
+        query.build().execute(&mut *db).await?;
         rest -= size;
     }
     Ok(())
