@@ -40,8 +40,8 @@ pub enum Format {
 
 impl Format {
     /// Every format, each written when a session closes. DOCX and PDF are among them: a
-    /// series report of 4 sessions × 100 participants takes well under a second in each
-    /// (docs/performance.md, "Reports: DOCX and PDF").
+    /// series report of 4 sessions × 100 participants takes about a second in each even in a
+    /// debug build (docs/performance.md, "Reports: DOCX and PDF").
     pub const ALL: [Format; 6] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html, Format::Docx, Format::Pdf];
 
     pub fn extension(self) -> &'static str {
