@@ -201,7 +201,8 @@ impl ChoiceState {
         let options = self.counts[0].len();
         // O(answers), only when the agenda changes.
         let most_chosen = self.answers.iter().flat_map(HashMap::values).map(|c| c.options.len()).max().unwrap_or(0);
-        let rounds_kept = self.named == !choice.rounds.is_empty() && choice.rounds.len().max(1) >= self.answers.len();
+        let named = !choice.rounds.is_empty();
+        let rounds_kept = self.named == named && choice.rounds.len().max(1) >= self.answers.len();
         if choice.options.len() < options || most_chosen > choice.max_choices as usize || !rounds_kept {
             return Err(Refusal::new(
                 ErrorCode::ActivityHasAnswers,
