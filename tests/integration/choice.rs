@@ -176,4 +176,29 @@ async fn phones_choose_change_their_minds_and_exports_carry_it() {
     assert!(html.contains("Count and share per option"), "the table");
     assert!(html.contains("Working together: 50% (1) → 100% (2)"), "the chart's alt text");
     assert!(html.contains("+50 points"));
+
+    // A copy joins the series: counts and n add up over both sessions.
+    let (status, copy) = post_json(
+        &server.url("/api/sessions"),
+        None,
+        &json!({"title": "Session 2", "copy_from": {"code": session.code, "host_key": session.host_key}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{copy}");
+    let copy = Session {
+        code: copy["code"].as_str().expect("code").to_owned(),
+        host_key: copy["host_key"].as_str().expect("key").to_owned(),
+        present_key: copy["present_key"].as_str().expect("key").to_owned(),
+        body: copy,
+    };
+    let (mut copy_host, _) = Client::host(&server.ws_url(), &copy).await;
+    copy_host.ok(json!({"type": "goto", "activity": word, "round": "Before"})).await;
+    let (mut third, _) = Client::participant(&server.ws_url(), &copy.code, None).await;
+    assert_eq!(choose(&mut third, &word, Some("Before"), json!([0])).await["type"], "ack");
+    let (_, series) =
+        get_json(&server.url(&format!("/api/sessions/{}/series/export/json", copy.code)), Some(&copy.host_key)).await;
+    let total = &series["activities"][0]["results"];
+    assert_eq!(total["rounds"]["Before"]["n"], 3, "{total}");
+    assert_eq!(total["options"][0]["rounds"]["Before"]["count"], 2);
+    assert_eq!(total["rounds"]["After"]["n"], 2);
 }
