@@ -58,6 +58,9 @@ pub enum ErrorCode {
     Inappropriate,
     /// The participant has sent as many entries or notes as the activity allows.
     TooManyEntries,
+    /// An answer whose parts do not fit together: no choice, an option chosen twice, more
+    /// choices than allowed.
+    InvalidAnswer,
 }
 
 impl ErrorCode {
@@ -73,7 +76,8 @@ impl ErrorCode {
             | Self::InvalidAgenda
             | Self::InvalidText
             | Self::StopWord
-            | Self::Inappropriate => StatusCode::BAD_REQUEST,
+            | Self::Inappropriate
+            | Self::InvalidAnswer => StatusCode::BAD_REQUEST,
             Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers | Self::TooManyEntries => {
                 StatusCode::CONFLICT
             }

@@ -20,6 +20,7 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 
+use crate::activity::choice::Choice;
 use crate::activity::jamboard::MAX_THEMES;
 use crate::activity::{
     Activity, ActivitySpec, Aggregate, Jamboard, Response, Scale, ScaleLabels, WordCloud, normalise_agenda,
@@ -36,6 +37,7 @@ pub const CODE: &str = "48213377";
 pub const SCALE: &str = "scale";
 pub const CLOUD: &str = "cloud";
 pub const BOARD: &str = "board";
+pub const CHOICE: &str = "choice";
 /// The scale's rounds.
 pub const ROUNDS: [&str; 3] = ["Before", "During", "After"];
 /// How many phones may take part.
@@ -170,10 +172,17 @@ pub fn agenda() -> Vec<Activity> {
         dots: 2,
         notes_per_participant: 3,
     };
+    let choice = Choice {
+        title: "Which word?".into(),
+        options: vec!["Co-production".into(), "Working together".into(), "Partnership".into()],
+        max_choices: 2,
+        rounds: ROUNDS.iter().map(|&round| round.into()).collect(),
+    };
     vec![
         Activity { id: SCALE.into(), spec: ActivitySpec::Scale(scale) },
         Activity { id: CLOUD.into(), spec: ActivitySpec::Wordcloud(cloud) },
         Activity { id: BOARD.into(), spec: ActivitySpec::Jamboard(board) },
+        Activity { id: CHOICE.into(), spec: ActivitySpec::Choice(choice) },
     ]
 }
 
@@ -619,6 +628,42 @@ fn check_limits(observed: &Observed) -> Result<(), Violation> {
                 let votes: u32 = results.frames.iter().flat_map(|frame| &frame.notes).map(|note| note.votes).sum();
                 if votes > board.dots * observed.joined {
                     return Err(violation("a board has more dots than its participants were given", votes));
+                }
+            }
+            (ActivitySpec::Choice(choice), Aggregate::Choice(results)) => {
+                // Per round: n is the people with a response, each option's count its rows,
+                // and nobody has more choices than allowed or one option twice.
+                let mut chosen: BTreeMap<(Option<&String>, ParticipantId), Vec<u32>> = BTreeMap::new();
+                for response in responses {
+                    let option = response.statement.filter(|&o| (o as usize) < choice.options.len());
+                    let Some(option) = option.filter(|_| response.value == Some(1)) else {
+                        return Err(violation("a choice row names no option", response));
+                    };
+                    chosen.entry((response.round.as_ref(), response.participant)).or_default().push(option);
+                }
+                if let Some(too_many) = chosen.iter().find(|(_, options)| {
+                    options.len() > choice.max_choices as usize
+                        || (1..options.len()).any(|i| options[..i].contains(&options[i]))
+                }) {
+                    return Err(violation("a participant's choices break the question's limits", too_many));
+                }
+                for (round, stats) in &results.rounds {
+                    let n = chosen.keys().filter(|(r, _)| r.map_or("", String::as_str) == round).count();
+                    if stats.n as usize != n {
+                        return Err(violation("a choice's n disagrees with its answers", (round, stats, n)));
+                    }
+                    for (o, option) in results.options.iter().enumerate() {
+                        let rows = responses
+                            .iter()
+                            .filter(|r| r.statement == Some(o as u32) && r.round.as_deref().unwrap_or("") == round)
+                            .count();
+                        if option.rounds.get(round).map(|r| r.count as usize) != Some(rows) {
+                            return Err(violation(
+                                "a choice's counts disagree with its answers",
+                                (round, option, rows),
+                            ));
+                        }
+                    }
                 }
             }
             _ => return Err(violation("an activity's results are of another kind", activity)),

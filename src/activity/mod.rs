@@ -7,6 +7,7 @@
 //! fragment and adding up over a series. This module is the registry ([`registry!`]): the
 //! only place that names every kind.
 
+pub mod choice;
 pub mod jamboard;
 pub mod kind;
 pub mod scale;
@@ -444,6 +445,7 @@ registry! {
     Scale(Scale, ScaleAggregate),
     Wordcloud(WordCloud, WordCloudAggregate),
     Jamboard(Jamboard, JamboardAggregate),
+    Choice(choice::Choice, choice::ChoiceAggregate),
 }
 
 /// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…

@@ -63,6 +63,25 @@ enum Profile {
     Workshop,
 }
 
+/// Which kind of activity the steady profile's phones answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LoadKind {
+    /// A scale with `--statements` statements, rated 1–5.
+    Scale,
+    /// A multiple choice with `--statements` options (2–12), one choice each; every answer
+    /// after a phone's first changes its mind.
+    Choice,
+}
+
+impl LoadKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Scale => "scale",
+            Self::Choice => "choice",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "chorus-load",
@@ -111,6 +130,10 @@ struct Opt {
     /// What to play: a steady load or a workshop's rhythm.
     #[arg(long, value_enum, default_value_t = Profile::Steady)]
     profile: Profile,
+
+    /// The kind of activity the steady profile answers (the workshop profile plays scales).
+    #[arg(long, value_enum, default_value_t = LoadKind::Scale)]
+    kind: LoadKind,
 
     /// Workshop profile: seconds of quiet before each activity, one activity per value
     /// (e.g. `300,600`: join, 5 minutes quiet, activity 1, 10 minutes quiet, activity 2).
@@ -280,11 +303,13 @@ struct Staff {
     next_id: Cell<u64>,
 }
 
-/// What the projector has shown of the scale on screen.
+/// What the projector has shown of the scale on screen (a multiple choice: as one statement,
+/// its options as the points).
 #[derive(Default)]
 struct Screen {
     activity: String,
     round: String,
+    choice: bool,
     /// (arrival, n per statement) of every results frame for the activity.
     frames: Vec<(u64, Vec<u64>)>,
     /// The counts per point of the latest frame, per statement.
@@ -295,6 +320,15 @@ struct Screen {
 impl Screen {
     fn record(&mut self, at: u64, value: &Value) {
         if value["activity"].as_str() != Some(self.activity.as_str()) {
+            return;
+        }
+        if self.choice {
+            let Some(options) = value["data"]["options"].as_array() else { return };
+            let n = value["data"]["rounds"][self.round.as_str()]["n"].as_u64().unwrap_or(0);
+            let counts =
+                options.iter().map(|o| o["rounds"][self.round.as_str()]["count"].as_u64().unwrap_or(0)).collect();
+            self.frames.push((at, vec![n]));
+            self.counts = vec![counts];
             return;
         }
         let Some(statements) = value["data"]["statements"].as_array() else { return };
@@ -714,10 +748,17 @@ async fn run(
         _ => {
             let statements: Vec<String> =
                 (1..=opt.statements).map(|i| format!("Statement {i} of the load test")).collect();
-            let agenda = match opt.profile {
-                Profile::Steady => json!([{"kind": "scale", "title": "Load test", "statements": statements,
-                            "min": 1, "max": 5, "rounds": ["Before", "After"]}]),
-                Profile::Workshop => workshop::agenda(opt.holds.len(), opt.statements),
+            let options: Vec<String> = (1..=opt.statements.clamp(2, 12)).map(|i| format!("Option {i}")).collect();
+            let agenda = match (opt.profile, opt.kind) {
+                (Profile::Steady, LoadKind::Scale) => {
+                    json!([{"kind": "scale", "title": "Load test", "statements": statements,
+                            "min": 1, "max": 5, "rounds": ["Before", "After"]}])
+                }
+                (Profile::Steady, LoadKind::Choice) => {
+                    json!([{"kind": "choice", "title": "Load test", "options": options,
+                            "max_choices": 1, "rounds": ["Before", "After"]}])
+                }
+                (Profile::Workshop, _) => workshop::agenda(opt.holds.len(), opt.statements),
             };
             let body = json!({
                 "title": format!("chorus-load, {} phones", opt.phones),
@@ -737,17 +778,28 @@ async fn run(
     let (console, welcome) =
         open_staff(target, json!({"type": "host", "code": code, "key": host_key}), "welcome_host", None).await?;
     let session = &welcome["session"];
+    let kind = opt.kind.name();
     let scale = session["agenda"]
         .as_array()
-        .and_then(|agenda| agenda.iter().find(|a| a["kind"] == "scale"))
-        .ok_or_else(|| anyhow!("the session has no scale activity"))?;
+        .and_then(|agenda| agenda.iter().find(|a| a["kind"] == kind))
+        .ok_or_else(|| anyhow!("the session has no {kind} activity"))?;
     let activity = scale["id"].as_str().ok_or_else(|| anyhow!("no activity id"))?.to_owned();
-    let statements = scale["statements"].as_array().map(Vec::len).unwrap_or(1).clamp(1, 10) as u32;
-    let (min, max) = (scale["min"].as_i64().unwrap_or(1), scale["max"].as_i64().unwrap_or(5));
-    let round = scale["rounds"][0].as_str().unwrap_or("Answers").to_owned();
+    let choice = opt.kind == LoadKind::Choice;
+    // A multiple choice plays as one statement whose points are its options.
+    let (statements, min, max, round) = if choice {
+        let options = scale["options"].as_array().map(Vec::len).unwrap_or(2).max(1) as i64;
+        (1, 0, options - 1, scale["rounds"][0].as_str().unwrap_or("").to_owned())
+    } else {
+        (
+            scale["statements"].as_array().map(Vec::len).unwrap_or(1).clamp(1, 10) as u32,
+            scale["min"].as_i64().unwrap_or(1),
+            scale["max"].as_i64().unwrap_or(5),
+            scale["rounds"][0].as_str().unwrap_or("Answers").to_owned(),
+        )
+    };
     let present_key = session["present_key"].as_str().unwrap_or(&host_key).to_owned();
     let screen =
-        Rc::new(RefCell::new(Screen { activity: activity.clone(), round: round.clone(), ..Screen::default() }));
+        Rc::new(RefCell::new(Screen { activity: activity.clone(), round: round.clone(), choice, ..Screen::default() }));
     let (_projector, _) = open_staff(
         target,
         json!({"type": "present", "code": code, "key": present_key}),
@@ -755,7 +807,7 @@ async fn run(
         Some(screen.clone()),
     )
     .await?;
-    say(opt, format!("session {code}: scale {activity}, {statements} statements, round {round}"));
+    say(opt, format!("session {code}: {kind} {activity}, {statements} statements, round {round}"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let s_before_phones = meter.sample();
     let kernel_before = net::tcp_kernel_pages();
@@ -940,6 +992,7 @@ async fn run(
         statements,
         min,
         max,
+        choice,
         goto_us,
         start_us,
         end_us,
@@ -1132,6 +1185,7 @@ async fn run(
         "target": target.to_string(),
         "server_pid": meter.pid,
         "session": code,
+        "kind": kind,
         "phones": opt.phones,
         "workers": workers_n,
         "sources": sources,

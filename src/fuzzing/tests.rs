@@ -7,7 +7,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use super::{BOARD, CLOUD, CODE, Harness, Op, PHONES, ROUNDS, SCALE, Sender, Tally, run_with, token};
+use super::{BOARD, CHOICE, CLOUD, CODE, Harness, Op, PHONES, ROUNDS, SCALE, Sender, Tally, run_with, token};
 use crate::activity::Aggregate;
 use crate::text;
 
@@ -22,6 +22,7 @@ fn activity() -> BoxedStrategy<String> {
         5 => Just(SCALE.to_owned()),
         5 => Just(CLOUD.to_owned()),
         6 => Just(BOARD.to_owned()),
+        4 => Just(CHOICE.to_owned()),
         1 => Just(String::new()),
         1 => odd_text(),
     ]
@@ -227,10 +228,33 @@ fn dot() -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// A multiple-choice answer, mostly for the round on screen: mostly options that exist,
+/// sometimes repeated, too many, none, fractional, negative or huge.
+fn choice_answer(shown: Option<&'static str>) -> BoxedStrategy<Value> {
+    let round = match shown {
+        Some(shown) => prop_oneof![4 => Just(Some(shown.to_owned())), 1 => round()].boxed(),
+        None => round(),
+    };
+    let option = prop_oneof![
+        12 => (0u32..3).prop_map(|o| json!(o)),
+        1 => Just(json!(-1)),
+        1 => Just(json!(0.5)),
+        1 => Just(json!(3)),
+        1 => any::<u32>().prop_map(|o| json!(o)),
+    ];
+    let choices = prop_oneof![12 => prop::collection::vec(option, 0..4).prop_map(Value::from), 1 => Just(Value::Null)];
+    (id(), on(CHOICE), round, choices)
+        .prop_map(|(id, activity, round, choices)| {
+            json!({"type": "answer", "id": id, "activity": activity, "round": round, "choices": choices})
+        })
+        .boxed()
+}
+
 /// Anything a phone may send.
 fn participant_message() -> BoxedStrategy<Value> {
     prop_oneof![
         3 => scale_answer(None),
+        2 => choice_answer(None),
         3 => word_answer(),
         1 => entry_delete(),
         3 => note_add(),
@@ -245,6 +269,7 @@ fn participant_message() -> BoxedStrategy<Value> {
 fn participant_message_on(kind: &'static str, round: &'static str) -> BoxedStrategy<Value> {
     match kind {
         SCALE => prop_oneof![6 => scale_answer(Some(round)), 1 => participant_message()].boxed(),
+        CHOICE => prop_oneof![6 => choice_answer(Some(round)), 1 => participant_message()].boxed(),
         CLOUD => prop_oneof![6 => word_answer(), 2 => entry_delete(), 1 => participant_message()].boxed(),
         BOARD => prop_oneof![
             5 => note_add(),
@@ -263,7 +288,9 @@ fn participant_message_on(kind: &'static str, round: &'static str) -> BoxedStrat
 /// A step: a scale mostly in the given round, the others mostly without one.
 fn goto(kind: &'static str, shown: &'static str) -> BoxedStrategy<Value> {
     let step = match kind {
-        SCALE => (Just(Some(SCALE.to_owned())), prop_oneof![3 => Just(Some(shown.to_owned())), 1 => round()]).boxed(),
+        SCALE | CHOICE => {
+            (Just(Some(kind.to_owned())), prop_oneof![3 => Just(Some(shown.to_owned())), 1 => round()]).boxed()
+        }
         CLOUD | BOARD => (on(kind).prop_map(Some), prop_oneof![12 => Just(None), 1 => round()]).boxed(),
         _ => (prop_oneof![Just(None), activity().prop_map(Some)], round()).boxed(),
     };
@@ -367,7 +394,7 @@ fn close() -> BoxedStrategy<Value> {
 /// Anything the console may send; closing is rare, as it ends everything.
 fn facilitator_message() -> BoxedStrategy<Value> {
     prop_oneof![
-        30 => (prop::sample::select(&[SCALE, CLOUD, BOARD, ""][..]), prop::sample::select(&ROUNDS[..]))
+        30 => (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, ""][..]), prop::sample::select(&ROUNDS[..]))
             .prop_flat_map(|(kind, round)| goto(kind, round)),
         10 => set_open(),
         6 => reveal(),
@@ -392,7 +419,7 @@ fn facilitator_message() -> BoxedStrategy<Value> {
 /// it, and sometimes the next round or a pause.
 fn facilitator_message_on(kind: &'static str, round: &'static str) -> BoxedStrategy<Value> {
     let own = match kind {
-        SCALE => prop_oneof![2 => goto(SCALE, round), 2 => set_open(), 1 => reveal()].boxed(),
+        SCALE | CHOICE => prop_oneof![2 => goto(kind, round), 2 => set_open(), 1 => reveal()].boxed(),
         CLOUD => prop_oneof![4 => hide(CLOUD), 4 => merge(), 1 => set_open(), 1 => reveal()].boxed(),
         BOARD => prop_oneof![
             3 => move_note(),
@@ -511,7 +538,7 @@ fn op_on(kind: &'static str, round: &'static str) -> BoxedStrategy<Op> {
 /// The facilitator shows an activity (a scale in some round, or the waiting screen), and
 /// people act on it.
 fn scene() -> BoxedStrategy<Vec<Op>> {
-    (prop::sample::select(&[SCALE, CLOUD, BOARD, ""][..]), prop::sample::select(&ROUNDS[..]))
+    (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, ""][..]), prop::sample::select(&ROUNDS[..]))
         .prop_flat_map(|(kind, round)| {
             let whole = |message: Value| Op::Send(Sender::Facilitator, message.to_string().into_bytes());
             // A board is often voted on: switched on at once, dots can be spent.
@@ -580,6 +607,7 @@ fn client_messages_reach_every_kind_of_change() {
         "projector_page",
         "timer",
         "scale_answer",
+        "choice_answer",
         "word_entry",
         "entry_deleted",
         "note_added",

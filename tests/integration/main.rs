@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a free port, real WebSocket and HTTP clients.
 
 mod bad_input;
+mod choice;
 mod common;
 mod crash;
 mod export;

@@ -48,6 +48,9 @@ pub struct AnswerPlan {
     pub statements: u32,
     pub min: i64,
     pub max: i64,
+    /// A multiple choice: the value is the option chosen, sent as `choices`.
+    #[serde(default)]
+    pub choice: bool,
     pub goto_us: u64,
     pub start_us: u64,
     pub end_us: u64,
@@ -520,7 +523,11 @@ async fn phone(ctx: Rc<Ctx>, local: usize, global: u32, gate: Rc<Semaphore>) {
                     }
                     let id = next_id;
                     next_id += 1;
-                    let text = format!("{prefix}{id},\"statement\":{statement},\"value\":{value}}}");
+                    let text = if p.choice {
+                        format!("{prefix}{id},\"choices\":[{value}]}}")
+                    } else {
+                        format!("{prefix}{id},\"statement\":{statement},\"value\":{value}}}")
+                    };
                     let sent_us = now_us();
                     if let Err(e) = ws.send(Message::text(text)).await {
                         break format!("send: {e}");

@@ -201,6 +201,7 @@ pub async fn run(
             statements,
             min: scale["min"].as_i64().unwrap_or(1),
             max: scale["max"].as_i64().unwrap_or(5),
+            choice: false,
             goto_us,
             start_us,
             end_us: start_us + (opt.duration * 1e6) as u64,

@@ -161,18 +161,18 @@ export type ReplaceAgenda = { agenda: Array<Activity>, };
 
 export type HttpError = { error: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries";
+export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries" | "invalid_answer";
 
 export type Activity = { 
 /**
  * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
  * when replacing the agenda; leave it out for a new activity.
  */
-id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard);
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice);
 
-export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard;
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice;
 
-export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate;
+export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "choice" } & ChoiceAggregate;
 
 export type Scale = { 
 /**
@@ -339,3 +339,56 @@ export type Theme = { id: number, name: string, };
 export type Keyword = { text: string, count: number, };
 
 export type OwnNote = { id: string, frame: number, text: string, color: Color, };
+
+export type Choice = { 
+/**
+ * The question.
+ */
+title: string, 
+/**
+ * 2 to 12 options, each said once.
+ */
+options: Array<string>, 
+/**
+ * How many options a participant may choose (default 1, at most every option).
+ */
+max_choices: number, 
+/**
+ * Named rounds such as "Before" and "After"; empty for one round, named `""` in the
+ * aggregate.
+ */
+rounds: Array<string>, };
+
+export type ChoiceAggregate = { options: Array<OptionResults>, 
+/**
+ * Per round, in the agenda's order: how many answered (`""` for a choice without rounds).
+ */
+rounds: { [key in string]: ChoiceRound }, };
+
+export type OptionResults = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds.
+ */
+rounds: { [key in string]: OptionRound }, 
+/**
+ * With two or more rounds: the last round's share less the first's (null when either
+ * round has no answers, and for a choice with one round).
+ */
+change: number | null, };
+
+export type OptionRound = { 
+/**
+ * Participants who chose the option.
+ */
+count: number, 
+/**
+ * `count / n`: the share of the round's participants who chose it, 0 to 1; null when
+ * nobody answered.
+ */
+share: number | null, };
+
+export type ChoiceRound = { 
+/**
+ * Participants who answered the round.
+ */
+n: number, };
