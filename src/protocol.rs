@@ -570,7 +570,7 @@ mod tests {
 
 /// The TypeScript declarations of the wire types, as `web/src/lib/protocol.ts` holds them.
 pub fn typescript() -> String {
-    use crate::activity::{self, jamboard, scale, wordcloud};
+    use crate::activity::{self, jamboard, ranking, scale, wordcloud};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         ClientMessage::decl(&cfg),
@@ -609,6 +609,10 @@ pub fn typescript() -> String {
         jamboard::Theme::decl(&cfg),
         jamboard::Keyword::decl(&cfg),
         jamboard::OwnNote::decl(&cfg),
+        ranking::Ranking::decl(&cfg),
+        ranking::RankingAggregate::decl(&cfg),
+        ranking::RankedItem::decl(&cfg),
+        ranking::RankStats::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src/protocol.rs and src/activity/ by\n\

@@ -9,6 +9,7 @@
 
 pub mod jamboard;
 pub mod kind;
+pub mod ranking;
 pub mod scale;
 pub mod wordcloud;
 
@@ -444,6 +445,7 @@ registry! {
     Scale(Scale, ScaleAggregate),
     Wordcloud(WordCloud, WordCloudAggregate),
     Jamboard(Jamboard, JamboardAggregate),
+    Ranking(ranking::Ranking, ranking::RankingAggregate),
 }
 
 /// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…

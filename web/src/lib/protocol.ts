@@ -168,11 +168,11 @@ export type Activity = {
  * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
  * when replacing the agenda; leave it out for a new activity.
  */
-id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard);
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking);
 
-export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard;
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking;
 
-export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate;
+export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "ranking" } & RankingAggregate;
 
 export type Scale = { 
 /**
@@ -339,3 +339,40 @@ export type Theme = { id: number, name: string, };
 export type Keyword = { text: string, count: number, };
 
 export type OwnNote = { id: string, frame: number, text: string, color: Color, };
+
+export type Ranking = { title: string, 
+/**
+ * 2 to 10 items to put in order.
+ */
+items: Array<string>, 
+/**
+ * Named rounds such as "Before" and "After"; empty for one round (named `""` in the
+ * aggregate).
+ */
+rounds: Array<string>, };
+
+export type RankingAggregate = { items: Array<RankedItem>, };
+
+export type RankedItem = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds (`""` for a ranking without rounds).
+ */
+rounds: { [key in string]: RankStats }, };
+
+export type RankStats = { 
+/**
+ * Participants who ranked the items in this round.
+ */
+n: number, 
+/**
+ * Mean rank (1 = top); null when nobody ranked.
+ */
+mean_rank: number | null, 
+/**
+ * Borda points: ranked r-th of k items gives k − r points, summed over participants.
+ */
+points: number, 
+/**
+ * How many ranked it first.
+ */
+first: number, };
