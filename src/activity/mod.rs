@@ -9,6 +9,7 @@
 
 pub mod jamboard;
 pub mod kind;
+pub mod points;
 pub mod ranking;
 pub mod scale;
 pub mod wordcloud;
@@ -446,6 +447,7 @@ registry! {
     Wordcloud(WordCloud, WordCloudAggregate),
     Jamboard(Jamboard, JamboardAggregate),
     Ranking(ranking::Ranking, ranking::RankingAggregate),
+    Points(points::Points, points::PointsAggregate),
 }
 
 /// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…

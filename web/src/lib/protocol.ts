@@ -168,11 +168,11 @@ export type Activity = {
  * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
  * when replacing the agenda; leave it out for a new activity.
  */
-id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking);
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking | { "kind": "points" } & Points);
 
-export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking;
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "ranking" } & Ranking | { "kind": "points" } & Points;
 
-export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "ranking" } & RankingAggregate;
+export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "ranking" } & RankingAggregate | { "kind": "points" } & PointsAggregate;
 
 export type Scale = { 
 /**
@@ -376,3 +376,40 @@ points: number,
  * How many ranked it first.
  */
 first: number, };
+
+export type Points = { title: string, 
+/**
+ * 2 to 10 items to spread the points over.
+ */
+items: Array<string>, 
+/**
+ * Points each participant may spread (10–1,000; default 100).
+ */
+budget: number, 
+/**
+ * Named rounds such as "Before" and "After"; empty for one round (named `""` in the
+ * aggregate).
+ */
+rounds: Array<string>, };
+
+export type PointsAggregate = { items: Array<PointsItem>, };
+
+export type PointsItem = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds (`""` for an activity without rounds).
+ */
+rounds: { [key in string]: PointStats }, };
+
+export type PointStats = { 
+/**
+ * Participants who gave points in this round.
+ */
+n: number, 
+/**
+ * Points given to the item, added over participants.
+ */
+total: number, 
+/**
+ * Mean points per participant who answered the round; null when nobody did.
+ */
+mean: number | null, };
