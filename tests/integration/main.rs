@@ -10,6 +10,8 @@ mod http;
 mod integrity;
 mod jamboard;
 mod live;
+mod points;
+mod ranking;
 mod report;
 mod restart;
 mod rfc6455;
