@@ -500,7 +500,8 @@ mod tests {
         );
         let rounds = self::ranking(&["Before", "After"]);
         let state = rounds.new_state();
-        let err = rounds.propose_answer(&state, &answer(Some("During"), &[0.0, 1.0, 2.0]), ctx()).unwrap_err();
+        let err =
+            rounds.propose_answer(&state, &answer(Some("During"), &[0.0, 1.0, 2.0]), ctx()).expect_err("no such round");
         assert_eq!(err.code, ErrorCode::UnknownRound);
     }
 
