@@ -39,7 +39,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html];
+    /// Every format, each written when a session closes. DOCX and PDF are among them: a
+    /// series report of 4 sessions × 100 participants takes well under a second in each
+    /// (docs/performance.md, "Reports: DOCX and PDF").
+    pub const ALL: [Format; 6] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html, Format::Docx, Format::Pdf];
 
     pub fn extension(self) -> &'static str {
         match self {
@@ -284,10 +287,18 @@ pub async fn write_all(
 ) -> Result<PathBuf, ExportError> {
     let report = session_report(journal, code).await?;
     let dir = export_dir(data_dir, code);
-    let files: Vec<(PathBuf, Vec<u8>)> = Format::ALL
-        .into_iter()
-        .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
-        .collect::<Result<_, ExportError>>()?;
+    // Laying out the PDF takes a while (docs/performance.md): off the async workers.
+    let files: Vec<(PathBuf, Vec<u8>)> = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            Format::ALL
+                .into_iter()
+                .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
+                .collect::<Result<_, ExportError>>()
+        })
+        .await
+        .map_err(std::io::Error::other)??
+    };
     // Each file whole or not at all, retried while the disk is full (see `crate::disk`).
     crate::disk::write_all_retrying(dir.clone(), files, stop).await?;
     Ok(dir)

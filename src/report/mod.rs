@@ -113,6 +113,13 @@ impl Block {
         Self::Heading { level, text: text.into() }
     }
 
+    /// A heading with its text, or what it is when its title was left empty (an empty
+    /// heading is nothing to a screen reader).
+    pub fn named(level: u8, text: &str, otherwise: &str) -> Self {
+        let text = if text.trim().is_empty() { otherwise } else { text };
+        Self::Heading { level, text: text.to_owned() }
+    }
+
     pub fn paragraph(text: impl Into<String>) -> Self {
         Self::Paragraph { runs: vec![Run::plain(text)] }
     }

@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 const HOSTILE: &str = "#exit() ] * $x$ \\ <script>alert(1)</script> _y_ @ref // not a comment";
 /// An organiser's theme name, just as hostile.
 const HOSTILE_THEME: &str = "Time & money <b>*bold*</b> #set text(red)";
+/// A board's title (a heading in the report), hostile too.
+const HOSTILE_TITLE: &str = "Personal pledges = #pagebreak() [*x*] `raw` <h1>";
 
 const STATEMENTS: [&str; 4] = [
     "I understand the term co-production",
@@ -39,7 +41,7 @@ fn agenda() -> Vec<Activity> {
          "max_entries": 3, "profanity_filter": true, "stop_words": []},
         {"id": "board", "kind": "jamboard", "title": "What gets in the way, and what works?",
          "frames": ["Barriers", "Successes"], "dots": 2, "notes_per_participant": 5},
-        {"id": "pledges", "kind": "jamboard", "title": "Personal pledges", "frames": ["My pledge"],
+        {"id": "pledges", "kind": "jamboard", "title": HOSTILE_TITLE, "frames": ["My pledge"],
          "dots": 0, "notes_per_participant": 2}
     ]))
     .expect("agenda")
@@ -330,6 +332,7 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     let expected: Vec<(String, String)> =
         document.headings().map(|(level, text)| (format!("Heading {level}"), text.to_owned())).collect();
     assert_eq!(headings, expected);
+    assert!(headings.contains(&("Heading 3".to_owned(), HOSTILE_TITLE.to_owned())));
     let tables = docx["tables"].as_array().expect("tables");
     assert_eq!(tables.len(), document.tables().count());
     for (read, table) in tables.iter().zip(document.tables()) {
@@ -354,6 +357,8 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     assert_eq!(charts.len(), 1, "{alts:?}");
     assert!(charts[0].contains("I understand the term co-production"));
     assert!(alts.iter().any(|alt| alt.starts_with("The words, sized by how often")), "{alts:?}");
+    let formats = strings(&docx["list_formats"]);
+    assert!(!formats.is_empty() && formats.iter().all(|f| f == "bullet"), "lists are bulleted: {formats:?}");
     let texts: Vec<String> = docx["list_items"].as_array().expect("list items").iter().map(|v| v.to_string()).collect();
     assert!(strings(&docx["list_items"]).iter().any(|t| t == HOSTILE), "hostile note not verbatim: {texts:?}");
     assert!(
@@ -399,6 +404,7 @@ fn the_pdf_is_tagged_with_headings_table_headers_and_alt_text() {
     let text = pdf_text();
     assert!(text.contains(HOSTILE), "hostile note not verbatim in: {text}");
     assert!(text.contains(HOSTILE_THEME), "hostile theme not verbatim");
+    assert!(text.contains(HOSTILE_TITLE), "hostile heading not verbatim");
 }
 
 /// The before/after figures are the same in the HTML report, the spreadsheet, the DOCX and
@@ -487,5 +493,44 @@ fn timing() {
     time("document model", &|report| report::document(report).blocks.len());
     for format in [Format::Html, Format::Xlsx, Format::Docx, Format::Pdf] {
         time(format.extension(), &|report| export::render(report, format).expect("render").len());
+    }
+}
+
+/// A report of a session still running says so, and a board left without a title gets a
+/// heading all the same; both formats are still written (typst refuses a PDF/UA-1 document
+/// that breaks its rules, so a written PDF is a conforming one).
+#[test]
+fn a_running_session_and_an_untitled_board() {
+    let record = SessionRecord {
+        code: CODES[0].into(),
+        series: CODES[0].into(),
+        title: "Co-production training".into(),
+        host_key_hash: String::new(),
+        present_key_hash: String::new(),
+        created_at: 1_763_820_000_000,
+        closed_at: None,
+    };
+    let mut events = workshop(0, 3);
+    assert!(matches!(events.pop(), Some(Event::Closed)));
+    if let Some(Event::AgendaReplaced { agenda }) = events.first_mut() {
+        let mut untitled: Vec<Value> = agenda.iter().map(|a| serde_json::to_value(a).expect("activity")).collect();
+        untitled[2]["title"] = json!("");
+        *agenda = serde_json::from_value(Value::Array(untitled)).expect("agenda");
+    }
+    let events = events.into_iter().enumerate().map(|(i, e)| (record.created_at + 60_000 * i as i64, e));
+    let part = export::session_part(&record, &SessionState::replay(&record, events));
+    let report = export::build(None, record.title.clone(), vec![part]);
+    let document = report::document(&report);
+    let still_running = document.blocks.iter().any(|block| {
+        matches!(block, report::Block::Paragraph { runs } if runs.first().is_some_and(|run| run.bold && run.text.starts_with("Still running")))
+    });
+    assert!(still_running, "{:?}", document.blocks.get(..4));
+    assert!(document.headings().any(|heading| heading == (3, "Board")));
+    assert!(
+        document.tables().all(|t| t.caption != "Mean rating per session, Before → After"),
+        "one session: no per-session table"
+    );
+    for format in [Format::Docx, Format::Pdf] {
+        assert!(!export::render(&report, format).expect("render").is_empty());
     }
 }

@@ -12,9 +12,9 @@ use crate::sheet::Styles;
 /// appear), with their dots; then the keywords over its notes.
 pub fn report_blocks(board: &Jamboard, section: &Section<'_, JamboardAggregate>) -> Vec<Block> {
     let results = section.results;
-    let mut blocks = vec![Block::heading(3, board.title.clone())];
+    let mut blocks = vec![Block::named(3, &board.title, "Board")];
     for frame in &results.frames {
-        blocks.push(Block::heading(4, frame.title.clone()));
+        blocks.push(Block::named(4, &frame.title, "Frame"));
         if frame.notes.is_empty() {
             blocks.push(Block::paragraph("No notes."));
             continue;

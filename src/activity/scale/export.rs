@@ -50,7 +50,7 @@ pub fn report_blocks(scale: &Scale, section: &Section<'_, ScaleAggregate>) -> Ve
     let rows = BeforeAfter::rows(scale, section.results);
     let (Some(first), Some(last)) = (scale.rounds.first(), scale.rounds.last()) else { return Vec::new() };
     let two_rounds = scale.rounds.len() > 1;
-    let mut blocks = vec![Block::heading(3, scale.title.clone())];
+    let mut blocks = vec![Block::named(3, &scale.title, "Scale")];
     let mut intro = format!("Rated from {} to {}.", scale.min, scale.max);
     if two_rounds {
         intro

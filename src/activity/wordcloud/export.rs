@@ -23,7 +23,7 @@ const WORD_COLOUR: &str = "#1d4e89";
 pub fn report_blocks(cloud: &WordCloud, section: &Section<'_, WordCloudAggregate>) -> Vec<Block> {
     let results = section.results;
     let visible: Vec<&CloudEntry> = results.entries.iter().filter(|entry| !entry.hidden).collect();
-    let mut blocks = vec![Block::heading(3, cloud.prompt.clone())];
+    let mut blocks = vec![Block::named(3, &cloud.prompt, "Word cloud")];
     let total = results.total;
     let mut intro =
         format!("{total} entr{}; words that mean the same are counted together.", if total == 1 { "y" } else { "ies" });

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  agendaProblems,
-  draftProblems,
-  fromDraft,
-  newJamboardDraft,
-  newScaleDraft,
-  newWordCloudDraft,
-  resizePoints,
-  splitWords,
-  toDraft,
-  type ScaleDraft,
-} from './agenda';
+import { newJamboardDraft } from '../kinds/jamboard/draft';
+import { newScaleDraft, resizePoints, type ScaleActivity, type ScaleDraft } from '../kinds/scale/draft';
+import { newWordCloudDraft, splitWords } from '../kinds/wordcloud/draft';
+import { agendaProblems, draftProblems, fromDraft, toDraft } from './agenda';
 import { board, cloud, scale } from './fixtures';
-import type { ScaleActivity } from './kinds';
 
 const scaleDraft = (activity: ScaleActivity) => toDraft(activity) as ScaleDraft;
 const asScale = (activity: ReturnType<typeof fromDraft>) => activity as ScaleActivity;

@@ -12,9 +12,11 @@ import {
   recordDot,
   recordEntry,
   recordNote,
+  recordSubmit,
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  unacknowledgedSubmits,
   type EntrySlot,
   type LiveState,
   type NoteSlot,
@@ -23,24 +25,14 @@ import {
 import type { ClientMessage, Color, ServerMessage } from './protocol';
 import { load, save, tokenKey } from './storage';
 
-/** A facilitator's request, before it gets its id. */
-export type HostRequest =
-  | { type: 'goto'; activity: string | null; round: string | null }
-  | { type: 'set_open'; open: boolean }
-  | { type: 'reveal'; show: boolean }
-  | { type: 'hide'; activity: string; item: string; hidden: boolean }
-  | { type: 'merge'; activity: string; from: string; into: string }
-  | { type: 'reset'; activity: string }
-  | { type: 'move'; activity: string; note: string; frame: number | null; x: number; y: number }
-  | { type: 'theme'; activity: string; theme: number | null; name: string }
-  | { type: 'note_theme'; activity: string; note: string; theme: number | null }
-  | { type: 'lock'; activity: string; locked: boolean }
-  | { type: 'voting'; activity: string; open: boolean }
-  | { type: 'show_on_projector'; show: boolean }
-  | { type: 'projector_page'; page: number | null }
-  | { type: 'timer'; seconds: number | null; stop_answers: boolean }
-  | { type: 'close_session' }
-  | { type: 'remove_silent' };
+/** Any request to the server but the greetings, without its id (the wire's own types). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/**
+ * A facilitator's request, before it gets its id: any of the wire's requests, so that a
+ * kind's console panel can send its own (the server refuses what the role may not send).
+ */
+export type HostRequest = WithoutId<Extract<ClientMessage, { id: number }>>;
 
 /** What a participant's request was about, told with its `ack` or `error`. */
 export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot';
@@ -216,6 +208,23 @@ export class Connection {
     this.#send({ type: 'dot', id, activity, note, add });
   }
 
+  /**
+   * Sends a participant's whole answer to an activity (a kind's own fields, such as
+   * `{ choices: [0, 2] }`), replacing any earlier one to the same round; its progress is
+   * `live.submitted[submitKey(activity, round)]`. Kept and sent again until the server
+   * confirms it.
+   */
+  submit(activity: string, round: string | null, fields: Record<string, unknown>): void {
+    const id = this.#nextId++;
+    this.#own.set(id, 'answer');
+    recordSubmit(this.live, id, activity, round, fields);
+    if (this.#isReady()) this.#sendSubmit(id, activity, round, fields);
+  }
+
+  #sendSubmit(id: number, activity: string, round: string | null, fields: Record<string, unknown>): void {
+    this.#send({ ...fields, type: 'answer', id, activity, round } as ClientMessage);
+  }
+
   #sendEntry(id: number, activity: string, text: string): void {
     this.#send({ type: 'answer', id, activity, round: null, statement: null, value: null, text });
   }
@@ -301,6 +310,9 @@ export class Connection {
           } else if (slot.status === 'saving') {
             this.#sendEntry(slot.id, slot.activity, slot.text);
           }
+        }
+        for (const slot of unacknowledgedSubmits(this.live)) {
+          if (slot.id !== null) this.#sendSubmit(slot.id, slot.activity, slot.round, slot.fields);
         }
         for (const slot of unacknowledgedNotes(this.live)) {
           const { id, activity, note, text, color, frame } = slot;

@@ -65,7 +65,7 @@ function welcome(token = 'tok-1'): ServerMessage {
     title: 'Training day',
     state: 'live',
     step: stepOf(scale, 'Before'),
-    mine: { activity: 'a1', round: 'Before', values: [null, null], entries: [], notes: [], dots: [] },
+    mine: { activity: 'a1', round: 'Before', values: [null, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
   };
 }
 
@@ -148,6 +148,30 @@ describe('the page connection', () => {
     const resent = latest().sent.filter((m) => m.type === 'answer');
     expect(resent.map((m) => (m as { value: number }).value).sort()).toEqual([1, 5]);
     expect(resent.some((m) => (m as { id: number }).id === first.id)).toBe(true);
+    connection.stop();
+  });
+
+  it('sends a whole answer with its own fields, and again after a reconnect until acknowledged', () => {
+    const connection = new Connection({ role: 'participant', code: '48213377' });
+    connection.start();
+    latest().accept();
+    latest().receive(welcome());
+    connection.submit('c1', null, { choices: [0, 2] });
+    const sent = latest().sent.filter((m) => m.type === 'answer');
+    expect(sent).toEqual([{ type: 'answer', id: expect.any(Number), activity: 'c1', round: null, choices: [0, 2] }]);
+    latest().drop();
+    // Changed while offline: only the newest goes out, once.
+    connection.submit('c1', null, { choices: [1] });
+    vi.advanceTimersByTime(500);
+    latest().accept();
+    latest().receive(welcome());
+    const resent = latest().sent.filter((m) => m.type === 'answer');
+    expect(resent).toHaveLength(1);
+    expect(resent[0]).toMatchObject({ activity: 'c1', round: null, choices: [1] });
+    const slot = () => connection.live.submitted['["c1",null]'];
+    expect(slot()?.status).toBe('saving');
+    latest().receive({ type: 'ack', id: (resent[0] as { id: number }).id });
+    expect(slot()).toMatchObject({ status: 'saved', id: null, fields: { choices: [1] } });
     connection.stop();
   });
 

@@ -1,7 +1,11 @@
 // Test data shaped like the server's frames.
 
-import type { JamboardActivity, ScaleActivity, WordCloudActivity } from './kinds';
-import type { Activity, JamboardAggregate, RoundStats, ScaleAggregate, StepView, WordCloudAggregate } from './protocol';
+import type { JamboardActivity } from '../kinds/jamboard/draft';
+import type { ScaleActivity } from '../kinds/scale/draft';
+import type { WordCloudActivity } from '../kinds/wordcloud/draft';
+import type { Activity, Aggregate, RoundStats, StepView } from './protocol';
+
+type Tagged<K extends Aggregate['kind']> = Extract<Aggregate, { kind: K }>;
 
 export const scale: ScaleActivity = {
   id: 'a1',
@@ -20,7 +24,8 @@ export function stats(counts: number[], min = 1): RoundStats {
   return { n, mean: n ? total / n : null, median: null, counts };
 }
 
-export const aggregate: ScaleAggregate = {
+export const aggregate: Tagged<'scale'> = {
+  kind: 'scale',
   statements: [
     {
       text: 'I understand the term co-production',
@@ -61,7 +66,8 @@ export const cloud: WordCloudActivity = {
   stop_words: [],
 };
 
-export const words: WordCloudAggregate = {
+export const words: Tagged<'wordcloud'> = {
+  kind: 'wordcloud',
   entries: [
     { id: 'famili', text: 'family', count: 3, hidden: false },
     { id: 'trust', text: 'trust', count: 2, hidden: false },
@@ -83,7 +89,8 @@ export const board: JamboardActivity = {
   notes_per_participant: 20,
 };
 
-export const notes: JamboardAggregate = {
+export const notes: Tagged<'jamboard'> = {
+  kind: 'jamboard',
   frames: [
     {
       title: 'Barriers',

@@ -1,26 +1,20 @@
 import { describe, expect, it } from 'vitest';
 
 import { aggregate, board, cloud, notes, scale, stats, words } from './fixtures';
+import { summariseBoard } from '../kinds/jamboard/format';
+import { summariseResults } from '../kinds/registry';
 import {
-  describeChange,
-  cloudTotals,
   describeRound,
   emptyAggregate,
-  formatChange,
-  formatMean,
   meanChange,
   orderedRounds,
-  plural,
   pointLabel,
-  roundHalfAway,
   scalePoints,
   shares,
-  summariseBoard,
-  summariseCloud,
-  summariseResults,
   summariseScale,
-  visibleEntries,
-} from './format';
+} from '../kinds/scale/format';
+import { cloudTotals, summariseCloud, visibleEntries } from '../kinds/wordcloud/format';
+import { describeChange, formatChange, formatMean, plural, roundHalfAway } from './format';
 
 describe('result formatting', () => {
   it('shows means with one decimal', () => {

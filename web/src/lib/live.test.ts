@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { activityTitle } from '../kinds/registry';
+import scaleKind from '../kinds/scale';
 import { aggregate, board, cloud, scale, stepOf } from './fixtures';
-import { activityTitle } from './kinds';
 import {
   answerKey,
   applyServerMessage,
@@ -9,6 +10,7 @@ import {
   connectionLost,
   currentAnswer,
   currentResults,
+  inFlight,
   initialState,
   isFinished,
   liveEntries,
@@ -16,9 +18,12 @@ import {
   recordDot,
   recordEntry,
   recordNote,
+  recordSubmit,
+  submitKey,
   unacknowledged,
   unacknowledgedEntries,
   unacknowledgedNotes,
+  unacknowledgedSubmits,
   stayOn,
   viewOpen,
   type LiveState,
@@ -36,7 +41,7 @@ function participant(): LiveState {
     title: 'Training day',
     state: 'live',
     step: stepOf(scale, 'Before'),
-    mine: { activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] },
+    mine: { activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
   });
   return state;
 }
@@ -113,7 +118,7 @@ describe('participant frames', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(scale, 'Before'),
-      mine: { activity: 'a1', round: 'Before', values: [5, null], entries: [], notes: [], dots: [] },
+      mine: { activity: 'a1', round: 'Before', values: [5, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
     });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 1, status: 'saving', id: 2 });
     expect(currentAnswer(state, 0)).toMatchObject({ value: 5, status: 'saved' });
@@ -123,7 +128,7 @@ describe('participant frames', () => {
     const state = participant();
     applyServerMessage(state, { type: 'step', ...stepOf(scale, 'After') });
     expect(currentAnswer(state, 0)).toBeUndefined();
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'After', values: [null, 2], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'After', values: [null, 2], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved' });
     expect(state.answers[answerKey('a1', 'Before', 0)]?.value).toBe(4);
   });
@@ -136,7 +141,7 @@ describe('participant frames', () => {
       type: 'results',
       activity: 'a1',
       seq: 4,
-      data: { statements: [] },
+      data: { kind: 'scale', statements: [] },
     });
     expect(state.results?.seq).toBe(5);
     applyServerMessage(state, { type: 'step', ...stepOf(null) });
@@ -192,7 +197,7 @@ describe('word-cloud entries', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(cloud),
-      mine: { activity: 'w1', round: null, values: [], entries, notes: [], dots: [] },
+      mine: { activity: 'w1', round: null, values: [], entries, notes: [], dots: [], choices: [], order: [], points: [] },
     });
     return state;
   }
@@ -223,12 +228,26 @@ describe('word-cloud entries', () => {
     recordEntry(state, 50, 'w1', 'Trust');
     recordEntry(state, 51, 'w1', 'time');
     applyServerMessage(state, { type: 'ack', id: 50 });
-    applyServerMessage(state, { type: 'mine', activity: 'w1', round: null, values: [], entries: [{ id: '3', text: 'Trust' }], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'w1', round: null, values: [], entries: [{ id: '3', text: 'Trust' }], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(state.entries.map((slot) => [slot.text, slot.entry, slot.status])).toEqual([
       ['Trust', '3', 'saved'],
       ['time', null, 'saving'],
     ]);
     expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([51]);
+  });
+
+  it("keeps another activity's entries when the record of this one comes", () => {
+    const state = inCloud([{ id: '11', text: 'family' }]);
+    // The phone stayed on the cloud to see its last entry through; the room moved on to a scale.
+    recordEntry(state, 52, 'w1', 'trust');
+    applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [3, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
+    expect(state.entries.map((slot) => [slot.text, slot.status])).toEqual([
+      ['family', 'saved'],
+      ['trust', 'saving'],
+    ]);
+    expect(unacknowledgedEntries(state).map((slot) => slot.id)).toEqual([52]);
+    expect(currentAnswer(state, 0)).toMatchObject({ value: 3, status: 'saved' });
   });
 
   it('names an entry from the mine frame that follows its ack, keeping its key', () => {
@@ -245,6 +264,9 @@ describe('word-cloud entries', () => {
       entries: [{ id: '8', text: 'together' }],
       notes: [],
       dots: [],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(state.entries).toHaveLength(1);
     expect(state.entries[0]).toMatchObject({ key, entry: '8', status: 'saved' });
@@ -263,7 +285,7 @@ describe('word-cloud entries', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(cloud),
-      mine: { activity: 'w1', round: null, values: [], entries: [{ id: '9', text: 'Family' }], notes: [], dots: [] },
+      mine: { activity: 'w1', round: null, values: [], entries: [{ id: '9', text: 'Family' }], notes: [], dots: [], choices: [], order: [], points: [] },
     });
     expect(unacknowledgedEntries(state)).toEqual([]);
     expect(state.entries).toMatchObject([{ text: 'Family', entry: '9', status: 'saved' }]);
@@ -302,6 +324,9 @@ describe('jam-board notes and dots', () => {
         entries: [],
         notes: [{ id: '4', frame: 0, text: 'Time', color: 'yellow' }],
         dots: ['4', '4'],
+        choices: [],
+        order: [],
+        points: [],
       },
     });
     return state;
@@ -329,6 +354,9 @@ describe('jam-board notes and dots', () => {
         { id: '9', frame: 1, text: 'Good teams', color: 'green' },
       ],
       dots: [],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(unacknowledgedNotes(state)).toEqual([]);
     expect(state.notes.map((slot) => slot.note)).toEqual(['4', '9']);
@@ -350,6 +378,9 @@ describe('jam-board notes and dots', () => {
         { id: '12', frame: 0, text: 'Money', color: 'pink' },
       ],
       dots: ['4', '4'],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(state.notes.map((note) => [note.note, note.status])).toEqual([
       ['4', 'saved'],
@@ -396,14 +427,40 @@ describe('a refused answer never becomes an empty choice', () => {
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
     applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers are closed for now.' });
     // The `mine` that follows (a step, a reconnect) has nothing for statement 1.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', message: 'Answers are closed for now.', kept: null });
     // It has another value: the refused choice stays, and says what is kept.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', kept: 5 });
     // The same value after all (a resend got through): saved.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved', message: null });
+  });
+});
+
+describe('a whole answer', () => {
+  it('goes from saving to saved, or shows why it was refused, and counts as on its way', () => {
+    const state = participant();
+    const view = { activity: { ...scale, id: 'c1' }, round: null };
+    recordSubmit(state, 70, 'c1', null, { choices: [0, 2] });
+    expect(inFlight(state, view)).toBe(1);
+    expect(unacknowledgedSubmits(state).map((slot) => slot.id)).toEqual([70]);
+    applyServerMessage(state, { type: 'ack', id: 70 });
+    expect(state.submitted[submitKey('c1', null)]).toMatchObject({ status: 'saved', id: null, fields: { choices: [0, 2] } });
+    expect(inFlight(state, view)).toBe(0);
+    recordSubmit(state, 71, 'c1', null, { choices: [0, 1, 2] });
+    applyServerMessage(state, { type: 'error', id: 71, error: 'out_of_range', message: 'Choose at most 2.' });
+    expect(state.submitted[submitKey('c1', null)]).toMatchObject({ status: 'error', message: 'Choose at most 2.' });
+    // A refusal of one's own answer is not a notice for the whole page.
+    expect(state.notice).toBeNull();
+    expect(unacknowledgedSubmits(state)).toEqual([]);
+  });
+
+  it("keeps the server's record of each activity and round for its kind to read", () => {
+    const state = participant();
+    const mine = { activity: 'a1', round: 'After', values: [1, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] };
+    applyServerMessage(state, { type: 'mine', ...mine });
+    expect(state.mine[submitKey('a1', 'After')]).toEqual(mine);
   });
 });
 
@@ -414,31 +471,39 @@ describe('when the room moves on', () => {
   it('stays while an answer there is on its way, open or not', () => {
     const state = participant();
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
-    expect(stayOn(state, view, next([]))).toBe(true);
-    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(true);
+    expect(stayOn(state, view, next([]), scaleKind.partWay)).toBe(true);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] }, scaleKind.partWay)).toBe(true);
     applyServerMessage(state, { type: 'ack', id: 5 });
     // Every statement answered and saved: nothing keeps the phone there.
-    expect(stayOn(state, view, next(['a1']))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(false);
   });
 
   it('stays part-way through a scale whose answers are still open', () => {
     const state = participant(); // statement 0 answered, statement 1 not
-    expect(stayOn(state, view, next(['a1']))).toBe(true);
-    expect(stayOn(state, view, next([]))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(true);
+    expect(stayOn(state, view, next([]), scaleKind.partWay)).toBe(false);
     // Another round of the same scale closes this one.
-    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] })).toBe(false);
+    expect(stayOn(state, view, { ...stepOf(scale, 'After'), still_open: [] }, scaleKind.partWay)).toBe(false);
     // Nothing answered yet: follow the room.
     const fresh = participant();
     fresh.answers = {};
-    expect(stayOn(fresh, view, next(['a1']))).toBe(false);
+    expect(stayOn(fresh, view, next(['a1']), scaleKind.partWay)).toBe(false);
+  });
+
+  it('follows the room from a kind that is never part-way, once nothing is on its way', () => {
+    const state = participant();
+    const onCloud = { activity: cloud, round: null };
+    expect(stayOn(state, onCloud, { ...stepOf(scale, 'Before'), still_open: ['w1'] })).toBe(false);
+    recordEntry(state, 60, 'w1', 'trust');
+    expect(stayOn(state, onCloud, { ...stepOf(scale, 'Before'), still_open: ['w1'] })).toBe(true);
   });
 
   it('does not stay on the step the room is on, or once the session is closed', () => {
     const state = participant();
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
-    expect(stayOn(state, view, stepOf(scale, 'Before'))).toBe(false);
+    expect(stayOn(state, view, stepOf(scale, 'Before'), scaleKind.partWay)).toBe(false);
     applyServerMessage(state, { type: 'session_closed' });
-    expect(stayOn(state, view, next(['a1']))).toBe(false);
+    expect(stayOn(state, view, next(['a1']), scaleKind.partWay)).toBe(false);
   });
 
   it('takes answers to what it shows only while they are open', () => {

@@ -3,7 +3,6 @@
 // These are plain functions over a plain object so that they can be tested without a
 // browser; `connection.svelte.ts` keeps the object in one `$state` and feeds it the frames.
 
-import { isJamboard, isScale, isWordCloud } from './kinds';
 import type {
   Activity,
   ActivityResults,
@@ -73,6 +72,22 @@ export interface NoteSlot {
   message: string | null;
 }
 
+/**
+ * A participant's whole answer to an activity (one round of it), for kinds that send their
+ * answer in one message (a choice, a ranking, points): the fields beside `type`, `id`,
+ * `activity` and `round`, kept and sent again until the server confirms them.
+ */
+export interface SubmitSlot {
+  activity: string;
+  round: string | null;
+  /** The answer's own fields, as sent: `{ choices: [0, 2] }`. */
+  fields: Record<string, unknown>;
+  /** The request that carries them; null once the server has answered. */
+  id: number | null;
+  status: 'saving' | 'saved' | 'error';
+  message: string | null;
+}
+
 /** A dot put on a note or taken back, until the server answers. */
 export interface DotRequest {
   activity: string;
@@ -136,6 +151,13 @@ export interface LiveState {
   dots: string[];
   /** Participant: dots on their way, by request id. */
   dotRequests: Record<number, DotRequest>;
+  /** Participant: whole answers (`submit`), by `submitKey`. */
+  submitted: Record<string, SubmitSlot>;
+  /**
+   * Participant: the server's latest record of their own answers (`mine`), by `submitKey`:
+   * a kind reads its own fields from it (what was saved before a reload).
+   */
+  mine: Record<string, Mine>;
   /** Console: requests by id. */
   requests: Record<number, RequestSlot>;
 }
@@ -166,8 +188,37 @@ export function initialState(role: Role, code: string): LiveState {
     notes: [],
     dots: [],
     dotRequests: {},
+    submitted: {},
+    mine: {},
     requests: {},
   };
+}
+
+/** The key of a whole answer, and of the server's record of it: its activity and round. */
+export function submitKey(activity: string, round: string | null): string {
+  return JSON.stringify([activity, round]);
+}
+
+/** Records a whole answer about to be sent (or kept for sending once connected). */
+export function recordSubmit(
+  state: LiveState,
+  id: number,
+  activity: string,
+  round: string | null,
+  fields: Record<string, unknown>,
+): SubmitSlot {
+  const slot: SubmitSlot = { activity, round, fields, id, status: 'saving', message: null };
+  state.submitted[submitKey(activity, round)] = slot;
+  return slot;
+}
+
+/** Whole answers the server has not acknowledged: to send again after a reconnect. */
+export function unacknowledgedSubmits(state: LiveState): SubmitSlot[] {
+  return Object.values(state.submitted).filter((slot) => slot.status === 'saving' && slot.id !== null);
+}
+
+function findSubmit(state: LiveState, id: number): SubmitSlot | undefined {
+  return Object.values(state.submitted).find((slot) => slot.id === id);
 }
 
 export function answerKey(activity: string, round: string | null, statement: number): string {
@@ -213,18 +264,20 @@ function setStep(state: LiveState, step: StepView): void {
   if (state.session) state.session.step = step;
 }
 
-/** Fills the participant's answers from the server's own record of them. */
+/**
+ * Fills the participant's answers from the server's own record of them. A record carries
+ * its own kind's answers and leaves the other lists empty, so every list is taken as it is,
+ * whatever the kind: entries, notes and dots for the current activity (each list replaces
+ * only that activity's), values for any.
+ */
 export function applyMine(state: LiveState, mine: Mine): void {
-  const activity = state.step?.activity;
-  if (activity && activity.id === mine.activity && isWordCloud(activity)) {
+  state.mine[submitKey(mine.activity, mine.round)] = mine;
+  if (state.step?.activity?.id === mine.activity) {
     applyOwnEntries(state, mine.activity, mine.entries ?? []);
-    return;
-  }
-  if (activity && activity.id === mine.activity && isJamboard(activity)) {
     applyOwnNotes(state, mine.activity, mine.notes ?? []);
+    // Dots are only ever on the current board.
     state.dots = [...(mine.dots ?? [])];
     state.dotRequests = {};
-    return;
   }
   (mine.values ?? []).forEach((value, statement) => {
     const key = answerKey(mine.activity, mine.round, statement);
@@ -283,7 +336,8 @@ export function applyOwnEntries(state: LiveState, activity: string, entries: Own
       message: null,
     };
   });
-  state.entries = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
+  const others = state.entries.filter((slot) => slot.activity !== activity);
+  state.entries = [...others, ...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Like `applyOwnEntries`, for a participant's notes on a jam board. */
@@ -311,7 +365,8 @@ export function applyOwnNotes(state: LiveState, activity: string, notes: OwnNote
       message: null,
     };
   });
-  state.notes = [...next, ...unmatched.filter((slot) => slot.status === 'saving')];
+  const others = state.notes.filter((slot) => slot.activity !== activity);
+  state.notes = [...others, ...next, ...unmatched.filter((slot) => slot.status === 'saving')];
 }
 
 /** Records a new note about to be sent. */
@@ -449,6 +504,8 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
         note.message = null;
       }
       delete state.dotRequests[message.id];
+      const submit = findSubmit(state, message.id);
+      if (submit) Object.assign(submit, { status: 'saved', id: null, message: null });
       return;
     }
     case 'error': {
@@ -495,7 +552,9 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
         }
         state.notice = message.message;
       }
-      if (request || slot || entry || note || dot) return;
+      const submit = id == null ? undefined : findSubmit(state, id);
+      if (submit) Object.assign(submit, { status: 'error', id: null, message: message.message });
+      if (request || slot || entry || note || dot || submit) return;
       if (!state.welcomed && message.error === 'session_closed') {
         state.state = 'closed';
       } else if (!state.welcomed && FATAL.has(message.error)) {
@@ -611,31 +670,29 @@ export function inFlight(state: LiveState, view: View): number {
   ).length;
   const busy = (slot: { activity: string; status: string }) =>
     slot.activity === id && (slot.status === 'saving' || slot.status === 'deleting');
-  return answers + state.entries.filter(busy).length + state.notes.filter(busy).length;
-}
-
-/** How many statements of a scale (in one round) the participant has chosen an answer for. */
-export function answeredCount(state: LiveState, view: View): number {
-  const statements = isScale(view.activity) ? view.activity.statements.length : 0;
-  let count = 0;
-  for (let i = 0; i < statements; i++) if (state.answers[answerKey(view.activity.id, view.round, i)]) count++;
-  return count;
+  const whole = Object.values(state.submitted).filter((slot) => busy(slot) && slot.round === view.round).length;
+  return answers + whole + state.entries.filter(busy).length + state.notes.filter(busy).length;
 }
 
 /**
  * Whether a phone stays on what it showed (`view`) when the room moves on to `next`:
  * while one of its answers there is still on its way (so that its "Saving…", "Saved" or
- * "Not saved" stays in sight), or while the participant is part-way through a scale whose
- * answers are still open. The participant then goes on by themselves ("Go there").
+ * "Not saved" stays in sight), or while the participant is part-way through it (its kind's
+ * `partWay`, a scale with some statements answered) and its answers are still open. The
+ * participant then goes on by themselves ("Go there").
  */
-export function stayOn(state: LiveState, view: View, next: StepView): boolean {
+export function stayOn(
+  state: LiveState,
+  view: View,
+  next: StepView,
+  partWay?: (state: LiveState, view: View) => boolean,
+): boolean {
   if (next.activity?.id === view.activity.id && next.round === view.round) return false;
   if (state.state === 'closed') return false;
   if (inFlight(state, view) > 0) return true;
-  if (!isScale(view.activity) || next.activity?.id === view.activity.id) return false;
+  if (!partWay || next.activity?.id === view.activity.id) return false;
   if (!next.still_open.includes(view.activity.id)) return false;
-  const answered = answeredCount(state, view);
-  return answered > 0 && answered < view.activity.statements.length;
+  return partWay(state, view);
 }
 
 /** Whether answers to `view` are accepted while the room shows `step`. */
