@@ -575,4 +575,26 @@ mod tests {
         assert_eq!(more_rounds.apply(&mut state, &stored, 0).map_err(|e| e.code), Err(ErrorCode::OutOfRange));
         assert_eq!(state.aggregate(&more_rounds).items[0].rounds["Before"].points, 2);
     }
+
+    #[test]
+    fn the_report_has_a_table_per_round_the_change_and_a_chart_described_in_words() {
+        let ranking = ranking(&["Before", "After"]);
+        let mut state = ranking.new_state();
+        state.answer(1, 0, vec![0, 1, 2], 0);
+        state.answer(1, 1, vec![2, 1, 0], 0);
+        let results = state.aggregate(&ranking);
+        let blocks = ranking.report_blocks(&Section { results: &results, sessions: Vec::new() });
+        assert!(matches!(&blocks[0], Block::Heading { level: 3, .. }), "{:?}", blocks[0]);
+        let tables: Vec<&crate::report::Table> =
+            blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None }).collect();
+        assert_eq!(tables.len(), 3, "Before, After, and first → last");
+        assert_eq!(tables[2].rows[0], vec!["Listening", "1.0", "3.0", "+2.0", "2", "0"]);
+        let Some(Block::Figure(figure)) = blocks.last() else { panic!("no chart: {blocks:?}") };
+        assert!(
+            figure.alt.contains("Listening: 2 → 0 points") && figure.alt.contains("Speed: 0 → 2 points"),
+            "{}",
+            figure.alt
+        );
+        crate::report::chart::png(&figure.svg, 1.0).expect("the chart draws");
+    }
 }
