@@ -528,4 +528,22 @@ mod tests {
         assert_eq!(config.apply(&mut state, &over, 0).map_err(|e| e.code), Err(ErrorCode::OutOfRange));
         assert_eq!(state.aggregate(&config).items[0].rounds[""].total, 10);
     }
+
+    #[test]
+    fn the_report_has_a_table_per_round_the_change_and_a_chart_described_in_words() {
+        let config = config(&["Before", "After"]);
+        let mut state = config.new_state();
+        state.answer(1, 0, vec![60, 40, 0], 0);
+        state.answer(1, 1, vec![20, 20, 60], 0);
+        let results = state.aggregate(&config);
+        let blocks = config.report_blocks(&Section { results: &results, sessions: Vec::new() });
+        assert!(matches!(&blocks[0], Block::Heading { level: 3, .. }), "{:?}", blocks[0]);
+        let tables: Vec<&crate::report::Table> =
+            blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None }).collect();
+        assert_eq!(tables.len(), 3, "Before, After, and first → last");
+        assert_eq!(tables[2].rows[0], vec!["Training", "60.0", "20.0", "-40.0", "60", "20"]);
+        let Some(Block::Figure(figure)) = blocks.last() else { panic!("no chart: {blocks:?}") };
+        assert!(figure.alt.contains("Transport: 0 → 60 points"), "{}", figure.alt);
+        crate::report::chart::png(&figure.svg, 1.0).expect("the chart draws");
+    }
 }
