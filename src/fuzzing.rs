@@ -38,6 +38,8 @@ pub const SCALE: &str = "scale";
 pub const CLOUD: &str = "cloud";
 pub const BOARD: &str = "board";
 pub const CHOICE: &str = "choice";
+pub const RANKING: &str = "ranking";
+pub const POINTS: &str = "points";
 /// The scale's rounds.
 pub const ROUNDS: [&str; 3] = ["Before", "During", "After"];
 /// How many phones may take part.
@@ -178,11 +180,21 @@ pub fn agenda() -> Vec<Activity> {
         max_choices: 2,
         rounds: ROUNDS.iter().map(|&round| round.into()).collect(),
     };
+    let items: Vec<String> = vec!["Listening".into(), "Information".into(), "Speed".into()];
+    let ranking = crate::activity::ranking::Ranking {
+        title: "What matters most?".into(),
+        items: items.clone(),
+        rounds: ROUNDS[..2].iter().map(|&round| round.into()).collect(),
+    };
+    let points =
+        crate::activity::points::Points { title: "Spend 10 points".into(), items, budget: 10, rounds: Vec::new() };
     vec![
         Activity { id: SCALE.into(), spec: ActivitySpec::Scale(scale) },
         Activity { id: CLOUD.into(), spec: ActivitySpec::Wordcloud(cloud) },
         Activity { id: BOARD.into(), spec: ActivitySpec::Jamboard(board) },
         Activity { id: CHOICE.into(), spec: ActivitySpec::Choice(choice) },
+        Activity { id: RANKING.into(), spec: ActivitySpec::Ranking(ranking) },
+        Activity { id: POINTS.into(), spec: ActivitySpec::Points(points) },
     ]
 }
 
@@ -661,6 +673,60 @@ fn check_limits(observed: &Observed) -> Result<(), Violation> {
                             return Err(violation(
                                 "a choice's counts disagree with its answers",
                                 (round, option, rows),
+                            ));
+                        }
+                    }
+                }
+            }
+            // Every ranking that counts lists each item once: per round, each item has one rank
+            // per participant who ranked, and its Borda points are n·k less its ranks.
+            (ActivitySpec::Ranking(ranking), Aggregate::Ranking(results)) => {
+                let k = ranking.items.len() as u64;
+                for (i, item) in results.items.iter().enumerate() {
+                    for (round, stats) in &item.rounds {
+                        let ranks: Vec<i64> = responses
+                            .iter()
+                            .filter(|r| r.statement == Some(i as u32) && r.round.as_deref().unwrap_or("") == round)
+                            .filter_map(|r| r.value)
+                            .collect();
+                        let rank_sum = ranks.iter().sum::<i64>() as u64;
+                        let first = ranks.iter().filter(|&&rank| rank == 1).count() as u32;
+                        if stats.n as usize != ranks.len()
+                            || stats.points != u64::from(stats.n) * k - rank_sum
+                            || stats.first != first
+                        {
+                            return Err(violation(
+                                "ranking results disagree with the rankings",
+                                (round, i, stats, ranks),
+                            ));
+                        }
+                    }
+                }
+                if let Some(out) = responses.iter().find(|r| !r.value.is_some_and(|v| (1..=k as i64).contains(&v))) {
+                    return Err(violation("a rank is outside the ranking", out));
+                }
+            }
+            // Every spread that counts is within the budget, and the totals are its sums.
+            (ActivitySpec::Points(config), Aggregate::Points(results)) => {
+                let mut spent: BTreeMap<(ParticipantId, Option<&str>), i64> = BTreeMap::new();
+                for response in responses {
+                    *spent.entry((response.participant, response.round.as_deref())).or_default() +=
+                        response.value.unwrap_or(-1);
+                }
+                if let Some(over) = spent.iter().find(|(_, sum)| !(0..=i64::from(config.budget)).contains(*sum)) {
+                    return Err(violation("a spread is over the budget", over));
+                }
+                for (i, item) in results.items.iter().enumerate() {
+                    for (round, stats) in &item.rounds {
+                        let given: Vec<i64> = responses
+                            .iter()
+                            .filter(|r| r.statement == Some(i as u32) && r.round.as_deref().unwrap_or("") == round)
+                            .filter_map(|r| r.value)
+                            .collect();
+                        if stats.n as usize != given.len() || stats.total as i64 != given.iter().sum::<i64>() {
+                            return Err(violation(
+                                "points results disagree with the spreads",
+                                (round, i, stats, given),
                             ));
                         }
                     }

@@ -570,7 +570,7 @@ mod tests {
 
 /// The TypeScript declarations of the wire types, as `web/src/lib/protocol.ts` holds them.
 pub fn typescript() -> String {
-    use crate::activity::{self, choice, jamboard, scale, wordcloud};
+    use crate::activity::{self, choice, jamboard, points, ranking, scale, wordcloud};
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         ClientMessage::decl(&cfg),
@@ -614,6 +614,14 @@ pub fn typescript() -> String {
         choice::OptionResults::decl(&cfg),
         choice::OptionRound::decl(&cfg),
         choice::ChoiceRound::decl(&cfg),
+        ranking::Ranking::decl(&cfg),
+        ranking::RankingAggregate::decl(&cfg),
+        ranking::RankedItem::decl(&cfg),
+        ranking::RankStats::decl(&cfg),
+        points::Points::decl(&cfg),
+        points::PointsAggregate::decl(&cfg),
+        points::PointsItem::decl(&cfg),
+        points::PointStats::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src/protocol.rs and src/activity/ by\n\

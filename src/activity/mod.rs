@@ -10,6 +10,8 @@
 pub mod choice;
 pub mod jamboard;
 pub mod kind;
+pub mod points;
+pub mod ranking;
 pub mod scale;
 pub mod wordcloud;
 
@@ -446,6 +448,8 @@ registry! {
     Wordcloud(WordCloud, WordCloudAggregate),
     Jamboard(Jamboard, JamboardAggregate),
     Choice(choice::Choice, choice::ChoiceAggregate),
+    Ranking(ranking::Ranking, ranking::RankingAggregate),
+    Points(points::Points, points::PointsAggregate),
 }
 
 /// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…

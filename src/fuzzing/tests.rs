@@ -7,7 +7,9 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use super::{BOARD, CHOICE, CLOUD, CODE, Harness, Op, PHONES, ROUNDS, SCALE, Sender, Tally, run_with, token};
+use super::{
+    BOARD, CHOICE, CLOUD, CODE, Harness, Op, PHONES, POINTS, RANKING, ROUNDS, SCALE, Sender, Tally, run_with, token,
+};
 use crate::activity::Aggregate;
 use crate::text;
 
@@ -23,6 +25,8 @@ fn activity() -> BoxedStrategy<String> {
         5 => Just(CLOUD.to_owned()),
         6 => Just(BOARD.to_owned()),
         4 => Just(CHOICE.to_owned()),
+        3 => Just(RANKING.to_owned()),
+        3 => Just(POINTS.to_owned()),
         1 => Just(String::new()),
         1 => odd_text(),
     ]
@@ -179,6 +183,31 @@ fn scale_answer(shown: Option<&'static str>) -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// A ranking: mostly every item once, sometimes too few, repeated or odd numbers.
+fn ranking_answer(shown: &'static str) -> BoxedStrategy<Value> {
+    let order = prop_oneof![
+        8 => Just(vec![0.0, 1.0, 2.0]).prop_shuffle(),
+        1 => prop::collection::vec(prop_oneof![0.0..3.0, -1.0..4.0, Just(1.0)], 0..5),
+    ];
+    let round = prop_oneof![4 => Just(Some(shown.to_owned())), 1 => round()];
+    (id(), on(RANKING), round, order)
+        .prop_map(|(id, activity, round, order)| {
+            json!({"type": "answer", "id": id, "activity": activity, "round": round, "order": order})
+        })
+        .boxed()
+}
+
+/// A spread of 10 points: mostly within the budget, sometimes over, negative or fractional.
+fn points_answer() -> BoxedStrategy<Value> {
+    let points = prop_oneof![
+        8 => prop::collection::vec(0u32..5, 3).prop_map(|points| points.into_iter().map(f64::from).collect::<Vec<_>>()),
+        1 => prop::collection::vec(prop_oneof![-2.0..12.0, Just(0.5)], 0..5),
+    ];
+    (id(), on(POINTS), points)
+        .prop_map(|(id, activity, points)| json!({"type": "answer", "id": id, "activity": activity, "points": points}))
+        .boxed()
+}
+
 fn word_answer() -> BoxedStrategy<Value> {
     (id(), on(CLOUD), words())
         .prop_map(|(id, activity, text)| json!({"type": "answer", "id": id, "activity": activity, "text": text}))
@@ -271,6 +300,8 @@ fn participant_message_on(kind: &'static str, round: &'static str) -> BoxedStrat
         SCALE => prop_oneof![6 => scale_answer(Some(round)), 1 => participant_message()].boxed(),
         CHOICE => prop_oneof![6 => choice_answer(Some(round)), 1 => participant_message()].boxed(),
         CLOUD => prop_oneof![6 => word_answer(), 2 => entry_delete(), 1 => participant_message()].boxed(),
+        RANKING => prop_oneof![6 => ranking_answer(round), 1 => participant_message()].boxed(),
+        POINTS => prop_oneof![6 => points_answer(), 1 => participant_message()].boxed(),
         BOARD => prop_oneof![
             5 => note_add(),
             2 => note_edit(),
@@ -288,10 +319,10 @@ fn participant_message_on(kind: &'static str, round: &'static str) -> BoxedStrat
 /// A step: a scale mostly in the given round, the others mostly without one.
 fn goto(kind: &'static str, shown: &'static str) -> BoxedStrategy<Value> {
     let step = match kind {
-        SCALE | CHOICE => {
+        SCALE | CHOICE | RANKING => {
             (Just(Some(kind.to_owned())), prop_oneof![3 => Just(Some(shown.to_owned())), 1 => round()]).boxed()
         }
-        CLOUD | BOARD => (on(kind).prop_map(Some), prop_oneof![12 => Just(None), 1 => round()]).boxed(),
+        CLOUD | BOARD | POINTS => (on(kind).prop_map(Some), prop_oneof![12 => Just(None), 1 => round()]).boxed(),
         _ => (prop_oneof![Just(None), activity().prop_map(Some)], round()).boxed(),
     };
     (id(), step)
@@ -394,7 +425,7 @@ fn close() -> BoxedStrategy<Value> {
 /// Anything the console may send; closing is rare, as it ends everything.
 fn facilitator_message() -> BoxedStrategy<Value> {
     prop_oneof![
-        30 => (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, ""][..]), prop::sample::select(&ROUNDS[..]))
+        30 => (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, RANKING, POINTS, ""][..]), prop::sample::select(&ROUNDS[..]))
             .prop_flat_map(|(kind, round)| goto(kind, round)),
         10 => set_open(),
         6 => reveal(),
@@ -538,7 +569,7 @@ fn op_on(kind: &'static str, round: &'static str) -> BoxedStrategy<Op> {
 /// The facilitator shows an activity (a scale in some round, or the waiting screen), and
 /// people act on it.
 fn scene() -> BoxedStrategy<Vec<Op>> {
-    (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, ""][..]), prop::sample::select(&ROUNDS[..]))
+    (prop::sample::select(&[SCALE, CLOUD, BOARD, CHOICE, RANKING, POINTS, ""][..]), prop::sample::select(&ROUNDS[..]))
         .prop_flat_map(|(kind, round)| {
             let whole = |message: Value| Op::Send(Sender::Facilitator, message.to_string().into_bytes());
             // A board is often voted on: switched on at once, dots can be spent.
@@ -608,6 +639,8 @@ fn client_messages_reach_every_kind_of_change() {
         "timer",
         "scale_answer",
         "choice_answer",
+        "ranking_answer",
+        "points_answer",
         "word_entry",
         "entry_deleted",
         "note_added",

@@ -470,3 +470,33 @@ impl Client {
 pub fn round_stats<'a>(results: &'a Value, statement: usize, round: &str) -> &'a Value {
     &results["data"]["statements"][statement]["rounds"][round]
 }
+
+/// A session's export in `format`, downloaded with the host key.
+pub async fn download(server: &TestServer, session: &Session, format: &str) -> Vec<u8> {
+    let mut response = awc::Client::new()
+        .get(server.url(&format!("/api/sessions/{}/export/{format}", session.code)))
+        .bearer_auth(&session.host_key)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), 200, "{format}");
+    response.body().limit(1 << 24).await.expect("body").to_vec()
+}
+
+/// The cells of every sheet of an XLSX export, as text.
+pub fn xlsx_text(bytes: Vec<u8>) -> String {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("open xlsx");
+    let mut text = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        for row in range.rows() {
+            for cell in row {
+                text.push_str(&cell.to_string());
+                text.push('\t');
+            }
+            text.push('\n');
+        }
+    }
+    text
+}

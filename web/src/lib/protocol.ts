@@ -168,11 +168,11 @@ export type Activity = {
  * Stable id, assigned by the server. Send it back to keep an activity (and its answers)
  * when replacing the agenda; leave it out for a new activity.
  */
-id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice);
+id: string, } & ({ "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice | { "kind": "ranking" } & Ranking | { "kind": "points" } & Points);
 
-export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice;
+export type ActivitySpec = { "kind": "scale" } & Scale | { "kind": "wordcloud" } & WordCloud | { "kind": "jamboard" } & Jamboard | { "kind": "choice" } & Choice | { "kind": "ranking" } & Ranking | { "kind": "points" } & Points;
 
-export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "choice" } & ChoiceAggregate;
+export type Aggregate = { "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "choice" } & ChoiceAggregate | { "kind": "ranking" } & RankingAggregate | { "kind": "points" } & PointsAggregate;
 
 export type Scale = { 
 /**
@@ -392,3 +392,77 @@ export type ChoiceRound = {
  * Participants who answered the round.
  */
 n: number, };
+
+export type Ranking = { title: string, 
+/**
+ * 2 to 10 items to put in order.
+ */
+items: Array<string>, 
+/**
+ * Named rounds such as "Before" and "After"; empty for one round (named `""` in the
+ * aggregate).
+ */
+rounds: Array<string>, };
+
+export type RankingAggregate = { items: Array<RankedItem>, };
+
+export type RankedItem = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds (`""` for a ranking without rounds).
+ */
+rounds: { [key in string]: RankStats }, };
+
+export type RankStats = { 
+/**
+ * Participants who ranked the items in this round.
+ */
+n: number, 
+/**
+ * Mean rank (1 = top); null when nobody ranked.
+ */
+mean_rank: number | null, 
+/**
+ * Borda points: ranked r-th of k items gives k − r points, summed over participants.
+ */
+points: number, 
+/**
+ * How many ranked it first.
+ */
+first: number, };
+
+export type Points = { title: string, 
+/**
+ * 2 to 10 items to spread the points over.
+ */
+items: Array<string>, 
+/**
+ * Points each participant may spread (10–1,000; default 100).
+ */
+budget: number, 
+/**
+ * Named rounds such as "Before" and "After"; empty for one round (named `""` in the
+ * aggregate).
+ */
+rounds: Array<string>, };
+
+export type PointsAggregate = { items: Array<PointsItem>, };
+
+export type PointsItem = { text: string, 
+/**
+ * Per round, in the agenda's order of rounds (`""` for an activity without rounds).
+ */
+rounds: { [key in string]: PointStats }, };
+
+export type PointStats = { 
+/**
+ * Participants who gave points in this round.
+ */
+n: number, 
+/**
+ * Points given to the item, added over participants.
+ */
+total: number, 
+/**
+ * Mean points per participant who answered the round; null when nobody did.
+ */
+mean: number | null, };
