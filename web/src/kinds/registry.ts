@@ -2,6 +2,7 @@
 // `web/src/kinds/<kind>/` (see `types.ts` for what it exports) and one line here.
 
 import type { Activity, Aggregate } from '../lib/protocol';
+import choice from './choice';
 import jamboard from './jamboard';
 import scale from './scale';
 import type { AnyKind, DraftBase } from './types';
@@ -12,6 +13,7 @@ export const KINDS: readonly AnyKind[] = [
   scale,
   wordcloud,
   jamboard,
+  choice,
 ];
 
 const byName = new Map<string, AnyKind>(KINDS.map((entry) => [entry.kind, entry]));
