@@ -4,6 +4,7 @@
 import type { Activity, Aggregate } from '../lib/protocol';
 import choice from './choice';
 import jamboard from './jamboard';
+import ranking from './ranking';
 import scale from './scale';
 import type { AnyKind, DraftBase } from './types';
 import wordcloud from './wordcloud';
@@ -14,6 +15,7 @@ export const KINDS: readonly AnyKind[] = [
   wordcloud,
   jamboard,
   choice,
+  ranking,
 ];
 
 const byName = new Map<string, AnyKind>(KINDS.map((entry) => [entry.kind, entry]));
