@@ -4,6 +4,7 @@
 import type { Activity, Aggregate } from '../lib/protocol';
 import choice from './choice';
 import jamboard from './jamboard';
+import points from './points';
 import ranking from './ranking';
 import scale from './scale';
 import type { AnyKind, DraftBase } from './types';
@@ -16,6 +17,7 @@ export const KINDS: readonly AnyKind[] = [
   jamboard,
   choice,
   ranking,
+  points,
 ];
 
 const byName = new Map<string, AnyKind>(KINDS.map((entry) => [entry.kind, entry]));
