@@ -17,7 +17,7 @@
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 
 use crate::activity::jamboard::MAX_THEMES;
@@ -26,10 +26,9 @@ use crate::activity::{
 };
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
-use crate::hub::state::SessionState;
-use crate::hub::{Control, RecentRequests, Request};
 use crate::journal::{Event, SessionRecord};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, SessionState as Lifecycle, StepView};
+use crate::session::{Control, Core, Join, Proposal, RecentRequests, Request, SessionState, Settled};
 
 /// The join code of the session under test.
 pub const CODE: &str = "48213377";
@@ -196,31 +195,21 @@ enum Author {
     Facilitator,
     /// A phone's join: the phone is the new participant once the join is applied.
     Joining(u8),
-    /// A participant's request, with its fingerprint.
-    Participant(ParticipantId, u64),
+    /// A participant's request.
+    Participant(ParticipantId),
 }
 
-#[derive(Debug)]
-struct InFlight {
-    event: Event,
-    at: i64,
-    author: Author,
-    /// How many events had settled when it was checked.
-    checked_after: usize,
-}
-
-/// One session and its connections, driven as the server drives them.
+/// One session and its connections, driven as the server drives them: through the session's
+/// own synchronous core, with a journal that stores each event as JSON and settles when told.
 pub struct Harness {
     record: SessionRecord,
-    state: SessionState,
-    next_participant: ParticipantId,
-    next_item: u32,
-    recent: RecentRequests,
+    /// The core the session task runs; each event in flight carries its author and how many
+    /// events had settled when it was checked.
+    core: Core<(Author, usize)>,
     /// Phones that have joined, and as whom.
     phones: HashMap<u8, ParticipantId>,
     /// Every participant so far, in order (participant `n` is at `n - 1`).
     participants: Vec<ParticipantId>,
-    in_flight: VecDeque<InFlight>,
     /// Every event handed to the journal, with its time, as the journal stores it.
     journal: Vec<(i64, String)>,
     /// How many events of the journal have been applied (or refused) live.
@@ -257,14 +246,10 @@ impl Harness {
         let stored = serde_json::to_string(&created).expect("an agenda serialises");
         let replica = SessionState::new(&record);
         Self {
-            next_participant: state.last_participant + 1,
-            next_item: state.last_item + 1,
             record,
-            state,
-            recent: RecentRequests::default(),
+            core: Core::new(state, RecentRequests::default(), u32::MAX),
             phones: HashMap::new(),
             participants: Vec::new(),
-            in_flight: VecDeque::new(),
             journal: vec![(0, stored)],
             settled: 1,
             replica,
@@ -276,12 +261,12 @@ impl Harness {
 
     /// The session as it stands live.
     pub fn state(&self) -> &SessionState {
-        &self.state
+        self.core.state()
     }
 
     /// The item number (entry, note or theme) the next new item will get.
     pub fn next_item(&self) -> u32 {
-        self.next_item
+        self.core.next_item()
     }
 
     /// Sends one frame. `Ok(Err(refusal))` is the `error` the sender would get at once; `Ok(Ok)`
@@ -319,8 +304,8 @@ impl Harness {
                 }
                 message => match Control::from_message(message) {
                     Some((_, control)) => {
-                        let proposal = control.proposal(&self.state, self.next_item);
-                        self.journal(proposal, Author::Facilitator)
+                        let proposal = self.core.control(&control);
+                        self.journal(proposal, None, Author::Facilitator)
                     }
                     None => Ok(Err(forbidden())),
                 },
@@ -332,14 +317,13 @@ impl Harness {
                     Ok(Err(already()))
                 }
                 (Some(participant), message) => match Request::from_message(message) {
-                    Some((id, request)) => {
-                        let fingerprint = RecentRequests::fingerprint(id, &request);
-                        if self.recent.seen(participant, id, &request, fingerprint) {
-                            return Ok(Ok(()));
+                    Some((id, request)) => match self.core.participate(participant, id, &request) {
+                        Ok(Proposal::Seen) => Ok(Ok(())),
+                        Ok(Proposal::New(event, fingerprint)) => {
+                            self.journal(Ok(event), Some(fingerprint), Author::Participant(participant))
                         }
-                        let proposal = request.proposal(&self.state, participant, self.next_item);
-                        self.journal(proposal, Author::Participant(participant, fingerprint))
-                    }
+                        Err(refusal) => Ok(Err(refusal)),
+                    },
                     None => Ok(Err(forbidden())),
                 },
             },
@@ -353,49 +337,54 @@ impl Harness {
             return Ok(Err(Refusal::not_found()));
         }
         let resume = sent.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
-        if let Some(participant) = resume.as_deref().and_then(|hash| self.state.participant(hash)) {
-            self.phones.insert(phone, participant);
-            return Ok(Ok(()));
-        }
-        let participant = self.next_participant;
-        let proposal = self.state.propose_join(participant, auth::hash_secret(&token(participant)));
-        if proposal.is_ok() {
-            self.next_participant += 1;
-            self.participants.push(participant);
-        }
-        if let Err(refusal) = self.journal(proposal, Author::Joining(phone))? {
-            return Ok(Err(refusal));
-        }
-        self.settle(self.in_flight.len())?;
+        let fresh = auth::hash_secret(&token(self.core.next_participant()));
+        let participant = match self.core.join(resume.as_deref(), fresh, false) {
+            Ok(Join::Resumed(participant)) => {
+                self.phones.insert(phone, participant);
+                return Ok(Ok(()));
+            }
+            Ok(Join::New(participant, event)) => {
+                self.participants.push(participant);
+                if let Err(refusal) = self.journal(Ok(event), None, Author::Joining(phone))? {
+                    return Ok(Err(refusal));
+                }
+                participant
+            }
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        self.settle(self.core.in_flight())?;
         Ok(if self.phones.get(&phone) == Some(&participant) { Ok(()) } else { Err(Refusal::session_closed()) })
     }
 
     /// Hands an accepted proposal to the journal, as the session task does.
-    fn journal(&mut self, proposal: Result<Event, Refusal>, author: Author) -> Result<Result<(), Refusal>, Violation> {
+    fn journal(
+        &mut self,
+        proposal: Result<Event, Refusal>,
+        request: Option<u64>,
+        author: Author,
+    ) -> Result<Result<(), Refusal>, Violation> {
         let event = match proposal {
             Ok(event) => event,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if event.new_item() == Some(self.next_item) {
-            self.next_item += 1;
-        }
         let stored = serde_json::to_string(&event)
             .map_err(|err| violation("an accepted event cannot be stored", (&event, err)))?;
         self.journal.push((self.clock, stored));
-        self.in_flight.push_back(InFlight { event, at: self.clock, author, checked_after: self.settled });
+        self.core.accept(event, self.clock, request, (author, self.settled));
         Ok(Ok(()))
     }
 
     /// The journal commits up to `n` events in flight, oldest first, and each is applied.
     pub fn settle(&mut self, n: usize) -> Result<(), Violation> {
         for _ in 0..n {
-            let Some(InFlight { event, at, author, checked_after }) = self.in_flight.pop_front() else { break };
-            let before = self.observe(&self.state);
-            let applied = self.state.apply(&event, at);
+            let before = self.observe(self.core.state());
+            let Some(Settled { event, outcome, waiter: (author, checked_after) }) = self.core.settle(true) else {
+                break;
+            };
             let unchanged_since_check = checked_after == self.settled;
             self.settled += 1;
-            let after = self.observe(&self.state);
-            match applied {
+            let after = self.observe(self.core.state());
+            match outcome {
                 Err(refusal) => {
                     *self.tally.refused.entry(refusal.code).or_default() += 1;
                     if unchanged_since_check {
@@ -416,14 +405,8 @@ impl Harness {
                     check_limits(&after)?;
                     let kind = serde_json::to_value(&event).ok().and_then(|v| v["type"].as_str().map(str::to_owned));
                     *self.tally.applied.entry(kind.unwrap_or_default()).or_default() += 1;
-                    match author {
-                        Author::Joining(phone) => {
-                            if let Event::Joined { participant, .. } = event {
-                                self.phones.insert(phone, participant);
-                            }
-                        }
-                        Author::Participant(participant, fingerprint) => self.recent.record(participant, fingerprint),
-                        Author::Facilitator => {}
+                    if let (Author::Joining(phone), Event::Joined { participant, .. }) = (author, &event) {
+                        self.phones.insert(phone, *participant);
                     }
                 }
             }
@@ -453,13 +436,13 @@ impl Harness {
     }
 
     fn same_as_live(&self, replayed: &SessionState) -> Result<(), Violation> {
-        let (live, again) = (self.observe(&self.state), self.observe(replayed));
+        let (live, again) = (self.observe(self.core.state()), self.observe(replayed));
         if live != again {
             return Err(violation("the replayed journal is another session", difference(&live, &again)));
         }
         let numbers = |state: &SessionState| (state.last_participant, state.last_item);
-        if numbers(&self.state) != numbers(replayed) {
-            let detail = ("live", numbers(&self.state), "replayed", numbers(replayed));
+        if numbers(self.core.state()) != numbers(replayed) {
+            let detail = ("live", numbers(self.core.state()), "replayed", numbers(replayed));
             return Err(violation("after a restart, participant or item numbers would be handed out again", detail));
         }
         Ok(())
@@ -545,19 +528,15 @@ fn check_accepted(before: &Observed, after: &Observed, event: &Event, author: Au
         return Err(violation("a change was accepted after the session closed", event));
     }
     let taken = match event {
-        Event::ScaleAnswer { activity, round, .. } => Some((activity, Some(*round))),
-        Event::WordEntry { activity, .. } | Event::NoteAdded { activity, .. } => Some((activity, None)),
+        Event::Activity(event) => event.answer_round().map(|round| (event.activity(), round)),
         _ => None,
     };
     if let Some((activity, round)) = taken {
         let step = &before.step;
-        let shown = step.activity.as_ref().filter(|shown| &shown.id == activity);
-        let round_shown = match (shown.map(|a| &a.spec), round) {
-            (Some(ActivitySpec::Scale(scale)), Some(round)) => scale.rounds.get(round) == step.round.as_ref(),
-            (shown, _) => shown.is_some(),
-        };
+        let shown = step.activity.as_ref().filter(|shown| shown.id == activity);
+        let round_shown = shown.is_some_and(|shown| shown.spec.rounds().get(round) == step.round.as_ref());
         // An activity the room moved on from keeps its answers open until they are stopped.
-        let still_open = shown.is_none() && step.still_open.iter().any(|open| open == activity);
+        let still_open = shown.is_none() && step.still_open.iter().any(|open| open.as_str() == activity);
         if !(still_open || round_shown && step.open) {
             return Err(violation("an answer was taken for a question not being asked", (event, step)));
         }
@@ -567,7 +546,7 @@ fn check_accepted(before: &Observed, after: &Observed, event: &Event, author: Au
         let now = is.get(activity).map(Vec::as_slice).unwrap_or_default();
         let kept = match (author, event) {
             (Author::Facilitator, Event::Reset { activity: reset }) if reset == activity => now.is_empty(),
-            (Author::Participant(participant, _), _) => {
+            (Author::Participant(participant), _) => {
                 let others = |rows: &[Row]| rows.iter().filter(|row| row.0 != participant).cloned().collect::<Vec<_>>();
                 others(rows) == others(now)
             }

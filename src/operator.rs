@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use crate::auth;
-use crate::hub::state::SessionState;
 use crate::journal::{self, JournalError, Reader, SessionRecord};
+use crate::session::SessionState;
 
 /// One line of `chorus sessions`.
 #[derive(Debug, Clone, PartialEq, Eq)]

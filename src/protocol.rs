@@ -116,6 +116,18 @@ pub enum ClientMessage {
         #[serde(default)]
         #[ts(optional = nullable)]
         text: Option<String>,
+        /// Multiple choice: the chosen options' indices.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        choices: Option<Vec<f64>>,
+        /// Ranking: every item's index, first = top.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        order: Option<Vec<f64>>,
+        /// Points: one whole number per item, adding up to at most the budget.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        points: Option<Vec<f64>>,
     },
     /// Participant: delete one of their own word-cloud entries (its id from `mine`).
     EntryDelete {
@@ -353,8 +365,8 @@ pub struct ActivityResults {
     pub data: Aggregate,
 }
 
-/// A participant's own saved answers in the current step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+/// A participant's own saved answers in the current step; each kind fills its fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Mine {
     pub activity: String,
     pub round: Option<String>,
@@ -370,6 +382,15 @@ pub struct Mine {
     /// Jam board: the notes the participant's dots are on, one id per dot.
     #[serde(default)]
     pub dots: Vec<String>,
+    /// Multiple choice: the options chosen.
+    #[serde(default)]
+    pub choices: Vec<u32>,
+    /// Ranking: the items in the order given, first = top.
+    #[serde(default)]
+    pub order: Vec<u32>,
+    /// Points: per item.
+    #[serde(default)]
+    pub points: Vec<u32>,
 }
 
 /// The session as its facilitator sees it: `welcome_host`, and the HTTP API's session body.

@@ -11,9 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
-use crate::protocol::ParticipantId;
+use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
+use crate::session::request::RequestHasher;
 use crate::text::{self, Tally};
 
 /// Most frames one board may have.
@@ -50,7 +52,7 @@ fn default_notes() -> u32 {
 }
 
 impl Jamboard {
-    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+    fn check_config(&mut self) -> Result<(), Refusal> {
         let invalid = |message: String| Refusal::new(ErrorCode::InvalidAgenda, message);
         self.title = clean_text(&self.title, "title", super::MAX_TITLE_CHARS, false)?;
         if self.frames.is_empty() || self.frames.len() > MAX_FRAMES {
@@ -532,6 +534,382 @@ pub struct Theme {
 pub struct Keyword {
     pub text: String,
     pub count: u32,
+}
+
+/// A jam board's journal events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JamboardEvent {
+    /// A participant posted a note on a jam board.
+    NoteAdded { participant: ParticipantId, activity: String, note: u32, frame: u32, text: String, color: Color },
+    /// The author changed a note's text (and perhaps its colour).
+    NoteEdited { participant: ParticipantId, activity: String, note: u32, text: String, color: Option<Color> },
+    /// The author deleted a note.
+    NoteDeleted { participant: ParticipantId, activity: String, note: u32 },
+    /// The facilitator placed a note (0–1 within its frame), perhaps in another frame.
+    NoteMoved { activity: String, note: u32, frame: Option<u32>, x: f32, y: f32 },
+    /// The facilitator created or renamed a theme.
+    ThemeSet { activity: String, theme: u32, name: String },
+    /// The facilitator put a note in a theme (or took it out).
+    NoteThemed { activity: String, note: u32, theme: Option<u32> },
+    /// The facilitator locked or unlocked a board.
+    Locked { activity: String, locked: bool },
+    /// The facilitator switched dot voting on or off.
+    Voting { activity: String, open: bool },
+    /// A participant put a dot on a note, or took one back.
+    Dot { participant: ParticipantId, activity: String, note: u32, add: bool },
+}
+
+impl KindEvent for JamboardEvent {
+    fn activity(&self) -> &str {
+        match self {
+            Self::NoteAdded { activity, .. }
+            | Self::NoteEdited { activity, .. }
+            | Self::NoteDeleted { activity, .. }
+            | Self::NoteMoved { activity, .. }
+            | Self::ThemeSet { activity, .. }
+            | Self::NoteThemed { activity, .. }
+            | Self::Locked { activity, .. }
+            | Self::Voting { activity, .. }
+            | Self::Dot { activity, .. } => activity,
+        }
+    }
+
+    fn participant(&self) -> Option<ParticipantId> {
+        match self {
+            Self::NoteAdded { participant, .. }
+            | Self::NoteEdited { participant, .. }
+            | Self::NoteDeleted { participant, .. }
+            | Self::Dot { participant, .. } => Some(*participant),
+            _ => None,
+        }
+    }
+
+    fn answer_round(&self) -> Option<usize> {
+        matches!(self, Self::NoteAdded { .. }).then_some(0)
+    }
+
+    fn new_item(&self) -> Option<u32> {
+        match self {
+            Self::NoteAdded { note, .. } => Some(*note),
+            Self::ThemeSet { theme, .. } => Some(*theme),
+            _ => None,
+        }
+    }
+
+    fn coalesce_key(&self) -> Option<u32> {
+        match self {
+            Self::NoteMoved { note, .. } => Some(*note),
+            _ => None,
+        }
+    }
+}
+
+/// A participant's request of a jam board.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JamboardRequest {
+    // Named as older versions named them: the legacy request fingerprint shows the names.
+    NoteAdd { activity: String, frame: u32, text: String, color: Color },
+    NoteEdit { activity: String, note: u32, text: String, color: Option<Color> },
+    NoteDelete { activity: String, note: u32 },
+    Dot { activity: String, note: u32, add: bool },
+}
+
+impl KindRequest for JamboardRequest {
+    fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+        Ok(match message {
+            ClientMessage::NoteAdd { id, activity, frame, text, color } => {
+                (id, Self::NoteAdd { activity, frame, text, color })
+            }
+            ClientMessage::NoteEdit { id, activity, note, text, color } => {
+                (id, Self::NoteEdit { activity, note, text, color })
+            }
+            ClientMessage::NoteDelete { id, activity, note } => (id, Self::NoteDelete { activity, note }),
+            ClientMessage::Dot { id, activity, note, add } => (id, Self::Dot { activity, note, add }),
+            other => return Err(other),
+        })
+    }
+
+    fn activity(&self) -> &str {
+        match self {
+            Self::NoteAdd { activity, .. }
+            | Self::NoteEdit { activity, .. }
+            | Self::NoteDelete { activity, .. }
+            | Self::Dot { activity, .. } => activity,
+        }
+    }
+
+    fn fingerprint(&self, hasher: &mut RequestHasher) {
+        let color = |color: Color| match color {
+            Color::Yellow => 1,
+            Color::Pink => 2,
+            Color::Blue => 3,
+            Color::Green => 4,
+            Color::Orange => 5,
+            Color::Purple => 6,
+        };
+        match self {
+            Self::NoteAdd { activity, frame, text, color: c } => {
+                hasher.tag(3).text(activity).number((*frame).into()).text(text).tag(color(*c));
+            }
+            Self::NoteEdit { activity, note, text, color: c } => {
+                hasher.tag(4).text(activity).number((*note).into()).text(text);
+                hasher.option(*c, |h, c| h.tag(color(c)));
+            }
+            Self::NoteDelete { activity, note } => {
+                hasher.tag(5).text(activity).number((*note).into());
+            }
+            Self::Dot { activity, note, add } => {
+                hasher.tag(6).text(activity).number((*note).into()).tag(u8::from(*add));
+            }
+        }
+    }
+}
+
+/// The facilitator's requests of a jam board, besides hiding a note.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JamboardControl {
+    Move { activity: String, note: u32, frame: Option<u32>, x: f32, y: f32 },
+    Theme { activity: String, theme: Option<u32>, name: String },
+    NoteTheme { activity: String, note: u32, theme: Option<u32> },
+    Lock { activity: String, locked: bool },
+    Voting { activity: String, open: bool },
+}
+
+impl KindControl for JamboardControl {
+    fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+        Ok(match message {
+            ClientMessage::Move { id, activity, note, frame, x, y } => (id, Self::Move { activity, note, frame, x, y }),
+            ClientMessage::Theme { id, activity, theme, name } => (id, Self::Theme { activity, theme, name }),
+            ClientMessage::NoteTheme { id, activity, note, theme } => (id, Self::NoteTheme { activity, note, theme }),
+            ClientMessage::Lock { id, activity, locked } => (id, Self::Lock { activity, locked }),
+            ClientMessage::Voting { id, activity, open } => (id, Self::Voting { activity, open }),
+            other => return Err(other),
+        })
+    }
+
+    fn activity(&self) -> &str {
+        match self {
+            Self::Move { activity, .. }
+            | Self::Theme { activity, .. }
+            | Self::NoteTheme { activity, .. }
+            | Self::Lock { activity, .. }
+            | Self::Voting { activity, .. } => activity,
+        }
+    }
+}
+
+/// A note's id as the wire gives it in `hide`.
+fn note_id(item: &str) -> Result<u32, Refusal> {
+    item.parse().map_err(|_| not_found())
+}
+
+impl Kind for Jamboard {
+    type State = JamboardState;
+    type Event = JamboardEvent;
+    type Request = JamboardRequest;
+    type Control = JamboardControl;
+    type Aggregate = JamboardAggregate;
+
+    const NAME: &'static str = "jamboard";
+    const LIVE_ON_PROJECTOR: bool = true;
+
+    fn normalise(&mut self) -> Result<(), Refusal> {
+        self.check_config()
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn new_state(&self) -> JamboardState {
+        JamboardState::default()
+    }
+
+    /// Notes stay in the frame they were posted in: frames may be renamed or added.
+    fn reconfigure(&self, state: &mut JamboardState) -> Result<(), Refusal> {
+        if state.has_answers() && self.frames.len() < state.frames_used() {
+            return Err(Refusal::new(
+                ErrorCode::ActivityHasAnswers,
+                "This board has notes: you can rename frames and add new ones, but not remove them.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn has_answers(&self, state: &JamboardState) -> bool {
+        state.has_answers()
+    }
+
+    fn respondents(&self, state: &JamboardState, _: usize) -> u32 {
+        state.respondents()
+    }
+
+    fn propose_answer(&self, _: &JamboardState, _: &Answer, _: Ctx) -> Result<JamboardEvent, Refusal> {
+        Err(Refusal::new(ErrorCode::UnknownActivity, "A jam board takes notes, not answers."))
+    }
+
+    fn propose_request(
+        &self,
+        state: &JamboardState,
+        request: &JamboardRequest,
+        ctx: Ctx,
+    ) -> Result<JamboardEvent, Refusal> {
+        let participant = ctx.participant()?;
+        Ok(match request {
+            JamboardRequest::NoteAdd { activity, frame, text, color } => {
+                let text = note_text(text)?;
+                state.check_add(participant, *frame, self)?;
+                JamboardEvent::NoteAdded {
+                    participant,
+                    activity: activity.clone(),
+                    note: ctx.item,
+                    frame: *frame,
+                    text,
+                    color: *color,
+                }
+            }
+            JamboardRequest::NoteEdit { activity, note, text, color } => {
+                let text = note_text(text)?;
+                state.check_edit(participant, *note)?;
+                JamboardEvent::NoteEdited { participant, activity: activity.clone(), note: *note, text, color: *color }
+            }
+            JamboardRequest::NoteDelete { activity, note } => {
+                state.check_edit(participant, *note)?;
+                JamboardEvent::NoteDeleted { participant, activity: activity.clone(), note: *note }
+            }
+            JamboardRequest::Dot { activity, note, add } => {
+                state.check_dot(participant, *note, *add, self)?;
+                JamboardEvent::Dot { participant, activity: activity.clone(), note: *note, add: *add }
+            }
+        })
+    }
+
+    fn propose_control(
+        &self,
+        state: &JamboardState,
+        control: &JamboardControl,
+        ctx: Ctx,
+    ) -> Result<JamboardEvent, Refusal> {
+        Ok(match control {
+            JamboardControl::Move { activity, note, frame, x, y } => {
+                state.check_move(*note, *frame, *x, *y, self)?;
+                JamboardEvent::NoteMoved { activity: activity.clone(), note: *note, frame: *frame, x: *x, y: *y }
+            }
+            JamboardControl::Theme { activity, theme, name } => {
+                state.check_theme(*theme, name)?;
+                JamboardEvent::ThemeSet {
+                    activity: activity.clone(),
+                    theme: theme.unwrap_or(ctx.item),
+                    name: name.trim().to_owned(),
+                }
+            }
+            JamboardControl::NoteTheme { activity, note, theme } => {
+                state.check_note_theme(*note, *theme)?;
+                JamboardEvent::NoteThemed { activity: activity.clone(), note: *note, theme: *theme }
+            }
+            JamboardControl::Lock { activity, locked } => {
+                JamboardEvent::Locked { activity: activity.clone(), locked: *locked }
+            }
+            JamboardControl::Voting { activity, open } => {
+                if *open {
+                    state.check_voting(self)?;
+                }
+                JamboardEvent::Voting { activity: activity.clone(), open: *open }
+            }
+        })
+    }
+
+    fn apply(&self, state: &mut JamboardState, event: &JamboardEvent, at: i64) -> Result<Effect, Refusal> {
+        match event {
+            JamboardEvent::NoteAdded { participant, note, frame, text, color, .. } => {
+                let new = NewNote { participant: *participant, id: *note, frame: *frame, text, color: *color, at };
+                state.add(new, self)?;
+            }
+            JamboardEvent::NoteEdited { participant, note, text, color, .. } => {
+                state.edit(*participant, *note, text, *color, at)?;
+            }
+            JamboardEvent::NoteDeleted { participant, note, .. } => state.delete(*participant, *note)?,
+            JamboardEvent::NoteMoved { note, frame, x, y, .. } => state.place(*note, *frame, *x, *y, self)?,
+            JamboardEvent::ThemeSet { theme, name, .. } => state.set_theme(*theme, name)?,
+            JamboardEvent::NoteThemed { note, theme, .. } => state.note_theme(*note, *theme)?,
+            JamboardEvent::Locked { locked, .. } => state.lock(*locked),
+            JamboardEvent::Voting { open, .. } => {
+                state.set_voting(*open);
+                // Whether phones see the board changes with it: publish everything.
+                return Ok(Effect::Step);
+            }
+            JamboardEvent::Dot { participant, note, add, .. } => state.dot(*participant, *note, *add, self)?,
+        }
+        Ok(Effect::Results)
+    }
+
+    fn check_hide(&self, state: &JamboardState, item: &str) -> Result<(), Refusal> {
+        state.check_hide(note_id(item)?)
+    }
+
+    fn hide(&self, state: &mut JamboardState, item: &str, hidden: bool) -> Result<(), Refusal> {
+        state.hide(note_id(item)?, hidden)
+    }
+
+    fn results_public(&self, state: &JamboardState) -> bool {
+        state.voting()
+    }
+
+    fn aggregate(&self, state: &JamboardState, view: View) -> JamboardAggregate {
+        state.aggregate(self, view.include_hidden())
+    }
+
+    fn mine(&self, state: &JamboardState, participant: ParticipantId, _: usize, mine: &mut Mine) {
+        let (notes, dots) = state.mine(participant);
+        mine.notes = notes;
+        mine.dots = dots.into_iter().map(|dot| dot.to_string()).collect();
+    }
+
+    fn responses(&self, state: &JamboardState) -> Vec<Response> {
+        state.responses(self)
+    }
+
+    /// Notes are gathered frame by frame; keywords are counted again over all visible notes.
+    fn combine(&self, parts: &[&JamboardAggregate]) -> JamboardAggregate {
+        let mut frames: Vec<FrameResults> =
+            self.frames.iter().map(|title| FrameResults { title: title.clone(), notes: Vec::new() }).collect();
+        let mut themes: Vec<Theme> = Vec::new();
+        let mut keywords = Tally::default();
+        for part in parts {
+            // Themes are matched by name; each session's theme ids are mapped onto the first
+            // session's that had the name.
+            let mut ids = HashMap::new();
+            for theme in &part.themes {
+                let known = themes.iter().find(|known: &&Theme| known.name == theme.name).map(|known| known.id);
+                let id = known.unwrap_or_else(|| {
+                    let id = themes.len() as u32 + 1;
+                    themes.push(Theme { id, name: theme.name.clone() });
+                    id
+                });
+                ids.insert(theme.id, id);
+            }
+            for (index, frame) in part.frames.iter().enumerate() {
+                for note in &frame.notes {
+                    if !note.hidden {
+                        for (key, spelling) in text::note_words(&note.text, &[]) {
+                            keywords.add(&key, &spelling, false);
+                        }
+                    }
+                    if let Some(target) = frames.get_mut(index) {
+                        let theme = note.theme.and_then(|theme| ids.get(&theme).copied());
+                        target.notes.push(NoteView { theme, ..note.clone() });
+                    }
+                }
+            }
+        }
+        let keywords = keywords
+            .ranked(|_| true, KEYWORDS)
+            .into_iter()
+            .map(|word| Keyword { text: word.display.to_owned(), count: word.count })
+            .collect();
+        JamboardAggregate { frames, themes, keywords, locked: false, voting: false, dots: self.dots }
+    }
 }
 
 #[cfg(test)]

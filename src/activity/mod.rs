@@ -1,11 +1,14 @@
 //! Activity kinds: what the facilitator configures, what a participant may answer, and the
 //! live aggregate every screen shows.
 //!
-//! Each kind is one vertical slice in its own module (`scale.rs`; later `wordcloud.rs` and
-//! `jamboard.rs`): configuration and its validation, the per-activity state that a session
-//! folds answers into, and the aggregate. This module only dispatches on the kind.
+//! Each kind is one vertical slice in its own module (`scale.rs`, `wordcloud.rs`,
+//! `jamboard.rs`, …) implementing [`Kind`]: configuration and its validation, its requests and
+//! events, the state a session folds them into, the aggregate, export rows, the report's
+//! fragment and adding up over a series. This module is the registry ([`registry!`]): the
+//! only place that names every kind.
 
 pub mod jamboard;
+pub mod kind;
 pub mod scale;
 pub mod wordcloud;
 
@@ -13,13 +16,15 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{ErrorCode, Refusal};
+use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
 pub use jamboard::{Jamboard, JamboardAggregate, JamboardState};
+pub use kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
 pub use scale::{Scale, ScaleAggregate, ScaleLabels, ScaleState};
 pub use wordcloud::{WordCloud, WordCloudAggregate, WordCloudState};
 
 /// Most activities an agenda may hold.
 pub const MAX_ACTIVITIES: usize = 50;
-/// Longest activity title, in characters.
+/// Most characters in an activity title.
 pub const MAX_TITLE_CHARS: usize = 200;
 
 /// One step of an agenda.
@@ -33,143 +38,348 @@ pub struct Activity {
     pub spec: ActivitySpec,
 }
 
-/// The kind-specific part of an activity, tagged by `kind`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ActivitySpec {
-    Scale(Scale),
-    Wordcloud(WordCloud),
-    Jamboard(Jamboard),
-}
-
-impl ActivitySpec {
-    /// Checks the configuration and fills in defaults, so that what is stored is what is shown.
-    pub fn normalise(&mut self) -> Result<(), Refusal> {
-        match self {
-            Self::Scale(scale) => scale.normalise(),
-            Self::Wordcloud(cloud) => cloud.normalise(),
-            Self::Jamboard(board) => board.normalise(),
+/// The registry of kinds. Each line names a kind's variant, its configuration type (which
+/// implements [`Kind`]) and its aggregate type; the macro makes the enums that hold any kind
+/// (configuration, state, aggregate, events, requests) and their dispatch. Adding a kind is
+/// its module and one line here.
+macro_rules! registry {
+    ($($variant:ident($config:ty, $aggregate:ty)),+ $(,)?) => {
+        /// The kind-specific part of an activity, tagged by `kind`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum ActivitySpec {
+            $($variant($config)),+
         }
-    }
 
-    /// A short label for lists and logs.
-    pub fn title(&self) -> &str {
-        match self {
-            Self::Scale(scale) => &scale.title,
-            Self::Wordcloud(cloud) => &cloud.prompt,
-            Self::Jamboard(board) => &board.title,
+        /// What a session has gathered for one activity.
+        #[derive(Debug, Clone)]
+        pub enum ActivityState {
+            $($variant(<$config as Kind>::State)),+
         }
-    }
 
-    /// An empty state for this kind.
-    pub fn new_state(&self) -> ActivityState {
-        match self {
-            Self::Scale(scale) => ActivityState::Scale(ScaleState::new(scale)),
-            Self::Wordcloud(_) => ActivityState::Wordcloud(WordCloudState::default()),
-            Self::Jamboard(_) => ActivityState::Jamboard(JamboardState::default()),
+        /// The live results of one activity (`results.data`), tagged by `kind` like the
+        /// activity.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Aggregate {
+            $($variant($aggregate)),+
         }
-    }
-}
 
-/// What a session has gathered for one activity.
-#[derive(Debug, Clone)]
-pub enum ActivityState {
-    Scale(ScaleState),
-    Wordcloud(WordCloudState),
-    Jamboard(JamboardState),
-}
-
-impl ActivityState {
-    /// Whether any participant has answered: such an activity may not be removed or reshaped.
-    pub fn has_answers(&self) -> bool {
-        match self {
-            Self::Scale(state) => state.has_answers(),
-            Self::Wordcloud(state) => state.has_answers(),
-            Self::Jamboard(state) => state.has_answers(),
+        /// A kind's journal event. Each is tagged by `type` like every event, so the stored
+        /// JSON names no kind: event types must be unique across kinds.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(untagged)]
+        pub enum ActivityEvent {
+            $($variant(<$config as Kind>::Event)),+
         }
-    }
 
-    /// How many participants answered (in `round`, for a scale), for "answered / joined".
-    pub fn respondents(&self, round: usize) -> u32 {
-        match self {
-            Self::Scale(state) => state.respondents(round),
-            Self::Wordcloud(state) => state.respondents(),
-            Self::Jamboard(state) => state.respondents(),
+        /// A participant's request of a kind (other than `answer`).
+        #[derive(Clone)]
+        pub enum ActivityRequest {
+            $($variant(<$config as Kind>::Request)),+
         }
-    }
 
-    /// The live aggregate. The console sees hidden items (to show them again); participants
-    /// and the projector do not.
-    pub fn aggregate(&self, spec: &ActivitySpec, include_hidden: bool) -> Option<Aggregate> {
-        match (self, spec) {
-            (Self::Scale(state), ActivitySpec::Scale(scale)) => Some(Aggregate::Scale(state.aggregate(scale))),
-            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => {
-                Some(Aggregate::Wordcloud(state.aggregate(include_hidden, wordcloud::FRAME_GROUPS)))
+        /// A facilitator's request of a kind.
+        #[derive(Debug, Clone)]
+        pub enum ActivityControl {
+            $($variant(<$config as Kind>::Control)),+
+        }
+
+        impl ActivitySpec {
+            /// Checks the configuration and fills in defaults, so that what is stored is what
+            /// is shown.
+            pub fn normalise(&mut self) -> Result<(), Refusal> {
+                match self { $(Self::$variant(config) => config.normalise()),+ }
             }
-            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => {
-                Some(Aggregate::Jamboard(state.aggregate(board, include_hidden)))
+
+            /// A short label for lists and logs.
+            pub fn title(&self) -> &str {
+                match self { $(Self::$variant(config) => config.title()),+ }
             }
-            _ => None,
-        }
-    }
 
-    /// Every response that counts, for exports.
-    pub fn responses(&self, spec: &ActivitySpec) -> Vec<Response> {
-        match (self, spec) {
-            (Self::Scale(state), ActivitySpec::Scale(scale)) => state.responses(scale),
-            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => state.responses(),
-            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => state.responses(board),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The complete aggregate for exports: hidden items included (marked), nothing cut.
-    pub fn full_aggregate(&self, spec: &ActivitySpec) -> Option<Aggregate> {
-        match (self, spec) {
-            (Self::Wordcloud(state), ActivitySpec::Wordcloud(_)) => {
-                Some(Aggregate::Wordcloud(state.aggregate(true, usize::MAX)))
+            /// Named rounds; empty for a kind without rounds.
+            pub fn rounds(&self) -> &[String] {
+                match self { $(Self::$variant(config) => config.rounds()),+ }
             }
-            _ => self.aggregate(spec, true),
+
+            /// The kind's name on the wire.
+            pub fn kind(&self) -> &'static str {
+                match self { $(Self::$variant(_) => <$config as Kind>::NAME),+ }
+            }
+
+            /// Whether the projector shows its results while answers are open, unless the
+            /// facilitator chooses otherwise.
+            pub fn live_on_projector(&self) -> bool {
+                match self { $(Self::$variant(_) => <$config as Kind>::LIVE_ON_PROJECTOR),+ }
+            }
+
+            /// An empty state for this kind.
+            pub fn new_state(&self) -> ActivityState {
+                match self { $(Self::$variant(config) => ActivityState::$variant(config.new_state())),+ }
+            }
         }
-    }
 
-    /// Whether this state belongs to an activity of that kind.
-    pub fn is_kind_of(&self, spec: &ActivitySpec) -> bool {
-        matches!(
-            (self, spec),
-            (Self::Scale(_), ActivitySpec::Scale(_))
-                | (Self::Wordcloud(_), ActivitySpec::Wordcloud(_))
-                | (Self::Jamboard(_), ActivitySpec::Jamboard(_))
-        )
-    }
-
-    /// Checks that a changed configuration still fits the answers gathered, and adapts the
-    /// state to it. The configuration has been normalised already.
-    pub fn reconfigure(&mut self, spec: &ActivitySpec) -> Result<(), Refusal> {
-        match (self, spec) {
-            (Self::Scale(state), ActivitySpec::Scale(scale)) => state.reconfigure(scale),
-            // A word cloud's entries keep their meaning whatever its prompt or limits; a lower
-            // limit applies to new entries only.
-            (Self::Wordcloud(_), ActivitySpec::Wordcloud(_)) => Ok(()),
-            // Notes stay in the frame they were posted in: frames may be renamed or added.
-            (Self::Jamboard(state), ActivitySpec::Jamboard(board)) => {
-                if state.has_answers() && board.frames.len() < state.frames_used() {
-                    return Err(Refusal::new(
-                        ErrorCode::ActivityHasAnswers,
-                        "This board has notes: you can rename frames and add new ones, but not remove them.",
-                    ));
+        impl ActivityState {
+            /// Whether this state belongs to an activity of that kind.
+            pub fn is_kind_of(&self, spec: &ActivitySpec) -> bool {
+                match (self, spec) {
+                    $((Self::$variant(_), ActivitySpec::$variant(_)) => true,)+
+                    #[allow(unreachable_patterns)]
+                    _ => false,
                 }
-                Ok(())
             }
-            _ => Err(Refusal::new(ErrorCode::ActivityHasAnswers, "An activity cannot change its kind.")),
+
+            /// Whether any participant has answered: such an activity may not be removed or
+            /// reshaped.
+            pub fn has_answers(&self, spec: &ActivitySpec) -> bool {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.has_answers(state),)+
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+
+            /// How many participants answered (in `round`), for "answered / joined".
+            pub fn respondents(&self, spec: &ActivitySpec, round: usize) -> u32 {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.respondents(state, round),)+
+                    #[allow(unreachable_patterns)]
+                    _ => 0,
+                }
+            }
+
+            /// Checks that a changed configuration still fits the answers gathered, and adapts
+            /// the state to it. The configuration has been normalised already.
+            pub fn reconfigure(&mut self, spec: &ActivitySpec) -> Result<(), Refusal> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.reconfigure(state),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(Refusal::new(ErrorCode::ActivityHasAnswers, "An activity cannot change its kind.")),
+                }
+            }
+
+            /// Checks a participant's answer.
+            pub fn propose_answer(&self, spec: &ActivitySpec, answer: &Answer, ctx: Ctx) -> Result<ActivityEvent, Refusal> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => {
+                        config.propose_answer(state, answer, ctx).map(ActivityEvent::$variant)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(internal()),
+                }
+            }
+
+            /// Checks a participant's other request.
+            pub fn propose_request(
+                &self,
+                spec: &ActivitySpec,
+                request: &ActivityRequest,
+                ctx: Ctx,
+            ) -> Result<ActivityEvent, Refusal> {
+                match (self, spec, request) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config), ActivityRequest::$variant(request)) => {
+                        config.propose_request(state, request, ctx).map(ActivityEvent::$variant)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(wrong_kind()),
+                }
+            }
+
+            /// Checks a facilitator's request of a kind.
+            pub fn propose_control(
+                &self,
+                spec: &ActivitySpec,
+                control: &ActivityControl,
+                ctx: Ctx,
+            ) -> Result<ActivityEvent, Refusal> {
+                match (self, spec, control) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config), ActivityControl::$variant(control)) => {
+                        config.propose_control(state, control, ctx).map(ActivityEvent::$variant)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(wrong_kind()),
+                }
+            }
+
+            /// Applies a committed event of the activity's kind.
+            pub fn apply(&mut self, spec: &ActivitySpec, event: &ActivityEvent, at: i64) -> Result<Effect, Refusal> {
+                match (self, spec, event) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config), ActivityEvent::$variant(event)) => {
+                        config.apply(state, event, at)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(wrong_kind()),
+                }
+            }
+
+            pub fn check_hide(&self, spec: &ActivitySpec, item: &str) -> Result<(), Refusal> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.check_hide(state, item),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(internal()),
+                }
+            }
+
+            pub fn hide(&mut self, spec: &ActivitySpec, item: &str, hidden: bool) -> Result<(), Refusal> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.hide(state, item, hidden),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Err(internal()),
+                }
+            }
+
+            /// Whether participants see the results while it is on screen, revealed or not.
+            pub fn results_public(&self, spec: &ActivitySpec) -> bool {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.results_public(state),)+
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+
+            /// The results as `view` shows them.
+            pub fn aggregate(&self, spec: &ActivitySpec, view: View) -> Option<Aggregate> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => {
+                        Some(Aggregate::$variant(config.aggregate(state, view)))
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            /// A participant's own saved answers in `round`.
+            pub fn mine(&self, spec: &ActivitySpec, participant: ParticipantId, round: usize, mine: &mut Mine) {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => {
+                        config.mine(state, participant, round, mine)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
+            /// Every response that counts, for exports.
+            pub fn responses(&self, spec: &ActivitySpec) -> Vec<Response> {
+                match (self, spec) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config)) => config.responses(state),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Vec::new(),
+                }
+            }
         }
-    }
+
+        impl Aggregate {
+            /// Adds up results of an activity from several sessions; parts of another kind
+            /// are left out.
+            pub fn combine<'a>(spec: &ActivitySpec, parts: impl Iterator<Item = &'a Aggregate>) -> Aggregate {
+                match spec {
+                    $(ActivitySpec::$variant(config) => {
+                        let parts: Vec<&$aggregate> = parts
+                            .filter_map(|part| match part {
+                                Aggregate::$variant(part) => Some(part),
+                                #[allow(unreachable_patterns)]
+                                _ => None,
+                            })
+                            .collect();
+                        Aggregate::$variant(config.combine(&parts))
+                    })+
+                }
+            }
+        }
+
+        $(
+            impl From<<$config as Kind>::Event> for crate::journal::Event {
+                fn from(event: <$config as Kind>::Event) -> Self {
+                    Self::Activity(ActivityEvent::$variant(event))
+                }
+            }
+        )+
+
+        impl ActivityEvent {
+            pub fn activity(&self) -> &str {
+                match self { $(Self::$variant(event) => event.activity()),+ }
+            }
+
+            pub fn participant(&self) -> Option<ParticipantId> {
+                match self { $(Self::$variant(event) => event.participant()),+ }
+            }
+
+            pub fn answer_round(&self) -> Option<usize> {
+                match self { $(Self::$variant(event) => event.answer_round()),+ }
+            }
+
+            pub fn new_item(&self) -> Option<u32> {
+                match self { $(Self::$variant(event) => event.new_item()),+ }
+            }
+
+            pub fn coalesce_key(&self) -> Option<u32> {
+                match self { $(Self::$variant(event) => event.coalesce_key()),+ }
+            }
+        }
+
+        impl ActivityRequest {
+            /// The kind request a participant's message makes, with its id; the message back
+            /// when it is none of them.
+            #[allow(clippy::result_large_err, reason = "an unclaimed message is handed back by value")]
+            pub fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+                $(
+                    let message = match <<$config as Kind>::Request as KindRequest>::from_message(message) {
+                        Ok((id, request)) => return Ok((id, Self::$variant(request))),
+                        Err(message) => message,
+                    };
+                )+
+                Err(message)
+            }
+
+            pub fn activity(&self) -> &str {
+                match self { $(Self::$variant(request) => KindRequest::activity(request)),+ }
+            }
+
+            pub fn fingerprint(&self, hasher: &mut crate::session::request::RequestHasher) {
+                match self { $(Self::$variant(request) => KindRequest::fingerprint(request, hasher)),+ }
+            }
+        }
+
+        /// Shows the kind's request alone, as older versions' requests showed: the legacy
+        /// request fingerprint is made from it.
+        impl std::fmt::Debug for ActivityRequest {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self { $(Self::$variant(request) => std::fmt::Debug::fmt(request, f)),+ }
+            }
+        }
+
+        impl ActivityControl {
+            /// The kind control a facilitator's message makes, with its id; the message back
+            /// when it is none of them.
+            #[allow(clippy::result_large_err, reason = "an unclaimed message is handed back by value")]
+            pub fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+                $(
+                    let message = match <<$config as Kind>::Control as KindControl>::from_message(message) {
+                        Ok((id, control)) => return Ok((id, Self::$variant(control))),
+                        Err(message) => message,
+                    };
+                )+
+                Err(message)
+            }
+
+            pub fn activity(&self) -> &str {
+                match self { $(Self::$variant(control) => KindControl::activity(control)),+ }
+            }
+        }
+    };
 }
 
-/// One response as exports list it: a scale answer, a word-cloud entry or a note.
+registry! {
+    Scale(Scale, ScaleAggregate),
+    Wordcloud(WordCloud, WordCloudAggregate),
+    Jamboard(Jamboard, JamboardAggregate),
+}
+
+/// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
-    pub participant: crate::protocol::ParticipantId,
+    pub participant: ParticipantId,
     pub round: Option<String>,
     pub statement: Option<u32>,
     /// A scale's value; a note's dots.
@@ -184,13 +394,12 @@ pub struct Response {
     pub at: i64,
 }
 
-/// The live results of one activity (`results.data`), tagged by `kind` like the activity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Aggregate {
-    Scale(ScaleAggregate),
-    Wordcloud(WordCloudAggregate),
-    Jamboard(JamboardAggregate),
+fn internal() -> Refusal {
+    Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
+}
+
+fn wrong_kind() -> Refusal {
+    Refusal::new(ErrorCode::UnknownActivity, "That activity does not take that.")
 }
 
 /// Checks and normalises a whole agenda; new activities get fresh ids.

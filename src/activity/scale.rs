@@ -11,10 +11,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::Response;
-use super::clean_text;
+use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, View};
+use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
-use crate::protocol::ParticipantId;
+use crate::protocol::{Mine, ParticipantId};
 
 /// Most statements one scale activity may ask.
 pub const MAX_STATEMENTS: usize = 10;
@@ -82,7 +82,7 @@ impl Scale {
         self.rounds.iter().position(|round| round == name)
     }
 
-    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+    fn check_config(&mut self) -> Result<(), Refusal> {
         let invalid = |message: String| Refusal::new(ErrorCode::InvalidAgenda, message);
         self.title = clean_text(&self.title, "title", super::MAX_TITLE_CHARS, false)?;
         if self.statements.is_empty() || self.statements.len() > MAX_STATEMENTS {
@@ -407,6 +407,148 @@ pub struct Paired {
     pub n: u32,
     /// Null when nobody answered both rounds.
     pub mean_change: Option<f64>,
+}
+
+/// A scale's journal events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ScaleEvent {
+    /// A participant rated one statement of a scale in one round.
+    ScaleAnswer { participant: ParticipantId, activity: String, round: usize, statement: usize, value: i32 },
+}
+
+impl KindEvent for ScaleEvent {
+    fn activity(&self) -> &str {
+        let Self::ScaleAnswer { activity, .. } = self;
+        activity
+    }
+
+    fn participant(&self) -> Option<ParticipantId> {
+        let Self::ScaleAnswer { participant, .. } = self;
+        Some(*participant)
+    }
+
+    fn answer_round(&self) -> Option<usize> {
+        let Self::ScaleAnswer { round, .. } = self;
+        Some(*round)
+    }
+}
+
+impl Kind for Scale {
+    type State = ScaleState;
+    type Event = ScaleEvent;
+    type Request = NoRequest;
+    type Control = NoRequest;
+    type Aggregate = ScaleAggregate;
+
+    const NAME: &'static str = "scale";
+
+    fn normalise(&mut self) -> Result<(), Refusal> {
+        self.check_config()
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn rounds(&self) -> &[String] {
+        &self.rounds
+    }
+
+    fn new_state(&self) -> ScaleState {
+        ScaleState::new(self)
+    }
+
+    fn reconfigure(&self, state: &mut ScaleState) -> Result<(), Refusal> {
+        state.reconfigure(self)
+    }
+
+    fn has_answers(&self, state: &ScaleState) -> bool {
+        state.has_answers()
+    }
+
+    fn respondents(&self, state: &ScaleState, round: usize) -> u32 {
+        state.respondents(round)
+    }
+
+    fn propose_answer(&self, _: &ScaleState, answer: &kind::Answer, ctx: Ctx) -> Result<ScaleEvent, Refusal> {
+        let (round, statement, value) = self.check_answer(answer.round.as_deref(), answer.statement, answer.value)?;
+        Ok(ScaleEvent::ScaleAnswer {
+            participant: ctx.participant()?,
+            activity: answer.activity.clone(),
+            round,
+            statement,
+            value,
+        })
+    }
+
+    fn propose_request(&self, _: &ScaleState, request: &NoRequest, _: Ctx) -> Result<ScaleEvent, Refusal> {
+        match *request {}
+    }
+
+    fn propose_control(&self, _: &ScaleState, control: &NoRequest, _: Ctx) -> Result<ScaleEvent, Refusal> {
+        match *control {}
+    }
+
+    fn apply(&self, state: &mut ScaleState, event: &ScaleEvent, at: i64) -> Result<Effect, Refusal> {
+        let ScaleEvent::ScaleAnswer { participant, round, statement, value, .. } = event;
+        let Some(name) = self.rounds.get(*round) else {
+            return Err(Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now."));
+        };
+        self.check_answer(Some(name), Some(*statement as u32), Some(i64::from(*value)))?;
+        state.answer(*participant, *round, *statement, *value, at);
+        Ok(Effect::Results)
+    }
+
+    fn aggregate(&self, state: &ScaleState, _: View) -> ScaleAggregate {
+        state.aggregate(self)
+    }
+
+    fn mine(&self, state: &ScaleState, participant: ParticipantId, round: usize, mine: &mut Mine) {
+        mine.values = state.mine(participant, round);
+    }
+
+    fn responses(&self, state: &ScaleState) -> Vec<Response> {
+        state.responses(self)
+    }
+
+    /// Counts per point add up; means and medians follow from the counts, exactly. The paired
+    /// change is the mean over everyone paired in any session.
+    fn combine(&self, parts: &[&ScaleAggregate]) -> ScaleAggregate {
+        let statements = self
+            .statements
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                let rounds: IndexMap<String, RoundStats> = self
+                    .rounds
+                    .iter()
+                    .map(|round| {
+                        let mut counts = vec![0u32; self.points()];
+                        for part in parts {
+                            let Some(stats) = part.statements.get(index).and_then(|s| s.rounds.get(round)) else {
+                                continue;
+                            };
+                            for (total, count) in counts.iter_mut().zip(&stats.counts) {
+                                *total += count;
+                            }
+                        }
+                        (round.clone(), RoundStats::from_counts(self.min, &counts))
+                    })
+                    .collect();
+                let paired = (self.rounds.len() > 1).then(|| {
+                    let (mut n, mut sum) = (0u32, 0f64);
+                    for paired in parts.iter().filter_map(|part| part.statements.get(index)?.paired.as_ref()) {
+                        n += paired.n;
+                        sum += paired.mean_change.unwrap_or(0.0) * f64::from(paired.n);
+                    }
+                    Paired { n, mean_change: (n > 0).then(|| sum / f64::from(n)) }
+                });
+                StatementResults { text: text.clone(), rounds, paired }
+            })
+            .collect();
+        ScaleAggregate { statements }
+    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,13 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use indexmap::IndexMap;
+
+use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
-use crate::protocol::ParticipantId;
+use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
+use crate::session::request::RequestHasher;
 use crate::text;
 use crate::text::Tally;
 
@@ -50,7 +54,7 @@ fn default_true() -> bool {
 }
 
 impl WordCloud {
-    pub(super) fn normalise(&mut self) -> Result<(), Refusal> {
+    fn check_config(&mut self) -> Result<(), Refusal> {
         self.prompt = clean_text(&self.prompt, "prompt", super::MAX_TITLE_CHARS, true)?;
         if !(1..=MAX_ENTRIES_LIMIT).contains(&self.max_entries) {
             return Err(Refusal::new(
@@ -312,6 +316,224 @@ pub struct CloudEntry {
     pub text: String,
     pub count: u32,
     pub hidden: bool,
+}
+
+/// A word cloud's journal events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WordCloudEvent {
+    /// A participant added an entry to a word cloud (`text` as cleaned by the text pipeline).
+    WordEntry { participant: ParticipantId, activity: String, entry: u32, text: String },
+    /// A participant deleted one of their own word-cloud entries.
+    EntryDeleted { participant: ParticipantId, activity: String, entry: u32 },
+    /// The facilitator merged one word-cloud group into another.
+    Merged { activity: String, from: String, into: String },
+}
+
+impl KindEvent for WordCloudEvent {
+    fn activity(&self) -> &str {
+        match self {
+            Self::WordEntry { activity, .. } | Self::EntryDeleted { activity, .. } | Self::Merged { activity, .. } => {
+                activity
+            }
+        }
+    }
+
+    fn participant(&self) -> Option<ParticipantId> {
+        match self {
+            Self::WordEntry { participant, .. } | Self::EntryDeleted { participant, .. } => Some(*participant),
+            Self::Merged { .. } => None,
+        }
+    }
+
+    fn answer_round(&self) -> Option<usize> {
+        matches!(self, Self::WordEntry { .. }).then_some(0)
+    }
+
+    fn new_item(&self) -> Option<u32> {
+        match self {
+            Self::WordEntry { entry, .. } => Some(*entry),
+            _ => None,
+        }
+    }
+}
+
+/// A participant's request of a word cloud, besides adding an entry (`answer`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordCloudRequest {
+    // Named as older versions named it: the legacy request fingerprint shows the name.
+    DeleteEntry { activity: String, entry: u32 },
+}
+
+impl KindRequest for WordCloudRequest {
+    fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+        match message {
+            ClientMessage::EntryDelete { id, activity, entry } => Ok((id, Self::DeleteEntry { activity, entry })),
+            other => Err(other),
+        }
+    }
+
+    fn activity(&self) -> &str {
+        let Self::DeleteEntry { activity, .. } = self;
+        activity
+    }
+
+    fn fingerprint(&self, hasher: &mut RequestHasher) {
+        let Self::DeleteEntry { activity, entry } = self;
+        hasher.tag(2).text(activity).number((*entry).into());
+    }
+}
+
+/// The facilitator's request of a word cloud, besides hiding a group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordCloudControl {
+    Merge { activity: String, from: String, into: String },
+}
+
+impl KindControl for WordCloudControl {
+    fn from_message(message: ClientMessage) -> Result<(RequestId, Self), ClientMessage> {
+        match message {
+            ClientMessage::Merge { id, activity, from, into } => Ok((id, Self::Merge { activity, from, into })),
+            other => Err(other),
+        }
+    }
+
+    fn activity(&self) -> &str {
+        let Self::Merge { activity, .. } = self;
+        activity
+    }
+}
+
+impl Kind for WordCloud {
+    type State = WordCloudState;
+    type Event = WordCloudEvent;
+    type Request = WordCloudRequest;
+    type Control = WordCloudControl;
+    type Aggregate = WordCloudAggregate;
+
+    const NAME: &'static str = "wordcloud";
+    const LIVE_ON_PROJECTOR: bool = true;
+
+    fn normalise(&mut self) -> Result<(), Refusal> {
+        self.check_config()
+    }
+
+    fn title(&self) -> &str {
+        &self.prompt
+    }
+
+    fn new_state(&self) -> WordCloudState {
+        WordCloudState::default()
+    }
+
+    /// A word cloud's entries keep their meaning whatever its prompt or limits; a lower
+    /// limit applies to new entries only.
+    fn reconfigure(&self, _: &mut WordCloudState) -> Result<(), Refusal> {
+        Ok(())
+    }
+
+    fn has_answers(&self, state: &WordCloudState) -> bool {
+        state.has_answers()
+    }
+
+    fn respondents(&self, state: &WordCloudState, _: usize) -> u32 {
+        state.respondents()
+    }
+
+    fn propose_answer(&self, state: &WordCloudState, answer: &Answer, ctx: Ctx) -> Result<WordCloudEvent, Refusal> {
+        let participant = ctx.participant()?;
+        let text = answer.text.as_deref().ok_or_else(|| Refusal::new(ErrorCode::InvalidText, "Type a word first."))?;
+        let entry = text::read_entry(text, &self.stop_words, self.profanity_filter)?;
+        state.check_room(participant, self)?;
+        Ok(WordCloudEvent::WordEntry {
+            participant,
+            activity: answer.activity.clone(),
+            entry: ctx.item,
+            text: entry.display,
+        })
+    }
+
+    fn propose_request(
+        &self,
+        state: &WordCloudState,
+        request: &WordCloudRequest,
+        ctx: Ctx,
+    ) -> Result<WordCloudEvent, Refusal> {
+        let WordCloudRequest::DeleteEntry { activity, entry } = request;
+        let participant = ctx.participant()?;
+        state.check_delete(participant, *entry)?;
+        Ok(WordCloudEvent::EntryDeleted { participant, activity: activity.clone(), entry: *entry })
+    }
+
+    fn propose_control(
+        &self,
+        state: &WordCloudState,
+        control: &WordCloudControl,
+        _: Ctx,
+    ) -> Result<WordCloudEvent, Refusal> {
+        let WordCloudControl::Merge { activity, from, into } = control;
+        state.check_merge(from, into)?;
+        Ok(WordCloudEvent::Merged { activity: activity.clone(), from: from.clone(), into: into.clone() })
+    }
+
+    fn apply(&self, state: &mut WordCloudState, event: &WordCloudEvent, at: i64) -> Result<Effect, Refusal> {
+        match event {
+            WordCloudEvent::WordEntry { participant, entry, text, .. } => {
+                let entry_text = text::Entry { display: text.clone(), key: text::group_key(text) };
+                state.add(*participant, *entry, entry_text, self, at)?;
+            }
+            WordCloudEvent::EntryDeleted { participant, entry, .. } => state.delete(*participant, *entry)?,
+            WordCloudEvent::Merged { from, into, .. } => state.merge(from, into)?,
+        }
+        Ok(Effect::Results)
+    }
+
+    fn check_hide(&self, state: &WordCloudState, item: &str) -> Result<(), Refusal> {
+        state.check_group(item)
+    }
+
+    fn hide(&self, state: &mut WordCloudState, item: &str, hidden: bool) -> Result<(), Refusal> {
+        state.hide(item, hidden)
+    }
+
+    fn aggregate(&self, state: &WordCloudState, view: View) -> WordCloudAggregate {
+        match view {
+            View::Export => state.aggregate(true, usize::MAX),
+            view => state.aggregate(view.include_hidden(), FRAME_GROUPS),
+        }
+    }
+
+    fn mine(&self, state: &WordCloudState, participant: ParticipantId, _: usize, mine: &mut Mine) {
+        mine.entries = state.mine(participant);
+    }
+
+    fn responses(&self, state: &WordCloudState) -> Vec<Response> {
+        state.responses()
+    }
+
+    /// Groups add up by id; each group is shown as it was most often, and hidden if it was
+    /// hidden anywhere.
+    fn combine(&self, parts: &[&WordCloudAggregate]) -> WordCloudAggregate {
+        let mut groups: IndexMap<String, (CloudEntry, u32)> = IndexMap::new();
+        for entry in parts.iter().flat_map(|part| &part.entries) {
+            let slot = groups.entry(entry.id.clone()).or_insert_with(|| (CloudEntry { count: 0, ..entry.clone() }, 0));
+            if entry.count > slot.1 {
+                slot.0.text = entry.text.clone();
+                slot.1 = entry.count;
+            }
+            slot.0.count += entry.count;
+            slot.0.hidden |= entry.hidden;
+        }
+        let mut entries: Vec<CloudEntry> = groups.into_values().map(|(entry, _)| entry).collect();
+        // A stable sort keeps first-seen order among equal counts.
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.count));
+        WordCloudAggregate {
+            groups: entries.iter().filter(|entry| !entry.hidden).count() as u32,
+            entries,
+            total: parts.iter().map(|part| part.total).sum(),
+            participants: parts.iter().map(|part| part.participants).sum(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@
 //! Each activity kind adds its own part: its rows come from `ActivityState::responses`, its
 //! results from its aggregate, and [`combine`] adds up a kind's results over sessions.
 
-mod combine;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -22,10 +21,8 @@ use std::str::FromStr;
 
 use crate::activity::{Activity, Aggregate, Response};
 use crate::error::{ErrorCode, Refusal};
-use crate::hub::state::SessionState;
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
-
-pub use combine::combine;
+use crate::session::SessionState;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +31,10 @@ pub enum Format {
     Csv,
     Xlsx,
     Html,
+    /// The findings report for Word and LibreOffice ([`crate::report::docx`]).
+    Docx,
+    /// The findings report as tagged PDF/UA-1 ([`crate::report::pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -45,6 +46,8 @@ impl Format {
             Self::Csv => "csv",
             Self::Xlsx => "xlsx",
             Self::Html => "html",
+            Self::Docx => "docx",
+            Self::Pdf => "pdf",
         }
     }
 
@@ -54,6 +57,8 @@ impl Format {
             Self::Csv => "text/csv; charset=utf-8",
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Self::Html => "text/html; charset=utf-8",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Pdf => "application/pdf",
         }
     }
 }
@@ -67,7 +72,9 @@ impl FromStr for Format {
             "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
             "html" => Ok(Self::Html),
-            _ => Err(Refusal::new(ErrorCode::NotFound, "Exports come as json, csv, xlsx or html.")),
+            "docx" => Ok(Self::Docx),
+            "pdf" => Ok(Self::Pdf),
+            _ => Err(Refusal::new(ErrorCode::NotFound, "Exports come as json, csv, xlsx, html, docx or pdf.")),
         }
     }
 }
@@ -88,6 +95,10 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("writing the DOCX report: {0}")]
+    Docx(#[from] crate::report::docx::DocxError),
+    #[error("writing the PDF report: {0}")]
+    Pdf(#[from] crate::report::pdf::PdfError),
 }
 
 impl From<ExportError> for Refusal {
@@ -225,7 +236,7 @@ pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) 
                 })
                 .collect();
             let latest = parts.last()?.1.activity.clone();
-            let results = combine(&latest, parts.iter().map(|(_, part)| &part.results))?;
+            let results = Aggregate::combine(&latest.spec, parts.iter().map(|(_, part)| &part.results));
             Some(Combined {
                 activity: latest,
                 results,
@@ -243,6 +254,8 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, ExportError> {
         Format::Csv => csv::render(report),
         Format::Xlsx => xlsx::render(report),
         Format::Html => html::render(report),
+        Format::Docx => Ok(crate::report::docx::render(&crate::report::document(report))?),
+        Format::Pdf => Ok(crate::report::pdf::render(&crate::report::document(report))?),
     }
 }
 
@@ -300,11 +313,7 @@ pub fn pseudonym(participant: u32) -> String {
 
 /// The kind of an activity, as exports name it.
 pub fn kind(activity: &Activity) -> &'static str {
-    match activity.spec {
-        crate::activity::ActivitySpec::Scale(_) => "scale",
-        crate::activity::ActivitySpec::Wordcloud(_) => "wordcloud",
-        crate::activity::ActivitySpec::Jamboard(_) => "jamboard",
-    }
+    activity.spec.kind()
 }
 
 /// A scale's before/after row: the first and last round compared, for the summary tables.

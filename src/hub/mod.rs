@@ -7,7 +7,6 @@
 //! their facilitator to read.
 
 pub mod session;
-pub mod state;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -21,8 +20,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
-pub use session::{Command, Control, Frame, Frames, Joined, RecentRequests, Request};
-use state::SessionState;
+use crate::session::SessionState;
+pub use crate::session::{Control, RecentRequests, Request};
+pub use session::{Command, Frame, Frames, Joined};
 
 use crate::activity::{Activity, normalise_agenda};
 use crate::auth;

@@ -4,8 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::activity::Activity;
-use crate::activity::jamboard::Color;
+use crate::activity::{Activity, ActivityEvent};
 use crate::protocol::ParticipantId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,98 +68,11 @@ pub enum Event {
     Reveal {
         show: bool,
     },
-    /// A participant rated one statement of a scale in one round.
-    ScaleAnswer {
-        participant: ParticipantId,
-        activity: String,
-        round: usize,
-        statement: usize,
-        value: i32,
-    },
-    /// A participant added an entry to a word cloud (`text` as cleaned by the text pipeline).
-    WordEntry {
-        participant: ParticipantId,
-        activity: String,
-        entry: u32,
-        text: String,
-    },
-    /// A participant deleted one of their own word-cloud entries.
-    EntryDeleted {
-        participant: ParticipantId,
-        activity: String,
-        entry: u32,
-    },
-    /// A participant posted a note on a jam board.
-    NoteAdded {
-        participant: ParticipantId,
-        activity: String,
-        note: u32,
-        frame: u32,
-        text: String,
-        color: Color,
-    },
-    /// The author changed a note's text (and perhaps its colour).
-    NoteEdited {
-        participant: ParticipantId,
-        activity: String,
-        note: u32,
-        text: String,
-        color: Option<Color>,
-    },
-    /// The author deleted a note.
-    NoteDeleted {
-        participant: ParticipantId,
-        activity: String,
-        note: u32,
-    },
-    /// The facilitator placed a note (0–1 within its frame), perhaps in another frame.
-    NoteMoved {
-        activity: String,
-        note: u32,
-        frame: Option<u32>,
-        x: f32,
-        y: f32,
-    },
-    /// The facilitator created or renamed a theme.
-    ThemeSet {
-        activity: String,
-        theme: u32,
-        name: String,
-    },
-    /// The facilitator put a note in a theme (or took it out).
-    NoteThemed {
-        activity: String,
-        note: u32,
-        theme: Option<u32>,
-    },
-    /// The facilitator locked or unlocked a board.
-    Locked {
-        activity: String,
-        locked: bool,
-    },
-    /// The facilitator switched dot voting on or off.
-    Voting {
-        activity: String,
-        open: bool,
-    },
-    /// A participant put a dot on a note, or took one back.
-    Dot {
-        participant: ParticipantId,
-        activity: String,
-        note: u32,
-        add: bool,
-    },
     /// The facilitator hid or showed an item (a word-cloud group, or a note by its id).
     Hidden {
         activity: String,
         item: String,
         hidden: bool,
-    },
-    /// The facilitator merged one word-cloud group into another.
-    Merged {
-        activity: String,
-        from: String,
-        into: String,
     },
     /// The facilitator emptied an activity's results.
     Reset {
@@ -168,19 +80,18 @@ pub enum Event {
     },
     /// No more answers.
     Closed,
+    /// An event of an activity's kind (an answer, an entry, a note, …): the kind's own, each
+    /// tagged by its `type` as the others are, so the stored JSON is the same as before
+    /// kinds became slices.
+    #[serde(untagged)]
+    Activity(ActivityEvent),
 }
 
 impl Event {
     /// The participant whose request this event is, for participants' changes.
     pub fn participant(&self) -> Option<ParticipantId> {
         match self {
-            Self::ScaleAnswer { participant, .. }
-            | Self::WordEntry { participant, .. }
-            | Self::EntryDeleted { participant, .. }
-            | Self::NoteAdded { participant, .. }
-            | Self::NoteEdited { participant, .. }
-            | Self::NoteDeleted { participant, .. }
-            | Self::Dot { participant, .. } => Some(*participant),
+            Self::Activity(event) => event.participant(),
             _ => None,
         }
     }
@@ -188,9 +99,7 @@ impl Event {
     /// The item number (entry, note or theme) this event creates, if it may create one.
     pub fn new_item(&self) -> Option<u32> {
         match self {
-            Self::WordEntry { entry, .. } => Some(*entry),
-            Self::NoteAdded { note, .. } => Some(*note),
-            Self::ThemeSet { theme, .. } => Some(*theme),
+            Self::Activity(event) => event.new_item(),
             _ => None,
         }
     }

@@ -177,18 +177,22 @@ async fn report(
     } else {
         export::session_report(reader, &handle.code).await?
     };
-    download(&report, format)
+    download(report, format).await
 }
 
 /// An export as a download. The HTML report carries its styles inline and no script, so it
-/// gets a policy of its own that allows exactly that.
-fn download(report: &export::Report, format: Format) -> Result<HttpResponse, Refusal> {
-    let bytes = export::render(report, format)?;
+/// gets a policy of its own that allows exactly that. Rendering runs on the blocking pool:
+/// laying out a PDF takes long enough (see docs/performance.md) to stall a worker's other
+/// requests.
+async fn download(report: export::Report, format: Format) -> Result<HttpResponse, Refusal> {
+    let name = export::file_name(&report, format);
+    let bytes = web::block(move || export::render(&report, format))
+        .await
+        .map_err(|_| Refusal::new(ErrorCode::Internal, "The export could not be made. Please try again."))??;
     let mut response = HttpResponse::Ok();
-    response.content_type(format.content_type()).insert_header((
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{}\"", export::file_name(report, format)),
-    ));
+    response
+        .content_type(format.content_type())
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")));
     if format == Format::Html {
         response.insert_header((
             header::CONTENT_SECURITY_POLICY,

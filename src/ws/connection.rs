@@ -18,7 +18,7 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 use tracing::{Instrument, debug, info_span};
 
-use super::socket::{Incoming, Socket, SocketError, WriteError};
+use super::socket::{Incoming, Socket, SocketError, TextHeader, WriteError};
 use crate::auth;
 use crate::error::{ErrorCode, Refusal};
 use crate::hub::session::welcome_message;
@@ -258,18 +258,24 @@ impl Connection {
             for (frame, sent) in slots {
                 if let Some(frame) = frame.as_ref().filter(|frame| frame.version > *sent) {
                     *sent = frame.version;
-                    out.push(frame.wire.clone());
+                    out.push(frame.text.clone());
                 }
             }
             (out, scope_changed)
         };
         crate::metrics::frames_sent().increment(out.len() as u64);
-        let mut wire: [&[u8]; VIEW_SLOTS] = [&[]; VIEW_SLOTS];
-        for (slot, frame) in wire.iter_mut().zip(&out) {
-            *slot = frame;
+        // The payloads were serialised once for everyone; each gets this socket's header, and
+        // they all go out in one system call.
+        let mut headers = [TextHeader::new(0); VIEW_SLOTS];
+        for (header, text) in headers.iter_mut().zip(&out) {
+            *header = TextHeader::new(text.len());
         }
-        // The frames were encoded once for everyone; they go out in one system call.
-        written(self.socket.write(&wire[..out.len()]).await)?;
+        let mut wire: [&[u8]; 2 * VIEW_SLOTS] = [&[]; 2 * VIEW_SLOTS];
+        for (pair, (header, text)) in wire.chunks_exact_mut(2).zip(headers.iter().zip(&out)) {
+            pair[0] = header.as_bytes();
+            pair[1] = text;
+        }
+        written(self.socket.write(&wire[..2 * out.len()]).await)?;
         if scope_changed && let Some(Role::Participant { handle, participant, .. }) = &self.role {
             let participant = *participant;
             if let Ok(answer) = handle.submit(|reply| Command::Mine { participant, reply }).await {
@@ -329,8 +335,7 @@ impl Connection {
                 };
                 let participant = *participant;
                 let handle = handle.clone();
-                let after =
-                    (!matches!(request, Request::Answer { text: None, .. })).then(|| (handle.clone(), participant));
+                let after = request.refreshes_mine().then(|| (handle.clone(), participant));
                 self.forward(id, &handle, |reply| Command::Participate { participant, id, request, reply }, after).await
             }
             (Some(Role::Host { handle }), message) => {

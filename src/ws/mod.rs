@@ -14,7 +14,6 @@ mod socket;
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use connection::explain_bad_message;
-pub use socket::encode_text;
 
 use std::convert::Infallible;
 use std::net::IpAddr;

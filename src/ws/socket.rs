@@ -5,8 +5,9 @@
 //! kept only while a frame is incomplete, and a write goes straight to the kernel, keeping
 //! only what the kernel would not take yet until it has gone. With 19,000 phones on one
 //! process that is most of the memory a connection costs (see docs/performance.md). Frames
-//! that go to many sockets are encoded once ([`encode_text`]) and the same bytes written to
-//! each, several in one system call.
+//! that go to many sockets are serialised once, by the session: each socket writes its own
+//! few header bytes ([`TextHeader`]) before the same shared payload, several frames in one
+//! system call.
 
 use std::io::{self, IoSlice};
 use std::time::Duration;
@@ -22,7 +23,7 @@ const READ_CHUNK: usize = 4096;
 /// The longest frame header (2 bytes, an 8-byte length and a 4-byte mask).
 const MAX_HEADER: usize = 14;
 /// Frames written in one system call at most.
-const MAX_SLICES: usize = 8;
+const MAX_SLICES: usize = 16;
 /// RSV1, RSV2 and RSV3 of a frame's first byte (RFC 6455 §5.2): no extension is negotiated, so
 /// any of them set fails the connection.
 const RSV_BITS: u8 = 0b0111_0000;
@@ -105,11 +106,40 @@ pub struct Socket {
     failed: bool,
 }
 
-/// One frame of text, encoded once to be written to any number of sockets.
-pub fn encode_text(text: &str) -> Bytes {
-    let mut frame = BytesMut::with_capacity(text.len() + MAX_HEADER);
-    Parser::write_message(&mut frame, text, OpCode::Text, true, false);
-    frame.freeze()
+/// The header of a whole, unmasked text frame (RFC 6455 §5.2) whose payload, serialised
+/// once, goes to many sockets: the header is the only part written per socket.
+#[derive(Debug, Clone, Copy)]
+pub struct TextHeader {
+    bytes: [u8; 10],
+    len: u8,
+}
+
+impl TextHeader {
+    pub fn new(payload: usize) -> Self {
+        // FIN and the text opcode; a server's frames are not masked.
+        let mut bytes = [0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let len = match payload {
+            0..=125 => {
+                bytes[1] = payload as u8;
+                2
+            }
+            126..=0xFFFF => {
+                bytes[1] = 126;
+                bytes[2..4].copy_from_slice(&(payload as u16).to_be_bytes());
+                4
+            }
+            _ => {
+                bytes[1] = 127;
+                bytes[2..10].copy_from_slice(&(payload as u64).to_be_bytes());
+                10
+            }
+        };
+        Self { bytes, len }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 impl Socket {
@@ -355,7 +385,22 @@ fn text(payload: BytesMut) -> Result<Incoming, SocketError> {
 
 #[cfg(test)]
 mod tests {
+    /// The header written per socket is the one actix-http's parser writes, at every size
+    /// class (short, 16-bit and 64-bit lengths).
+    #[test]
+    fn text_headers_are_the_parsers() {
+        for size in [0, 1, 125, 126, 1000, 0xFFFF, 0x10000, 70_000] {
+            let payload = "x".repeat(size);
+            let mut expected = BytesMut::new();
+            Parser::write_message(&mut expected, payload.as_str(), OpCode::Text, true, false);
+            let header = super::TextHeader::new(size);
+            assert_eq!(header.as_bytes(), &expected[..expected.len() - size], "{size} bytes");
+        }
+    }
+
     use super::remaining;
+    use actix_http::ws::{OpCode, Parser};
+    use bytes::BytesMut;
 
     /// What a short write leaves is exactly the bytes not yet gone, across frame boundaries.
     #[test]

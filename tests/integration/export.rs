@@ -2,10 +2,12 @@
 //! series added up; closing, downloading, the command line, deleting and retention.
 
 use chorus::activity::Activity;
-use chorus::activity::jamboard::Color;
+use chorus::activity::jamboard::{Color, JamboardEvent};
+use chorus::activity::scale::ScaleEvent;
+use chorus::activity::wordcloud::WordCloudEvent;
 use chorus::export::{self, Format, Report};
-use chorus::hub::state::SessionState;
 use chorus::journal::{Event, SessionRecord};
+use chorus::session::SessionState;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -39,12 +41,8 @@ fn agenda() -> Vec<Activity> {
 
 /// A whole workshop as journal events, with fixed times: the same report every run.
 fn workshop(before: [[i32; 2]; 3], after: [[i32; 2]; 3]) -> Vec<Event> {
-    let scale = |participant, round, statement, value| Event::ScaleAnswer {
-        participant,
-        activity: "feel".into(),
-        round,
-        statement,
-        value,
+    let scale = |participant, round, statement, value| {
+        Event::from(ScaleEvent::ScaleAnswer { participant, activity: "feel".into(), round, statement, value })
     };
     let mut events = vec![Event::AgendaReplaced { agenda: agenda() }];
     for participant in 1..=3 {
@@ -62,12 +60,15 @@ fn workshop(before: [[i32; 2]; 3], after: [[i32; 2]; 3]) -> Vec<Event> {
             .into_iter()
             .enumerate()
     {
-        events.push(Event::WordEntry {
-            participant,
-            activity: "word".into(),
-            entry: entry as u32 + 1,
-            text: text.into(),
-        });
+        events.push(
+            WordCloudEvent::WordEntry {
+                participant,
+                activity: "word".into(),
+                entry: entry as u32 + 1,
+                text: text.into(),
+            }
+            .into(),
+        );
     }
     events.push(Event::Hidden { activity: "word".into(), item: "=hyperlink(\"x\")".into(), hidden: true });
     events.push(Event::Step { activity: Some("board".into()), round: 0, open: true, reveal: false });
@@ -77,21 +78,24 @@ fn workshop(before: [[i32; 2]; 3], after: [[i32; 2]; 3]) -> Vec<Event> {
             .enumerate()
     {
         let note = 10 + note as u32;
-        events.push(Event::NoteAdded {
-            participant,
-            activity: "board".into(),
-            note,
-            frame,
-            text: text.into(),
-            color: Color::Yellow,
-        });
+        events.push(
+            JamboardEvent::NoteAdded {
+                participant,
+                activity: "board".into(),
+                note,
+                frame,
+                text: text.into(),
+                color: Color::Yellow,
+            }
+            .into(),
+        );
     }
-    events.push(Event::ThemeSet { activity: "board".into(), theme: 20, name: "Time".into() });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) });
-    events.push(Event::NoteMoved { activity: "board".into(), note: 10, frame: None, x: 0.25, y: 0.5 });
-    events.push(Event::Voting { activity: "board".into(), open: true });
-    events.push(Event::Dot { participant: 1, activity: "board".into(), note: 11, add: true });
+    events.push(JamboardEvent::ThemeSet { activity: "board".into(), theme: 20, name: "Time".into() }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) }.into());
+    events.push(JamboardEvent::NoteMoved { activity: "board".into(), note: 10, frame: None, x: 0.25, y: 0.5 }.into());
+    events.push(JamboardEvent::Voting { activity: "board".into(), open: true }.into());
+    events.push(JamboardEvent::Dot { participant: 1, activity: "board".into(), note: 11, add: true }.into());
     events.push(Event::Step { activity: Some("feel".into()), round: 1, open: true, reveal: false });
     for (p, values) in after.iter().enumerate() {
         for (s, value) in values.iter().enumerate() {

@@ -169,10 +169,10 @@ fn comparable(mut export: Value) -> Value {
     fn strip(value: &mut Value) {
         match value {
             Value::Object(map) => {
-                if map.contains_key("statements") || map.contains_key("entries") || map.contains_key("frames") {
-                    if map.get("kind").is_some_and(|kind| kind.is_string()) && !map.contains_key("title") {
-                        map.remove("kind");
-                    }
+                let aggregate =
+                    map.contains_key("statements") || map.contains_key("entries") || map.contains_key("frames");
+                if aggregate && !map.contains_key("title") {
+                    map.remove("kind");
                 }
                 map.remove("generated_at");
                 map.values_mut().for_each(strip);

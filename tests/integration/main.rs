@@ -10,6 +10,7 @@ mod http;
 mod integrity;
 mod jamboard;
 mod live;
+mod report;
 mod restart;
 mod rfc6455;
 mod room;

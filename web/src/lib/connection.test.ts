@@ -65,7 +65,7 @@ function welcome(token = 'tok-1'): ServerMessage {
     title: 'Training day',
     state: 'live',
     step: stepOf(scale, 'Before'),
-    mine: { activity: 'a1', round: 'Before', values: [null, null], entries: [], notes: [], dots: [] },
+    mine: { activity: 'a1', round: 'Before', values: [null, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
   };
 }
 

@@ -41,7 +41,7 @@ function participant(): LiveState {
     title: 'Training day',
     state: 'live',
     step: stepOf(scale, 'Before'),
-    mine: { activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] },
+    mine: { activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
   });
   return state;
 }
@@ -118,7 +118,7 @@ describe('participant frames', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(scale, 'Before'),
-      mine: { activity: 'a1', round: 'Before', values: [5, null], entries: [], notes: [], dots: [] },
+      mine: { activity: 'a1', round: 'Before', values: [5, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] },
     });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 1, status: 'saving', id: 2 });
     expect(currentAnswer(state, 0)).toMatchObject({ value: 5, status: 'saved' });
@@ -128,7 +128,7 @@ describe('participant frames', () => {
     const state = participant();
     applyServerMessage(state, { type: 'step', ...stepOf(scale, 'After') });
     expect(currentAnswer(state, 0)).toBeUndefined();
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'After', values: [null, 2], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'After', values: [null, 2], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved' });
     expect(state.answers[answerKey('a1', 'Before', 0)]?.value).toBe(4);
   });
@@ -197,7 +197,7 @@ describe('word-cloud entries', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(cloud),
-      mine: { activity: 'w1', round: null, values: [], entries, notes: [], dots: [] },
+      mine: { activity: 'w1', round: null, values: [], entries, notes: [], dots: [], choices: [], order: [], points: [] },
     });
     return state;
   }
@@ -228,7 +228,7 @@ describe('word-cloud entries', () => {
     recordEntry(state, 50, 'w1', 'Trust');
     recordEntry(state, 51, 'w1', 'time');
     applyServerMessage(state, { type: 'ack', id: 50 });
-    applyServerMessage(state, { type: 'mine', activity: 'w1', round: null, values: [], entries: [{ id: '3', text: 'Trust' }], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'w1', round: null, values: [], entries: [{ id: '3', text: 'Trust' }], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(state.entries.map((slot) => [slot.text, slot.entry, slot.status])).toEqual([
       ['Trust', '3', 'saved'],
       ['time', null, 'saving'],
@@ -241,7 +241,7 @@ describe('word-cloud entries', () => {
     // The phone stayed on the cloud to see its last entry through; the room moved on to a scale.
     recordEntry(state, 52, 'w1', 'trust');
     applyServerMessage(state, { type: 'step', ...stepOf(scale, 'Before') });
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [3, null], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [3, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(state.entries.map((slot) => [slot.text, slot.status])).toEqual([
       ['family', 'saved'],
       ['trust', 'saving'],
@@ -264,6 +264,9 @@ describe('word-cloud entries', () => {
       entries: [{ id: '8', text: 'together' }],
       notes: [],
       dots: [],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(state.entries).toHaveLength(1);
     expect(state.entries[0]).toMatchObject({ key, entry: '8', status: 'saved' });
@@ -282,7 +285,7 @@ describe('word-cloud entries', () => {
       title: 'Training day',
       state: 'live',
       step: stepOf(cloud),
-      mine: { activity: 'w1', round: null, values: [], entries: [{ id: '9', text: 'Family' }], notes: [], dots: [] },
+      mine: { activity: 'w1', round: null, values: [], entries: [{ id: '9', text: 'Family' }], notes: [], dots: [], choices: [], order: [], points: [] },
     });
     expect(unacknowledgedEntries(state)).toEqual([]);
     expect(state.entries).toMatchObject([{ text: 'Family', entry: '9', status: 'saved' }]);
@@ -321,6 +324,9 @@ describe('jam-board notes and dots', () => {
         entries: [],
         notes: [{ id: '4', frame: 0, text: 'Time', color: 'yellow' }],
         dots: ['4', '4'],
+        choices: [],
+        order: [],
+        points: [],
       },
     });
     return state;
@@ -348,6 +354,9 @@ describe('jam-board notes and dots', () => {
         { id: '9', frame: 1, text: 'Good teams', color: 'green' },
       ],
       dots: [],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(unacknowledgedNotes(state)).toEqual([]);
     expect(state.notes.map((slot) => slot.note)).toEqual(['4', '9']);
@@ -369,6 +378,9 @@ describe('jam-board notes and dots', () => {
         { id: '12', frame: 0, text: 'Money', color: 'pink' },
       ],
       dots: ['4', '4'],
+      choices: [],
+      order: [],
+      points: [],
     });
     expect(state.notes.map((note) => [note.note, note.status])).toEqual([
       ['4', 'saved'],
@@ -415,13 +427,13 @@ describe('a refused answer never becomes an empty choice', () => {
     recordAnswer(state, 5, 'a1', 'Before', 1, 2);
     applyServerMessage(state, { type: 'error', id: 5, error: 'not_open', message: 'Answers are closed for now.' });
     // The `mine` that follows (a step, a reconnect) has nothing for statement 1.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', message: 'Answers are closed for now.', kept: null });
     // It has another value: the refused choice stays, and says what is kept.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 5], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'error', kept: 5 });
     // The same value after all (a resend got through): saved.
-    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [] });
+    applyServerMessage(state, { type: 'mine', activity: 'a1', round: 'Before', values: [4, 2], entries: [], notes: [], dots: [], choices: [], order: [], points: [] });
     expect(currentAnswer(state, 1)).toMatchObject({ value: 2, status: 'saved', message: null });
   });
 });
@@ -446,7 +458,7 @@ describe('a whole answer', () => {
 
   it("keeps the server's record of each activity and round for its kind to read", () => {
     const state = participant();
-    const mine = { activity: 'a1', round: 'After', values: [1, null], entries: [], notes: [], dots: [] };
+    const mine = { activity: 'a1', round: 'After', values: [1, null], entries: [], notes: [], dots: [], choices: [], order: [], points: [] };
     applyServerMessage(state, { type: 'mine', ...mine });
     expect(state.mine[submitKey('a1', 'After')]).toEqual(mine);
   });

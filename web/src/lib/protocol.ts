@@ -1,7 +1,19 @@
 // Generated from the Rust types in src/protocol.rs and src/activity/ by
 // `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.
 
-export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "remove_silent", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "show_on_projector", id: number, show: boolean, } | { "type": "projector_page", id: number, page: number | null, } | { "type": "timer", id: number, seconds: number | null, stop_answers: boolean, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
+export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "remove_silent", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, 
+/**
+ * Multiple choice: the chosen options' indices.
+ */
+choices?: Array<number> | null, 
+/**
+ * Ranking: every item's index, first = top.
+ */
+order?: Array<number> | null, 
+/**
+ * Points: one whole number per item, adding up to at most the budget.
+ */
+points?: Array<number> | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "show_on_projector", id: number, show: boolean, } | { "type": "projector_page", id: number, page: number | null, } | { "type": "timer", id: number, seconds: number | null, stop_answers: boolean, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
 
 export type ServerMessage = { "type": "welcome", protocol: number, participant_id: number, 
 /**
@@ -97,7 +109,19 @@ notes: Array<OwnNote>,
 /**
  * Jam board: the notes the participant's dots are on, one id per dot.
  */
-dots: Array<string>, };
+dots: Array<string>, 
+/**
+ * Multiple choice: the options chosen.
+ */
+choices: Array<number>, 
+/**
+ * Ranking: the items in the order given, first = top.
+ */
+order: Array<number>, 
+/**
+ * Points: per item.
+ */
+points: Array<number>, };
 
 export type SessionInfo = { code: string, title: string, state: SessionState, 
 /**

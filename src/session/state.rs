@@ -9,15 +9,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::activity::jamboard::{Color, NewNote, note_text};
 use crate::activity::{
-    Activity, ActivitySpec, ActivityState, Aggregate, Jamboard, JamboardState, Response, WordCloud, WordCloudState,
-    normalise_agenda,
+    Activity, ActivityControl, ActivityEvent, ActivityRequest, ActivityState, Aggregate, Answer, Ctx, Effect, Response,
+    View, normalise_agenda,
 };
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, SessionRecord};
 use crate::protocol::{ActivityResults, Mine, ParticipantId, SessionState as Lifecycle, StepView, TimerView};
-use crate::text;
 
 /// What every screen shows: which activity and round, whether phones see the results, and
 /// the projector page the facilitator turned to. Which activities take answers is kept apart
@@ -135,7 +133,7 @@ impl SessionState {
     /// Participants who answered the activity on screen (its current round, for a scale).
     pub fn answered_current(&self) -> u32 {
         let Some((_, activity)) = self.current() else { return 0 };
-        self.activities.get(&activity.id).map_or(0, |state| state.respondents(self.step.round))
+        self.activities.get(&activity.id).map_or(0, |state| state.respondents(&activity.spec, self.step.round))
     }
 
     /// Whether an activity's round takes answers.
@@ -147,27 +145,25 @@ impl SessionState {
     pub fn with_answers(&self) -> Vec<String> {
         self.agenda
             .iter()
-            .filter(|activity| self.activities.get(&activity.id).is_some_and(ActivityState::has_answers))
+            .filter(|activity| self.activities.get(&activity.id).is_some_and(|state| state.has_answers(&activity.spec)))
             .map(|activity| activity.id.clone())
             .collect()
     }
 
     /// Whether one activity has answers.
     pub fn has_answers(&self, activity: &str) -> bool {
-        self.activities.get(activity).is_some_and(ActivityState::has_answers)
+        self.activity_state(activity).is_ok_and(|(found, state)| state.has_answers(&found.spec))
     }
 
     /// Whether the projector shows the results of the activity on screen: as the facilitator
-    /// chose, or by default a scale's only once its answers have stopped (so that the room's
-    /// ratings do not anchor each other), and a word cloud's or board's live.
+    /// chose, or by default live for kinds that say so (a word cloud, a board), and for the
+    /// others only once their answers have stopped (so that the room's ratings or votes do
+    /// not anchor each other).
     pub fn projector_shows(&self) -> bool {
         let Some((_, activity)) = self.current() else { return false };
         match self.projector.get(&activity.id) {
             Some(show) => *show,
-            None => match activity.spec {
-                ActivitySpec::Scale(_) => !self.is_open(&activity.id, self.step.round),
-                ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => true,
-            },
+            None => activity.spec.live_on_projector() || !self.is_open(&activity.id, self.step.round),
         }
     }
 
@@ -202,55 +198,14 @@ impl SessionState {
     }
 
     fn activity(&self, id: &str) -> Result<(usize, &Activity), Refusal> {
-        self.agenda
-            .iter()
-            .enumerate()
-            .find(|(_, activity)| activity.id == id)
-            .ok_or_else(|| Refusal::new(ErrorCode::UnknownActivity, "That activity is not on the agenda."))
+        self.agenda.iter().enumerate().find(|(_, activity)| activity.id == id).ok_or_else(unknown_activity)
     }
 
-    /// A word cloud's configuration and state, for changing it.
-    fn wordcloud(&mut self, id: &str) -> Result<(WordCloud, &mut WordCloudState), Refusal> {
-        let (_, found) = self.activity(id)?;
-        let ActivitySpec::Wordcloud(cloud) = &found.spec else {
-            return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a word cloud."));
-        };
-        let cloud = cloud.clone();
-        match self.activities.get_mut(id) {
-            Some(ActivityState::Wordcloud(state)) => Ok((cloud, state)),
-            _ => Err(internal()),
-        }
-    }
-
-    /// A jam board's configuration and state, for checking a request against them.
-    fn jamboard_state(&self, id: &str) -> Result<(&Jamboard, &JamboardState), Refusal> {
-        let (_, found) = self.activity(id)?;
-        match (&found.spec, self.activities.get(id)) {
-            (ActivitySpec::Jamboard(board), Some(ActivityState::Jamboard(state))) => Ok((board, state)),
-            _ => Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a jam board.")),
-        }
-    }
-
-    /// A jam board's configuration and state, for changing it.
-    fn jamboard(&mut self, id: &str) -> Result<(Jamboard, &mut JamboardState), Refusal> {
-        let (_, found) = self.activity(id)?;
-        let ActivitySpec::Jamboard(board) = &found.spec else {
-            return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a jam board."));
-        };
-        let board = board.clone();
-        match self.activities.get_mut(id) {
-            Some(ActivityState::Jamboard(state)) => Ok((board, state)),
-            _ => Err(internal()),
-        }
-    }
-
-    /// A word cloud's state, for checking a request against it.
-    fn wordcloud_state(&self, id: &str) -> Result<&WordCloudState, Refusal> {
-        self.activity(id)?;
-        match self.activities.get(id) {
-            Some(ActivityState::Wordcloud(state)) => Ok(state),
-            _ => Err(Refusal::new(ErrorCode::UnknownActivity, "That activity is not a word cloud.")),
-        }
+    /// An activity of the agenda with its state.
+    fn activity_state(&self, id: &str) -> Result<(&Activity, &ActivityState), Refusal> {
+        let (_, activity) = self.activity(id)?;
+        let state = self.activities.get(id).ok_or_else(internal)?;
+        Ok((activity, state))
     }
 
     fn current(&self) -> Option<(usize, &Activity)> {
@@ -270,14 +225,15 @@ impl SessionState {
             return Ok(Event::Goto { activity: None, round: 0 });
         };
         let (_, activity) = self.activity(id)?;
-        let round = match (&activity.spec, round) {
-            (ActivitySpec::Scale(scale), Some(name)) => scale.round_index(name).ok_or_else(|| {
+        let rounds = activity.spec.rounds();
+        let round = match round {
+            None => 0,
+            Some(_) if rounds.is_empty() => {
+                return Err(Refusal::new(ErrorCode::UnknownRound, "This activity is not asked in rounds."));
+            }
+            Some(name) => rounds.iter().position(|round| round == name).ok_or_else(|| {
                 Refusal::new(ErrorCode::UnknownRound, format!("This activity has no round called \"{name}\"."))
             })?,
-            (_, None) => 0,
-            (ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_), Some(_)) => {
-                return Err(Refusal::new(ErrorCode::UnknownRound, "Only scales are asked in rounds."));
-            }
         };
         Ok(Event::Goto { activity: Some(id.to_owned()), round })
     }
@@ -334,171 +290,50 @@ impl SessionState {
         Ok(Event::Closed)
     }
 
-    /// Checks an answer; a word-cloud entry gets the item number `item`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn propose_answer(
-        &self,
-        participant: ParticipantId,
-        activity: &str,
-        round: Option<&str>,
-        statement: Option<u32>,
-        value: Option<i64>,
-        text: Option<&str>,
-        item: u32,
-    ) -> Result<Event, Refusal> {
+    /// Checks a participant's answer; the activity's kind reads it. A new item (a word-cloud
+    /// entry) gets the number `item`.
+    pub fn propose_answer(&self, participant: ParticipantId, answer: &Answer, item: u32) -> Result<Event, Refusal> {
         self.ensure_live()?;
-        let (_, found) = self.activity(activity)?;
+        let (activity, state) = self.activity_state(&answer.activity)?;
         // An activity taking no answers at all says so before any check of the answer itself.
-        if !self.answering.contains_key(activity) {
-            return Err(self.not_taking(activity, usize::MAX));
+        if !self.answering.contains_key(&activity.id) {
+            return Err(self.not_taking(&activity.id, usize::MAX));
         }
-        let event = match (&found.spec, self.activities.get(activity)) {
-            (ActivitySpec::Scale(scale), _) => {
-                let (round, statement, value) = scale.check_answer(round, statement, value)?;
-                Event::ScaleAnswer { participant, activity: activity.to_owned(), round, statement, value }
-            }
-            (ActivitySpec::Wordcloud(cloud), Some(ActivityState::Wordcloud(state))) => {
-                let text = text.ok_or_else(|| Refusal::new(ErrorCode::InvalidText, "Type a word first."))?;
-                let entry = text::read_entry(text, &cloud.stop_words, cloud.profanity_filter)?;
-                state.check_room(participant, cloud)?;
-                Event::WordEntry { participant, activity: activity.to_owned(), entry: item, text: entry.display }
-            }
-            (ActivitySpec::Jamboard(_), _) => {
-                return Err(Refusal::new(ErrorCode::UnknownActivity, "A jam board takes notes, not answers."));
-            }
-            (ActivitySpec::Wordcloud(_), _) => return Err(internal()),
-        };
+        let ctx = Ctx { participant: Some(participant), item };
+        let event = Event::Activity(state.propose_answer(&activity.spec, answer, ctx)?);
         self.check_answerable(&event)?;
         Ok(event)
     }
 
-    /// Checks that a participant may delete one of their word-cloud entries.
-    pub fn propose_entry_delete(
+    /// Checks a participant's request of an activity's kind (deleting an entry, a note, a dot).
+    pub fn propose_request(
         &self,
         participant: ParticipantId,
-        activity: &str,
-        entry: u32,
+        request: &ActivityRequest,
+        item: u32,
     ) -> Result<Event, Refusal> {
-        let event = Event::EntryDeleted { participant, activity: activity.to_owned(), entry };
+        self.ensure_live()?;
+        let (activity, state) = self.activity_state(request.activity())?;
+        let ctx = Ctx { participant: Some(participant), item };
+        let event = Event::Activity(state.propose_request(&activity.spec, request, ctx)?);
         self.check_answerable(&event)?;
-        self.wordcloud_state(activity)?.check_delete(participant, entry)?;
         Ok(event)
+    }
+
+    /// Checks a facilitator's request of an activity's kind; a new item (a theme) gets the
+    /// number `item`.
+    pub fn propose_control(&self, control: &ActivityControl, item: u32) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let (activity, state) = self.activity_state(control.activity())?;
+        let ctx = Ctx { participant: None, item };
+        Ok(Event::Activity(state.propose_control(&activity.spec, control, ctx)?))
     }
 
     pub fn propose_hide(&self, activity: &str, item: &str, hidden: bool) -> Result<Event, Refusal> {
         self.ensure_live()?;
-        match self.activities.get(self.activity(activity)?.1.id.as_str()) {
-            Some(ActivityState::Wordcloud(state)) => state.check_group(item)?,
-            Some(ActivityState::Jamboard(state)) => state.check_hide(note_id(item)?)?,
-            _ => return Err(Refusal::new(ErrorCode::UnknownActivity, "That activity has nothing to hide.")),
-        }
+        let (found, state) = self.activity_state(activity)?;
+        state.check_hide(&found.spec, item)?;
         Ok(Event::Hidden { activity: activity.to_owned(), item: item.to_owned(), hidden })
-    }
-
-    pub fn propose_merge(&self, activity: &str, from: &str, into: &str) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        self.wordcloud_state(activity)?.check_merge(from, into)?;
-        Ok(Event::Merged { activity: activity.to_owned(), from: from.to_owned(), into: into.to_owned() })
-    }
-
-    /// Checks a new note; it gets the item number `item`.
-    pub fn propose_note(
-        &self,
-        participant: ParticipantId,
-        activity: &str,
-        frame: u32,
-        text: &str,
-        color: Color,
-        item: u32,
-    ) -> Result<Event, Refusal> {
-        let text = note_text(text)?;
-        let event = Event::NoteAdded { participant, activity: activity.to_owned(), note: item, frame, text, color };
-        let (board, state) = self.jamboard_state(activity)?;
-        self.check_answerable(&event)?;
-        state.check_add(participant, frame, board)?;
-        Ok(event)
-    }
-
-    pub fn propose_note_edit(
-        &self,
-        participant: ParticipantId,
-        activity: &str,
-        note: u32,
-        text: &str,
-        color: Option<Color>,
-    ) -> Result<Event, Refusal> {
-        let text = note_text(text)?;
-        let event = Event::NoteEdited { participant, activity: activity.to_owned(), note, text, color };
-        self.check_answerable(&event)?;
-        self.jamboard_state(activity)?.1.check_edit(participant, note)?;
-        Ok(event)
-    }
-
-    pub fn propose_note_delete(&self, participant: ParticipantId, activity: &str, note: u32) -> Result<Event, Refusal> {
-        let event = Event::NoteDeleted { participant, activity: activity.to_owned(), note };
-        self.check_answerable(&event)?;
-        self.jamboard_state(activity)?.1.check_edit(participant, note)?;
-        Ok(event)
-    }
-
-    pub fn propose_dot(
-        &self,
-        participant: ParticipantId,
-        activity: &str,
-        note: u32,
-        add: bool,
-    ) -> Result<Event, Refusal> {
-        let event = Event::Dot { participant, activity: activity.to_owned(), note, add };
-        self.check_answerable(&event)?;
-        let (board, state) = self.jamboard_state(activity)?;
-        state.check_dot(participant, note, add, board)?;
-        Ok(event)
-    }
-
-    pub fn propose_move(
-        &self,
-        activity: &str,
-        note: u32,
-        frame: Option<u32>,
-        x: f32,
-        y: f32,
-    ) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        let (board, state) = self.jamboard_state(activity)?;
-        state.check_move(note, frame, x, y, board)?;
-        Ok(Event::NoteMoved { activity: activity.to_owned(), note, frame, x, y })
-    }
-
-    /// Checks a new theme (it gets the item number `item`) or a new name for one.
-    pub fn propose_theme(&self, activity: &str, theme: Option<u32>, name: &str, item: u32) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        self.jamboard_state(activity)?.1.check_theme(theme, name)?;
-        Ok(Event::ThemeSet {
-            activity: activity.to_owned(),
-            theme: theme.unwrap_or(item),
-            name: name.trim().to_owned(),
-        })
-    }
-
-    pub fn propose_note_theme(&self, activity: &str, note: u32, theme: Option<u32>) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        self.jamboard_state(activity)?.1.check_note_theme(note, theme)?;
-        Ok(Event::NoteThemed { activity: activity.to_owned(), note, theme })
-    }
-
-    pub fn propose_lock(&self, activity: &str, locked: bool) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        self.jamboard_state(activity)?;
-        Ok(Event::Locked { activity: activity.to_owned(), locked })
-    }
-
-    pub fn propose_voting(&self, activity: &str, open: bool) -> Result<Event, Refusal> {
-        self.ensure_live()?;
-        let (board, state) = self.jamboard_state(activity)?;
-        if open {
-            state.check_voting(board)?;
-        }
-        Ok(Event::Voting { activity: activity.to_owned(), open })
     }
 
     pub fn propose_reset(&self, activity: &str) -> Result<Event, Refusal> {
@@ -511,20 +346,16 @@ impl SessionState {
     /// for an activity and round whose answers are open: the one on screen, or one the room
     /// moved on from that the facilitator has not stopped.
     fn check_answerable(&self, event: &Event) -> Result<(), Refusal> {
+        let Event::Activity(event) = event else { return Ok(()) };
         if event.participant().is_none() {
             return Ok(());
         }
         self.ensure_live()?;
-        let (activity, round) = match event {
-            Event::ScaleAnswer { activity, round, .. } => (activity, *round),
-            // Only scales have rounds: a step on anything else is at round 0.
-            Event::WordEntry { activity, .. } | Event::NoteAdded { activity, .. } => (activity, 0),
-            _ => return Ok(()),
-        };
-        if self.is_open(activity, round) {
+        let Some(round) = event.answer_round() else { return Ok(()) };
+        if self.is_open(event.activity(), round) {
             return Ok(());
         }
-        Err(self.not_taking(activity, round))
+        Err(self.not_taking(event.activity(), round))
     }
 
     /// Why an activity's round takes no answers, in words a participant understands.
@@ -556,7 +387,8 @@ impl SessionState {
     /// removing one that has answers is refused.
     fn rebuild_activities(&self, agenda: &[Activity]) -> Result<HashMap<String, ActivityState>, Refusal> {
         for (id, state) in &self.activities {
-            if state.has_answers() && !agenda.iter().any(|activity| &activity.id == id) {
+            let had_answers = self.activity(id).is_ok_and(|(_, found)| state.has_answers(&found.spec));
+            if had_answers && !agenda.iter().any(|activity| &activity.id == id) {
                 let title = self.activity(id).map(|(_, a)| a.spec.title().to_owned()).unwrap_or_default();
                 return Err(Refusal::new(
                     ErrorCode::ActivityHasAnswers,
@@ -572,7 +404,7 @@ impl SessionState {
                     state.reconfigure(&activity.spec).map_err(|refusal| refusal.in_activity(index))?;
                     state
                 }
-                Some(old) if old.has_answers() => {
+                Some(old) if self.has_answers(&activity.id) && !old.is_kind_of(&activity.spec) => {
                     return Err(Refusal::new(
                         ErrorCode::ActivityHasAnswers,
                         format!("Activity {} already has answers, so its kind cannot change.", index + 1),
@@ -605,11 +437,8 @@ impl SessionState {
                 self.agenda = agenda.clone();
                 self.activities = activities;
                 // The step follows its activity; if that is gone, back to the waiting screen.
-                match self.current().map(|(_, a)| a.spec.clone()) {
-                    Some(ActivitySpec::Scale(scale)) => {
-                        self.step.round = self.step.round.min(scale.rounds.len() - 1);
-                    }
-                    Some(ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_)) => self.step.round = 0,
+                match self.current().map(|(_, a)| a.spec.rounds().len().max(1)) {
+                    Some(rounds) => self.step.round = self.step.round.min(rounds - 1),
                     None => self.step = Step::default(),
                 }
                 // Answers, projector choices and a countdown go with their activity.
@@ -707,102 +536,12 @@ impl SessionState {
                 self.step.reveal = *show;
                 Ok(Change::Step)
             }
-            Event::ScaleAnswer { participant, activity, round, statement, value } => {
-                self.check_answerable(event)?;
-                let (_, found) = self.activity(activity)?;
-                let ActivitySpec::Scale(scale) = &found.spec else { return Err(internal()) };
-                if *round >= scale.rounds.len() {
-                    return Err(not_asked());
-                }
-                scale.check_answer(
-                    scale.rounds.get(*round).map(String::as_str),
-                    Some(*statement as u32),
-                    Some(i64::from(*value)),
-                )?;
-                let Some(ActivityState::Scale(state)) = self.activities.get_mut(activity) else {
-                    return Err(internal());
-                };
-                state.answer(*participant, *round, *statement, *value, at);
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::WordEntry { participant, activity, entry, text } => {
-                self.check_answerable(event)?;
-                self.last_item = self.last_item.max(*entry);
-                let (cloud, state) = self.wordcloud(activity)?;
-                let entry_text = text::Entry { display: text.clone(), key: text::group_key(text) };
-                state.add(*participant, *entry, entry_text, &cloud, at)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::EntryDeleted { participant, activity, entry } => {
-                self.check_answerable(event)?;
-                let (_, state) = self.wordcloud(activity)?;
-                state.delete(*participant, *entry)?;
-                Ok(Change::Results(activity.clone()))
-            }
             Event::Hidden { activity, item, hidden } => {
                 self.ensure_live()?;
-                match self.activities.get(activity) {
-                    Some(ActivityState::Jamboard(_)) => self.jamboard(activity)?.1.hide(note_id(item)?, *hidden)?,
-                    _ => self.wordcloud(activity)?.1.hide(item, *hidden)?,
-                }
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::NoteAdded { participant, activity, note, frame, text, color } => {
-                self.check_answerable(event)?;
-                self.last_item = self.last_item.max(*note);
-                let (board, state) = self.jamboard(activity)?;
-                let new = NewNote { participant: *participant, id: *note, frame: *frame, text, color: *color, at };
-                state.add(new, &board)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::NoteEdited { participant, activity, note, text, color } => {
-                self.check_answerable(event)?;
-                self.jamboard(activity)?.1.edit(*participant, *note, text, *color, at)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::NoteDeleted { participant, activity, note } => {
-                self.check_answerable(event)?;
-                self.jamboard(activity)?.1.delete(*participant, *note)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::NoteMoved { activity, note, frame, x, y } => {
-                self.ensure_live()?;
-                let (board, state) = self.jamboard(activity)?;
-                state.place(*note, *frame, *x, *y, &board)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::ThemeSet { activity, theme, name } => {
-                self.ensure_live()?;
-                self.last_item = self.last_item.max(*theme);
-                self.jamboard(activity)?.1.set_theme(*theme, name)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::NoteThemed { activity, note, theme } => {
-                self.ensure_live()?;
-                self.jamboard(activity)?.1.note_theme(*note, *theme)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::Locked { activity, locked } => {
-                self.ensure_live()?;
-                self.jamboard(activity)?.1.lock(*locked);
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::Voting { activity, open } => {
-                self.ensure_live()?;
-                self.jamboard(activity)?.1.set_voting(*open);
-                // Whether phones see the board changes with it: publish everything.
-                Ok(Change::Step)
-            }
-            Event::Dot { participant, activity, note, add } => {
-                self.check_answerable(event)?;
-                let (board, state) = self.jamboard(activity)?;
-                state.dot(*participant, *note, *add, &board)?;
-                Ok(Change::Results(activity.clone()))
-            }
-            Event::Merged { activity, from, into } => {
-                self.ensure_live()?;
-                let (_, state) = self.wordcloud(activity)?;
-                state.merge(from, into)?;
+                // The agenda and the states are apart: borrowed at once, nothing is copied.
+                let found = find(&self.agenda, activity)?;
+                let state = self.activities.get_mut(activity).ok_or_else(internal)?;
+                state.hide(&found.spec, item, *hidden)?;
                 Ok(Change::Results(activity.clone()))
             }
             Event::Reset { activity } => {
@@ -811,6 +550,14 @@ impl SessionState {
                 let fresh = found.spec.new_state();
                 self.activities.insert(activity.clone(), fresh);
                 Ok(Change::Results(activity.clone()))
+            }
+            Event::Activity(kind_event) => {
+                self.ensure_live()?;
+                self.check_answerable(event)?;
+                if let Some(item) = kind_event.new_item() {
+                    self.last_item = self.last_item.max(item);
+                }
+                self.apply_kind(kind_event, at)
             }
             Event::Closed => {
                 self.ensure_live()?;
@@ -822,13 +569,22 @@ impl SessionState {
         }
     }
 
+    /// Applies an event of an activity's kind to that activity.
+    fn apply_kind(&mut self, event: &ActivityEvent, at: i64) -> Result<Change, Refusal> {
+        let id = event.activity();
+        // The agenda and the states are apart: borrowed at once, nothing is copied per answer.
+        let found = find(&self.agenda, id)?;
+        let state = self.activities.get_mut(id).ok_or_else(internal)?;
+        match state.apply(&found.spec, event, at)? {
+            Effect::Results => Ok(Change::Results(id.to_owned())),
+            Effect::Step => Ok(Change::Step),
+        }
+    }
+
     /// Checks that an activity of the agenda has the round `round`.
     fn check_round(&self, id: &str, round: usize) -> Result<(), Refusal> {
         let (_, found) = self.activity(id)?;
-        let rounds = match &found.spec {
-            ActivitySpec::Scale(scale) => scale.rounds.len(),
-            ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => 1,
-        };
+        let rounds = found.spec.rounds().len().max(1);
         if round >= rounds {
             return Err(Refusal::new(ErrorCode::UnknownRound, "That round is not part of this activity."));
         }
@@ -852,10 +608,7 @@ impl SessionState {
 
     pub fn step_view(&self) -> StepView {
         let current = self.current();
-        let round = current.and_then(|(_, activity)| match &activity.spec {
-            ActivitySpec::Scale(scale) => scale.rounds.get(self.step.round).cloned(),
-            ActivitySpec::Wordcloud(_) | ActivitySpec::Jamboard(_) => None,
-        });
+        let round = current.and_then(|(_, activity)| activity.spec.rounds().get(self.step.round).cloned());
         let open = current.is_some_and(|(_, activity)| self.is_open(&activity.id, self.step.round));
         let timer = self.timer.as_ref().filter(|timer| self.step.activity.as_deref() == Some(&timer.activity));
         let still_open = self
@@ -895,17 +648,17 @@ impl SessionState {
 
     /// Whether the activity on screen is a jam board with dot voting on.
     fn voting(&self) -> bool {
-        matches!(
-            self.current().and_then(|(_, activity)| self.activities.get(&activity.id)),
-            Some(ActivityState::Jamboard(board)) if board.voting()
-        )
+        self.current()
+            .and_then(|(_, activity)| Some(self.activities.get(&activity.id)?.results_public(&activity.spec)))
+            .unwrap_or(false)
     }
 
     /// The current activity's live results, with or without hidden items.
     pub fn results(&self, include_hidden: bool) -> Option<(String, Aggregate)> {
         let (_, activity) = self.current()?;
         let state = self.activities.get(&activity.id)?;
-        Some((activity.id.clone(), state.aggregate(&activity.spec, include_hidden)?))
+        let view = if include_hidden { View::Console } else { View::Public };
+        Some((activity.id.clone(), state.aggregate(&activity.spec, view)?))
     }
 
     /// Every activity's results, in agenda order, for the closing summary (hidden items
@@ -914,7 +667,8 @@ impl SessionState {
         self.agenda
             .iter()
             .filter_map(|activity| {
-                let data = self.activities.get(&activity.id)?.aggregate(&activity.spec, include_hidden)?;
+                let view = if include_hidden { View::Console } else { View::Public };
+                let data = self.activities.get(&activity.id)?.aggregate(&activity.spec, view)?;
                 Some(ActivityResults { activity: activity.clone(), data })
             })
             .collect()
@@ -927,7 +681,7 @@ impl SessionState {
             .iter()
             .filter_map(|activity| {
                 let state = self.activities.get(&activity.id)?;
-                let results = state.full_aggregate(&activity.spec)?;
+                let results = state.aggregate(&activity.spec, View::Export)?;
                 Some((activity.clone(), results, state.responses(&activity.spec)))
             })
             .collect()
@@ -936,53 +690,31 @@ impl SessionState {
     /// A participant's own saved answers in the current step.
     pub fn mine(&self, participant: ParticipantId) -> Option<Mine> {
         let (_, activity) = self.current()?;
-        match (self.activities.get(&activity.id)?, &activity.spec) {
-            (ActivityState::Scale(state), ActivitySpec::Scale(scale)) => Some(Mine {
-                activity: activity.id.clone(),
-                round: scale.rounds.get(self.step.round).cloned(),
-                values: state.mine(participant, self.step.round),
-                entries: Vec::new(),
-                notes: Vec::new(),
-                dots: Vec::new(),
-            }),
-            (ActivityState::Wordcloud(state), ActivitySpec::Wordcloud(_)) => Some(Mine {
-                activity: activity.id.clone(),
-                round: None,
-                values: Vec::new(),
-                entries: state.mine(participant),
-                notes: Vec::new(),
-                dots: Vec::new(),
-            }),
-            (ActivityState::Jamboard(state), ActivitySpec::Jamboard(_)) => {
-                let (notes, dots) = state.mine(participant);
-                Some(Mine {
-                    activity: activity.id.clone(),
-                    round: None,
-                    values: Vec::new(),
-                    entries: Vec::new(),
-                    notes,
-                    dots: dots.into_iter().map(|dot| dot.to_string()).collect(),
-                })
-            }
-            _ => None,
-        }
+        let state = self.activities.get(&activity.id)?;
+        let mut mine = Mine {
+            activity: activity.id.clone(),
+            round: activity.spec.rounds().get(self.step.round).cloned(),
+            ..Mine::default()
+        };
+        state.mine(&activity.spec, participant, self.step.round, &mut mine);
+        Some(mine)
     }
-}
-
-/// A note's id as the wire gives it in `hide`.
-fn note_id(item: &str) -> Result<u32, Refusal> {
-    item.parse().map_err(|_| Refusal::new(ErrorCode::NotFound, "That note is not on the board."))
 }
 
 /// Most pages the projector may be turned to: ten statements or 200 notes never need more.
 const MAX_PAGES: u32 = 50;
 
-fn internal() -> Refusal {
-    Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
+/// An activity of the agenda by id.
+fn find<'a>(agenda: &'a [Activity], id: &str) -> Result<&'a Activity, Refusal> {
+    agenda.iter().find(|activity| activity.id == id).ok_or_else(unknown_activity)
 }
 
-fn not_asked() -> Refusal {
-    Refusal::new(ErrorCode::NotOpen, "This question is not being asked right now.")
+fn unknown_activity() -> Refusal {
+    Refusal::new(ErrorCode::UnknownActivity, "That activity is not on the agenda.")
+}
+
+fn internal() -> Refusal {
+    Refusal::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
 }
 
 fn no_activity_shown() -> Refusal {
@@ -992,7 +724,34 @@ fn no_activity_shown() -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::{Scale, ScaleLabels};
+    use crate::activity::scale::ScaleEvent;
+    use crate::activity::{ActivitySpec, Scale, ScaleLabels, WordCloud};
+
+    /// A participant's rating, as the wire sends it.
+    fn rate(
+        state: &SessionState,
+        participant: ParticipantId,
+        activity: &str,
+        round: Option<&str>,
+        statement: u32,
+        value: i64,
+        item: u32,
+    ) -> Result<Event, Refusal> {
+        let answer = Answer {
+            activity: activity.into(),
+            round: round.map(str::to_owned),
+            statement: Some(statement),
+            value: Some(value),
+            ..Answer::default()
+        };
+        state.propose_answer(participant, &answer, item)
+    }
+
+    /// A rating as the journal stores it.
+    fn rated(participant: ParticipantId, activity: &str, round: usize, statement: usize, value: i32) -> Event {
+        let answer = ScaleEvent::ScaleAnswer { participant, activity: activity.into(), round, statement, value };
+        Event::Activity(ActivityEvent::Scale(answer))
+    }
 
     fn session() -> SessionState {
         let record = SessionRecord {
@@ -1026,7 +785,7 @@ mod tests {
         let mut state = session();
         let step = state.propose_step(Some("a"), None).expect("step");
         state.apply(&step, 1).expect("apply step");
-        let answer = state.propose_answer(1, "a", Some("Before"), Some(0), Some(4), None, 1).expect("answer");
+        let answer = rate(&state, 1, "a", Some("Before"), 0, 4, 1).expect("answer");
         let stop = state.propose_open(false).expect("stop");
         state.apply(&stop, 2).expect("apply stop");
         assert_eq!(state.apply(&answer, 3).map_err(|r| r.code), Err(ErrorCode::NotOpen));
@@ -1054,9 +813,9 @@ mod tests {
         };
         push(&mut live, Event::Joined { participant: 1, token_hash: "t1".into() });
         push(&mut live, Event::Step { activity: Some("a".into()), round: 1, open: true, reveal: true });
-        push(&mut live, Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 1, statement: 1, value: 5 });
+        push(&mut live, rated(1, "a", 1, 1, 5));
         // Refused live (wrong round), and so at replay.
-        push(&mut live, Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 0, statement: 0, value: 2 });
+        push(&mut live, rated(1, "a", 0, 0, 2));
         push(&mut live, Event::Closed);
         let replayed = SessionState::replay(&record, events.into_iter().map(|event| (1, event)));
         assert_eq!(replayed.step, live.step);
@@ -1101,25 +860,25 @@ mod tests {
     fn moving_on_keeps_answers_open_until_stopped_or_the_round_changes() {
         let mut state = session_with_cloud();
         apply(&mut state, |s| s.propose_step(Some("a"), None), 1).expect("scale on screen");
-        let tapped = state.propose_answer(1, "a", Some("Before"), Some(0), Some(4), None, 1).expect("answer");
+        let tapped = rate(&state, 1, "a", Some("Before"), 0, 4, 1).expect("answer");
         apply(&mut state, |s| s.propose_step(Some("w"), None), 2).expect("the cloud on screen");
         assert_eq!(state.apply(&tapped, 3).map(|_| ()), Ok(()), "the tapped answer is kept");
         assert_eq!(state.step_view().still_open, vec!["a".to_owned()]);
         // The phone may finish the scale while the room is on the cloud.
-        let late = |s: &SessionState| s.propose_answer(1, "a", Some("Before"), Some(1), Some(2), None, 2);
+        let late = |s: &SessionState| rate(s, 1, "a", Some("Before"), 1, 2, 2);
         assert_eq!(apply(&mut state, late, 4), Ok(Change::Results("a".into())));
         assert_eq!(state.took_part(), 1);
 
         // Back to the scale for the After round: Before closes.
         apply(&mut state, |s| s.propose_step(Some("a"), Some("After")), 5).expect("after");
-        let before = state.propose_answer(2, "a", Some("Before"), Some(0), Some(3), None, 3);
+        let before = rate(&state, 2, "a", Some("Before"), 0, 3, 3);
         assert_eq!(before.map(|_| ()).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         assert_eq!(state.step_view().still_open, vec!["w".to_owned()], "the cloud is still open, Before is not");
 
         // Stopped on screen, then moved on: stays stopped.
         apply(&mut state, |s| s.propose_open(false), 6).expect("stop");
         apply(&mut state, |s| s.propose_step(Some("w"), None), 7).expect("cloud");
-        let after = state.propose_answer(2, "a", Some("After"), Some(0), Some(3), None, 4);
+        let after = rate(&state, 2, "a", Some("After"), 0, 3, 4);
         let refusal = after.expect_err("stopped");
         assert_eq!(refusal.code, ErrorCode::NotOpen);
         assert_eq!(refusal.message, "Answers to this question have been stopped.");
@@ -1135,7 +894,7 @@ mod tests {
         let mut state = session_with_cloud();
         let old = |activity: &str| Event::Step { activity: Some(activity.into()), round: 0, open: true, reveal: false };
         state.apply(&old("a"), 1).expect("old step");
-        let answer = Event::ScaleAnswer { participant: 1, activity: "a".into(), round: 0, statement: 0, value: 4 };
+        let answer = rated(1, "a", 0, 0, 4);
         state.apply(&old("w"), 2).expect("old step on");
         assert_eq!(state.apply(&answer, 3).map_err(|r| r.code), Err(ErrorCode::NotOpen));
         assert!(state.step_view().still_open.is_empty());
