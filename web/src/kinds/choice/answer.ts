@@ -17,9 +17,11 @@ export function savedAnswer(live: LiveState, activity: string, round: string | n
     const sent = slot.fields[field];
     if (Array.isArray(sent)) return sent as number[];
   }
+  // The server's record lists nothing for a participant who has not answered this round
+  // (a real answer always names at least one option, and every item).
   const mine = live.mine[key] as MineOfKinds | undefined;
   const kept = mine?.[field];
-  return Array.isArray(kept) ? kept : null;
+  return Array.isArray(kept) && kept.length > 0 ? kept : null;
 }
 
 /** How the last sending of this round's answer went; undefined when none was sent here. */
