@@ -142,10 +142,10 @@ describe('points', () => {
     await showOnProjector(console_);
     const row = (item) => projector.locator('li.row').filter({ hasText: item });
     // Before: 70 + 40 = 110 (mean 55.0), 20 + 0 (mean 10.0), 10 + 0 (5.0), 0 + 5 (2.5).
-    await row(ITEMS[0]).getByText('110 · 55.0').waitFor();
-    await row(ITEMS[1]).getByText('20 · 10.0').waitFor();
-    await row(ITEMS[2]).getByText('10 · 5.0').waitFor();
-    await row(ITEMS[3]).getByText('5 · 2.5').waitFor();
+    await row(ITEMS[0]).getByText('110 · 55.0 each').waitFor();
+    await row(ITEMS[1]).getByText('20 · 10.0 each').waitFor();
+    await row(ITEMS[2]).getByText('10 · 5.0 each').waitFor();
+    await row(ITEMS[3]).getByText('5 · 2.5 each').waitFor();
 
     // After: phone 1 gives everything to "Short breaks for carers".
     await console_.getByRole('button', { name: `Go to After of ${TITLE}` }).click();
@@ -155,7 +155,7 @@ describe('points', () => {
     await phones[0].getByRole('button', { name: 'Send my points' }).tap();
     await status(phones[0]).getByText('Saved').waitFor();
     // After: 1 person; "Short breaks" 100 (mean 100.0, up 97.5 from 2.5).
-    await row(ITEMS[3]).getByText('100 · 100.0').waitFor();
+    await row(ITEMS[3]).getByText('100 · 100.0 each').waitFor();
     await row(ITEMS[3]).getByText('+97.5').waitFor();
     await noViolations(console_, 'console, points results');
     await projectorAtEverySize(projector, 'points');

@@ -67,8 +67,8 @@ describe('results', () => {
   it('draw totals to scale with the largest, the mean beside, and the change of the mean', () => {
     const rows = pointsRows(activity, data, 'After');
     expect(rows[0]?.lines.map((l) => [l.round, l.fraction, l.value, l.current])).toEqual([
-      ['Before', 1, '120 · 60.0', false],
-      ['After', 0.5, '60 · 30.0', true],
+      ['Before', 1, '120 · 60.0 each', false],
+      ['After', 0.5, '60 · 30.0 each', true],
     ]);
     expect(rows[0]?.change).toEqual({ text: '\u221230.0', words: 'mean down 30.0' });
     expect(rows[1]?.change).toEqual({ text: '+25.0', words: 'mean up 25.0' });

@@ -96,7 +96,7 @@ export function pointsRows(activity: PointsActivity, data: PointsAggregate, roun
         return {
           round: name,
           fraction: total / most,
-          value: `${total} · ${formatMean(stats?.mean)}`,
+          value: `${total} · ${formatMean(stats?.mean)} each`,
           words: `${plural(total, 'point')} in all, ${stats?.mean == null ? 'no mean yet' : `a mean of ${formatMean(stats.mean)}`}`,
           current: rounds.length > 1 && name === now,
         };
