@@ -81,12 +81,15 @@ describe('points', () => {
     await projector.goto(built.presentUrl);
     for (const [name, viewport] of [['phone 320', NARROW], ['phone 390', PHONE]]) {
       const phone = await joinPhone(browser, server, built.code, name, viewport);
-      await recordAnnouncements(phone);
       phones.push(phone);
       pages.push(phone);
     }
     await console_.getByRole('button', { name: `Go to Before of ${TITLE}` }).click();
-    for (const phone of phones) await phone.getByRole('heading', { name: TITLE }).waitFor();
+    for (const phone of phones) {
+      await phone.getByRole('heading', { name: TITLE }).waitFor();
+      // The question's own live region (moves, points left) is there from now on.
+      await recordAnnouncements(phone);
+    }
     const phone = phones[0];
     await left(phone).getByText('100 points left of 100').waitFor();
     await fits(phone, 'points-phone-320');
