@@ -20,6 +20,7 @@ import {
   noViolations,
   projectorAtEverySize,
   showOnProjector,
+  walk,
 } from './kinds.mjs';
 
 const TITLE = 'Which word should we use for working together?';
@@ -33,6 +34,7 @@ let console_;
 let projector;
 const phones = [];
 const pages = [];
+const step = walk(it, pages, 'choice');
 
 before(async () => {
   server = await startServer();
@@ -48,7 +50,7 @@ const box = (phone, option) => phone.getByRole('checkbox', { name: option, exact
 const status = (phone) => phone.locator('.save');
 
 describe('multiple choice', () => {
-  it('is built on the front page: twelve options, up to three, Before and After', { timeout: 90_000 }, async () => {
+  step('is built on the front page: twelve options, up to three, Before and After', async () => {
     built = await buildOnFrontPage(browser, server, {
       title: 'Family forum',
       addLabel: 'Add a choice',
@@ -70,7 +72,7 @@ describe('multiple choice', () => {
     assert.deepEqual(choice.rounds, ['Before', 'After']);
   });
 
-  it('phones choose up to three, the fourth refused, and send', { timeout: 90_000 }, async () => {
+  step('phones choose up to three, the fourth refused, and send', async () => {
     console_ = await openPage(browser, 'console', { viewport: CONSOLE });
     pages.push(console_);
     await console_.goto(built.hostUrl);
@@ -117,7 +119,7 @@ describe('multiple choice', () => {
     await status(phones[2]).getByText('Saved').waitFor();
   });
 
-  it('the projector shows counts and shares of the people who answered', { timeout: 120_000 }, async () => {
+  step('the projector shows counts and shares of the people who answered', async () => {
     await showOnProjector(console_);
     const row = (option) => projector.locator('li.row').filter({ hasText: option });
     // Before: 3 people; "Working together" by 3 (100%), "Co-production" by 1 (33%).
@@ -145,5 +147,5 @@ describe('multiple choice', () => {
     await row('Working together').getByText('\u2212100').waitFor();
     await projectorAtEverySize(projector, 'choice');
     assert.deepEqual(pageProblems(pages), []);
-  });
+  }, { timeout: 120_000 });
 });

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 
-import { axe, openPage, scrollsSideways, shot, widest } from './harness.mjs';
+import { OUT, axe, openPage, scrollsSideways, shot, widest } from './harness.mjs';
 
 export const NARROW = { width: 320, height: 640 };
 export const PHONE = { width: 390, height: 844 };
@@ -47,7 +47,12 @@ export async function buildOnFrontPage(browser, server, { title, addLabel, fill 
   await noViolations(landing, `front page, ${addLabel.toLowerCase()} filled in`);
   await shot(landing, `${addLabel.replace(/\W+/g, '-').toLowerCase()}-editor`);
   await landing.getByRole('button', { name: 'Create the session' }).click();
-  await landing.getByRole('heading', { name: 'Your session is ready' }).waitFor();
+  try {
+    await landing.getByRole('heading', { name: 'Your session is ready' }).waitFor();
+  } catch (error) {
+    await shot(landing, `${addLabel.replace(/\W+/g, '-').toLowerCase()}-not-created-failed`);
+    throw error;
+  }
   const hostUrl = await landing.getByRole('link', { name: /\/host\// }).getAttribute('href');
   const presentUrl = await landing.getByRole('link', { name: /\/present\// }).getAttribute('href');
   const code = /\/host\/(\d{8})#/.exec(hostUrl)[1];
@@ -90,4 +95,27 @@ export async function projectorAtEverySize(projector, name) {
     await fits(projector, `${name}-projector-${size.width}`);
     await noViolations(projector, `${name} projector ${size.width}×${size.height}`);
   }
+}
+
+/**
+ * The steps of one walk through a kind: once a step fails the later ones are skipped (they
+ * would fail for that reason), and every open page is photographed.
+ */
+export function walk(it, pages, name) {
+  let broken = null;
+  return (title, fn, { timeout = 90_000 } = {}) =>
+    it(title, { timeout }, async (t) => {
+      if (broken) {
+        t.skip(`an earlier step failed (${broken})`);
+        return;
+      }
+      try {
+        await fn(t);
+      } catch (error) {
+        broken = title;
+        let n = 0;
+        for (const page of pages) await page.screenshot({ path: `${OUT}${name}-failed-${++n}.png`, fullPage: true }).catch(() => {});
+        throw error;
+      }
+    });
 }

@@ -21,6 +21,7 @@ import {
   noViolations,
   projectorAtEverySize,
   showOnProjector,
+  walk,
 } from './kinds.mjs';
 
 const TITLE = 'Spend 100 points on what matters most';
@@ -35,6 +36,7 @@ let console_;
 let projector;
 const phones = [];
 const pages = [];
+const step = walk(it, pages, 'points');
 
 before(async () => {
   server = await startServer();
@@ -57,7 +59,7 @@ async function exportRows() {
 }
 
 describe('points', () => {
-  it('are built on the front page: ten items, 100 points, Before and After', { timeout: 90_000 }, async () => {
+  step('are built on the front page: ten items, 100 points, Before and After', async () => {
     built = await buildOnFrontPage(browser, server, {
       title: 'Family forum',
       addLabel: 'Add points to spread',
@@ -71,7 +73,7 @@ describe('points', () => {
     pages.push(built.landing);
   });
 
-  it('a phone cannot go over the budget: steps stop, typed points over it are not sent', { timeout: 90_000 }, async () => {
+  step('a phone cannot go over the budget: steps stop, typed points over it are not sent', async () => {
     console_ = await openPage(browser, 'console', { viewport: CONSOLE });
     pages.push(console_);
     await console_.goto(built.hostUrl);
@@ -141,7 +143,7 @@ describe('points', () => {
     await noViolations(other, 'phone 390, points saved');
   });
 
-  it('the projector shows total and mean per item and round, and the change', { timeout: 120_000 }, async () => {
+  step('the projector shows total and mean per item and round, and the change', async () => {
     await showOnProjector(console_);
     const row = (item) => projector.locator('li.row').filter({ hasText: item });
     // Before: 70 + 40 = 110 (mean 55.0), 20 + 0 (mean 10.0), 10 + 0 (5.0), 0 + 5 (2.5).
@@ -163,5 +165,5 @@ describe('points', () => {
     await noViolations(console_, 'console, points results');
     await projectorAtEverySize(projector, 'points');
     assert.deepEqual(pageProblems(pages), []);
-  });
+  }, { timeout: 120_000 });
 });

@@ -21,6 +21,7 @@ import {
   noViolations,
   projectorAtEverySize,
   showOnProjector,
+  walk,
 } from './kinds.mjs';
 
 const TITLE = 'What matters most to families?';
@@ -35,6 +36,7 @@ let console_;
 let projector;
 const phones = [];
 const pages = [];
+const step = walk(it, pages, 'ranking');
 
 before(async () => {
   server = await startServer();
@@ -55,7 +57,7 @@ async function exportRows() {
 }
 
 describe('ranking', () => {
-  it('is built on the front page with ten items', { timeout: 90_000 }, async () => {
+  step('is built on the front page with ten items', async () => {
     built = await buildOnFrontPage(browser, server, {
       title: 'Family forum',
       addLabel: 'Add a ranking',
@@ -71,7 +73,7 @@ describe('ranking', () => {
     pages.push(built.landing);
   });
 
-  it('a phone ranks by keyboard alone, every move said, nothing sent before it confirms', { timeout: 90_000 }, async () => {
+  step('a phone ranks by keyboard alone, every move said, nothing sent before it confirms', async () => {
     console_ = await openPage(browser, 'console', { viewport: CONSOLE });
     pages.push(console_);
     await console_.goto(built.hostUrl);
@@ -120,7 +122,7 @@ describe('ranking', () => {
     await shot(keyboard, 'ranking-phone-320-saved');
   });
 
-  it('another phone drags an item to the top and sends', { timeout: 90_000 }, async () => {
+  step('another phone drags an item to the top and sends', async () => {
     const phone = phones[1];
     const handle = phone.locator('ol.ranking li').nth(6).locator('.handle');
     const from = await handle.boundingBox();
@@ -138,7 +140,7 @@ describe('ranking', () => {
     await shot(phone, 'ranking-phone-390-saved');
   });
 
-  it('the projector orders the items by mean rank, with points and firsts', { timeout: 120_000 }, async () => {
+  step('the projector orders the items by mean rank, with points and firsts', async () => {
     await showOnProjector(console_);
     const rows = projector.locator('tbody tr');
     await projector.getByText('2 rankings').waitFor();
@@ -162,5 +164,5 @@ describe('ranking', () => {
     await noViolations(console_, 'console, ranking results');
     await projectorAtEverySize(projector, 'ranking');
     assert.deepEqual(pageProblems(pages), []);
-  });
+  }, { timeout: 120_000 });
 });
