@@ -1,5 +1,6 @@
 // The one list of activity kinds the pages know. Adding a kind: its folder under
-// `web/src/kinds/<kind>/` (see `types.ts` for what it exports) and one line here.
+// `web/src/kinds/<kind>/` (see `types.ts` for what it exports), its import here and its
+// entry in `KINDS`.
 
 import type { Activity, Aggregate } from '../lib/protocol';
 import choice from './choice';
@@ -7,7 +8,7 @@ import jamboard from './jamboard';
 import points from './points';
 import ranking from './ranking';
 import scale from './scale';
-import type { AnyKind, DraftBase } from './types';
+import type { AnyKind } from './types';
 import wordcloud from './wordcloud';
 
 /** Every kind, in the order the agenda editor offers them. */
@@ -56,19 +57,9 @@ export function kindName(activity: Pick<Activity, 'kind'>): string {
   return kindOf(activity)?.name ?? 'Activity';
 }
 
-/** The results of `activity`, narrowed to its kind's aggregate (null for another kind's data). */
-export function resultsOf(activity: Activity, data: Aggregate | null | undefined): unknown {
-  return kindOf(activity)?.results(data) ?? null;
-}
-
 /** The live-region summary of any activity's results ('' for none, or an unknown kind). */
 export function summariseResults(activity: Activity, data: Aggregate | null, round: string | null): string {
   const entry = kindOf(activity);
   const results = entry?.results(data);
   return entry && results ? entry.summarise(activity, results, round) : '';
-}
-
-/** Whether a draft is of a kind this page can edit. */
-export function isKnownDraft(draft: { kind: string }): draft is DraftBase {
-  return byName.has(draft.kind);
 }
