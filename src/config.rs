@@ -87,7 +87,7 @@ pub struct ExportArgs {
     /// The session's join code.
     pub code: String,
 
-    /// json, csv, xlsx or html.
+    /// json, csv, xlsx, html, docx or pdf.
     #[arg(long, default_value = "json")]
     pub format: String,
 

@@ -40,15 +40,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     written
 }
 
+/// A switch that stops a folder's writes for good. Once [`Stop::throw`] returns, no write
+/// is under way and none will start: aborting the task that writes is not enough, because
+/// a write already handed to the blocking pool would finish (and create the folder) after
+/// whoever aborted it had removed the folder.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(std::sync::Arc<std::sync::Mutex<bool>>);
+
+impl Stop {
+    /// Stops the writes, waiting for one under way (a few milliseconds) to end.
+    pub async fn throw(&self) {
+        let stop = self.clone();
+        let _ = tokio::task::spawn_blocking(move || *stop.lock() = true).await;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Writes every file into `dir` (created if needed), each whole; retries what failed until
 /// it is written or [`GIVE_UP_AFTER`] has passed. Returns the last error if it gave up.
-pub async fn write_all_retrying(dir: PathBuf, mut files: Vec<(PathBuf, Vec<u8>)>) -> std::io::Result<()> {
+/// Once `stop` is thrown, nothing more is written.
+pub async fn write_all_retrying(dir: PathBuf, mut files: Vec<(PathBuf, Vec<u8>)>, stop: &Stop) -> std::io::Result<()> {
     let started = Instant::now();
     let mut pause = FIRST_PAUSE;
     let mut failures = 0u32;
     loop {
         let target = dir.clone();
+        let stop = stop.clone();
         let (left, error) = tokio::task::spawn_blocking(move || {
+            // Held while writing, so that throwing the switch waits for this write.
+            let stopped = stop.lock();
+            if *stopped {
+                return (Vec::new(), None);
+            }
             let mut error = std::fs::create_dir_all(&target).err();
             if error.is_none() {
                 files.retain(|(path, bytes)| match write_atomic(path, bytes) {

@@ -14,6 +14,9 @@
 //! - [`journal`]: the single SQLite writer with group commit, and replay at start.
 //! - [`export`]: reports read from the journal: JSON, CSV, XLSX and a printable HTML
 //!   report, for one session or a whole series.
+//! - [`report`]: the findings report as a format-neutral document (headings, tables, charts
+//!   with alternative text), written as DOCX and as tagged PDF/UA-1 (typst, kept behind
+//!   `report::pdf`).
 //! - [`activity`]: activity kinds (scale so far): configuration, answers, aggregates.
 //! - [`protocol`]: the wire types; the web client's TypeScript is generated from them.
 //! - [`text`]: the text pipeline (normalising, grouping key, stop words, profanity) shared
@@ -33,6 +36,7 @@ pub mod config;
 pub mod disk;
 pub mod error;
 pub mod export;
+pub mod figures;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -46,5 +50,6 @@ pub mod report;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod sheet;
 pub mod text;
 pub mod ws;

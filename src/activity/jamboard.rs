@@ -11,11 +11,17 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
+mod export;
+
+use rust_xlsxwriter::{Worksheet, XlsxError};
+
+use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, ReportPart, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
+use crate::report::Block;
 use crate::session::request::RequestHasher;
+use crate::sheet::Styles;
 use crate::text::{self, Tally};
 
 /// Most frames one board may have.
@@ -713,6 +719,7 @@ impl Kind for Jamboard {
 
     const NAME: &'static str = "jamboard";
     const LIVE_ON_PROJECTOR: bool = true;
+    const REPORT_PART: ReportPart = ReportPart::Notes;
 
     fn normalise(&mut self) -> Result<(), Refusal> {
         self.check_config()
@@ -909,6 +916,19 @@ impl Kind for Jamboard {
             .map(|word| Keyword { text: word.display.to_owned(), count: word.count })
             .collect();
         JamboardAggregate { frames, themes, keywords, locked: false, voting: false, dots: self.dots }
+    }
+
+    fn report_blocks(&self, section: &Section<'_, JamboardAggregate>) -> Vec<Block> {
+        export::report_blocks(self, section)
+    }
+
+    fn write_sheet(
+        &self,
+        sheet: &mut Worksheet,
+        results: &JamboardAggregate,
+        styles: &Styles,
+    ) -> Result<(), XlsxError> {
+        export::write_sheet(sheet, results, styles)
     }
 }
 

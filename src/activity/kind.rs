@@ -13,8 +13,12 @@ use std::fmt::Debug;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use rust_xlsxwriter::{Worksheet, XlsxError};
+
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
+use crate::report::Block;
+use crate::sheet::Styles;
 
 use super::Response;
 
@@ -72,6 +76,27 @@ impl View {
     pub fn include_hidden(self) -> bool {
         !matches!(self, Self::Public)
     }
+}
+
+/// Where a kind's part of the findings report goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportPart {
+    /// "What we found": ratings, choices, rankings, points.
+    Findings,
+    /// "The most frequent words".
+    Words,
+    /// "Notes by board and theme".
+    Notes,
+}
+
+/// One activity's results as a report shows them.
+#[derive(Debug)]
+pub struct Section<'a, A> {
+    /// Added up over the report's sessions (for one session, its own).
+    pub results: &'a A,
+    /// In a series report, each session's own results, by join code, oldest first; empty in
+    /// a report of one session.
+    pub sessions: Vec<(String, &'a A)>,
 }
 
 /// An event of one kind, as stored in the journal (tagged by `type`, like every event).
@@ -218,6 +243,30 @@ pub trait Kind: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
     fn responses(&self, state: &Self::State) -> Vec<Response>;
     /// Adds up results of this activity from several sessions.
     fn combine(&self, parts: &[&Self::Aggregate]) -> Self::Aggregate;
+
+    /// Which part of the findings report its blocks go under.
+    const REPORT_PART: ReportPart = ReportPart::Findings;
+    /// Its part of the findings report, from a level-3 heading down; the HTML report, the
+    /// DOCX and the PDF are all written from these blocks.
+    fn report_blocks(&self, section: &Section<'_, Self::Aggregate>) -> Vec<Block>;
+    /// Its own sheet of the spreadsheet, below the title in row 0.
+    fn write_sheet(&self, sheet: &mut Worksheet, results: &Self::Aggregate, styles: &Styles) -> Result<(), XlsxError>;
+    /// Its table on the spreadsheet's Summary sheet (activity `number`), from `row`; returns
+    /// the next free row. Most kinds have none.
+    fn write_summary(
+        &self,
+        _summary: &mut Worksheet,
+        row: u32,
+        _number: usize,
+        _section: &Section<'_, Self::Aggregate>,
+        _styles: &Styles,
+    ) -> Result<u32, XlsxError> {
+        Ok(row)
+    }
+    /// The text of the item a response names by number (a statement, an option), for the CSV.
+    fn item_label(&self, _index: u32) -> Option<&str> {
+        None
+    }
 }
 
 /// The round a kind's answer is for: by name, or the only one; kinds without rounds take

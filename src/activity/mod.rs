@@ -18,7 +18,11 @@ use ts_rs::TS;
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
 pub use jamboard::{Jamboard, JamboardAggregate, JamboardState};
-pub use kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
+pub use kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, ReportPart, Section, View};
+use rust_xlsxwriter::{Worksheet, XlsxError};
+
+use crate::report::Block;
+use crate::sheet::Styles;
 pub use scale::{Scale, ScaleAggregate, ScaleLabels, ScaleState};
 pub use wordcloud::{WordCloud, WordCloudAggregate, WordCloudState};
 
@@ -111,6 +115,72 @@ macro_rules! registry {
             /// facilitator chooses otherwise.
             pub fn live_on_projector(&self) -> bool {
                 match self { $(Self::$variant(_) => <$config as Kind>::LIVE_ON_PROJECTOR),+ }
+            }
+
+            /// Which part of the findings report its blocks go under.
+            pub fn report_part(&self) -> ReportPart {
+                match self { $(Self::$variant(_) => <$config as Kind>::REPORT_PART),+ }
+            }
+
+            /// The text of the item a response names by number, for the CSV.
+            pub fn item_label(&self, index: u32) -> Option<&str> {
+                match self { $(Self::$variant(config) => config.item_label(index)),+ }
+            }
+
+            /// Its part of the findings report, from `results` added up and each session's own
+            /// (by join code) in a series; results of another kind are left out.
+            pub fn report_blocks(&self, results: &Aggregate, sessions: &[(String, &Aggregate)]) -> Vec<Block> {
+                match (self, results) {
+                    $((Self::$variant(config), Aggregate::$variant(results)) => {
+                        let sessions = sessions
+                            .iter()
+                            .filter_map(|(code, part)| match part {
+                                Aggregate::$variant(part) => Some((code.clone(), part)),
+                                #[allow(unreachable_patterns)]
+                                _ => None,
+                            })
+                            .collect();
+                        config.report_blocks(&Section { results, sessions })
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Vec::new(),
+                }
+            }
+
+            /// Its own sheet of the spreadsheet.
+            pub fn write_sheet(&self, sheet: &mut Worksheet, results: &Aggregate, styles: &Styles) -> Result<(), XlsxError> {
+                match (self, results) {
+                    $((Self::$variant(config), Aggregate::$variant(results)) => config.write_sheet(sheet, results, styles),)+
+                    #[allow(unreachable_patterns)]
+                    _ => Ok(()),
+                }
+            }
+
+            /// Its table on the Summary sheet, if it has one; returns the next free row.
+            pub fn write_summary(
+                &self,
+                summary: &mut Worksheet,
+                row: u32,
+                number: usize,
+                results: &Aggregate,
+                sessions: &[(String, &Aggregate)],
+                styles: &Styles,
+            ) -> Result<u32, XlsxError> {
+                match (self, results) {
+                    $((Self::$variant(config), Aggregate::$variant(results)) => {
+                        let sessions = sessions
+                            .iter()
+                            .filter_map(|(code, part)| match part {
+                                Aggregate::$variant(part) => Some((code.clone(), part)),
+                                #[allow(unreachable_patterns)]
+                                _ => None,
+                            })
+                            .collect();
+                        config.write_summary(summary, row, number, &Section { results, sessions }, styles)
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Ok(row),
+                }
             }
 
             /// An empty state for this kind.

@@ -11,10 +11,17 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, View};
+mod export;
+
+pub use export::BeforeAfter;
+use rust_xlsxwriter::{Worksheet, XlsxError};
+
+use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{Mine, ParticipantId};
+use crate::report::Block;
+use crate::sheet::Styles;
 
 /// Most statements one scale activity may ask.
 pub const MAX_STATEMENTS: usize = 10;
@@ -548,6 +555,29 @@ impl Kind for Scale {
             })
             .collect();
         ScaleAggregate { statements }
+    }
+
+    fn report_blocks(&self, section: &Section<'_, ScaleAggregate>) -> Vec<Block> {
+        export::report_blocks(self, section)
+    }
+
+    fn write_sheet(&self, sheet: &mut Worksheet, results: &ScaleAggregate, styles: &Styles) -> Result<(), XlsxError> {
+        export::write_sheet(self, sheet, results, styles)
+    }
+
+    fn write_summary(
+        &self,
+        summary: &mut Worksheet,
+        row: u32,
+        number: usize,
+        section: &Section<'_, ScaleAggregate>,
+        styles: &Styles,
+    ) -> Result<u32, XlsxError> {
+        export::write_summary(self, summary, row, number, section, styles)
+    }
+
+    fn item_label(&self, index: u32) -> Option<&str> {
+        self.statements.get(index as usize).map(String::as_str)
     }
 }
 

@@ -14,11 +14,17 @@ use ts_rs::TS;
 
 use indexmap::IndexMap;
 
-use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, View};
+mod export;
+
+use rust_xlsxwriter::{Worksheet, XlsxError};
+
+use super::kind::{Answer, Ctx, Effect, Kind, KindControl, KindEvent, KindRequest, ReportPart, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, RequestId};
+use crate::report::Block;
 use crate::session::request::RequestHasher;
+use crate::sheet::Styles;
 use crate::text;
 use crate::text::Tally;
 
@@ -413,6 +419,7 @@ impl Kind for WordCloud {
 
     const NAME: &'static str = "wordcloud";
     const LIVE_ON_PROJECTOR: bool = true;
+    const REPORT_PART: ReportPart = ReportPart::Words;
 
     fn normalise(&mut self) -> Result<(), Refusal> {
         self.check_config()
@@ -533,6 +540,19 @@ impl Kind for WordCloud {
             total: parts.iter().map(|part| part.total).sum(),
             participants: parts.iter().map(|part| part.participants).sum(),
         }
+    }
+
+    fn report_blocks(&self, section: &Section<'_, WordCloudAggregate>) -> Vec<Block> {
+        export::report_blocks(self, section)
+    }
+
+    fn write_sheet(
+        &self,
+        sheet: &mut Worksheet,
+        results: &WordCloudAggregate,
+        styles: &Styles,
+    ) -> Result<(), XlsxError> {
+        export::write_sheet(sheet, results, styles)
     }
 }
 

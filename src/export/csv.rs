@@ -2,7 +2,6 @@
 //! that Excel reads it, and every cell that a spreadsheet would run as a formula made inert.
 
 use super::{ExportError, Report, kind, pseudonym, rfc3339};
-use crate::activity::ActivitySpec;
 
 pub const HEADER: [&str; 12] = [
     "session",
@@ -30,13 +29,12 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     writer.write_record(HEADER)?;
     for session in &report.sessions {
         for part in &session.activities {
-            let statements = match &part.activity.spec {
-                ActivitySpec::Scale(scale) => scale.statements.as_slice(),
-                _ => &[],
-            };
             for response in &part.responses {
-                let statement =
-                    response.statement.and_then(|s| statements.get(s as usize)).cloned().unwrap_or_default();
+                let statement = response
+                    .statement
+                    .and_then(|s| part.activity.spec.item_label(s))
+                    .map(str::to_owned)
+                    .unwrap_or_default();
                 let row = [
                     session.code.clone(),
                     part.activity.spec.title().to_owned(),

@@ -21,6 +21,7 @@ use std::str::FromStr;
 
 use crate::activity::{Activity, Aggregate, Response};
 use crate::error::{ErrorCode, Refusal};
+pub use crate::figures::{one_decimal, round_one, signed_one_decimal};
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
 use crate::session::SessionState;
 
@@ -38,7 +39,10 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html];
+    /// Every format, each written when a session closes. DOCX and PDF are among them: a
+    /// series report of 4 sessions × 100 participants takes well under a second in each
+    /// (docs/performance.md, "Reports: DOCX and PDF").
+    pub const ALL: [Format; 6] = [Format::Json, Format::Csv, Format::Xlsx, Format::Html, Format::Docx, Format::Pdf];
 
     pub fn extension(self) -> &'static str {
         match self {
@@ -275,15 +279,28 @@ pub fn export_dir(data_dir: &Path, code: &str) -> PathBuf {
 }
 
 /// Writes every format of a session's report to `<data-dir>/exports/<code>/`.
-pub async fn write_all(journal: &Reader, data_dir: &Path, code: &str) -> Result<PathBuf, ExportError> {
+pub async fn write_all(
+    journal: &Reader,
+    data_dir: &Path,
+    code: &str,
+    stop: &crate::disk::Stop,
+) -> Result<PathBuf, ExportError> {
     let report = session_report(journal, code).await?;
     let dir = export_dir(data_dir, code);
-    let files: Vec<(PathBuf, Vec<u8>)> = Format::ALL
-        .into_iter()
-        .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
-        .collect::<Result<_, ExportError>>()?;
+    // Laying out the PDF takes a while (docs/performance.md): off the async workers.
+    let files: Vec<(PathBuf, Vec<u8>)> = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            Format::ALL
+                .into_iter()
+                .map(|format| Ok((dir.join(file_name(&report, format)), render(&report, format)?)))
+                .collect::<Result<_, ExportError>>()
+        })
+        .await
+        .map_err(std::io::Error::other)??
+    };
     // Each file whole or not at all, retried while the disk is full (see `crate::disk`).
-    crate::disk::write_all_retrying(dir.clone(), files).await?;
+    crate::disk::write_all_retrying(dir.clone(), files, stop).await?;
     Ok(dir)
 }
 
@@ -316,97 +333,4 @@ pub fn kind(activity: &Activity) -> &'static str {
     activity.spec.kind()
 }
 
-/// A scale's before/after row: the first and last round compared, for the summary tables.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BeforeAfter {
-    pub statement: String,
-    pub first: crate::activity::scale::RoundStats,
-    pub last: crate::activity::scale::RoundStats,
-    pub paired: Option<crate::activity::scale::Paired>,
-}
-
-impl BeforeAfter {
-    /// Mean of the last round less the mean of the first.
-    pub fn change(&self) -> Option<f64> {
-        Some(self.last.mean? - self.first.mean?)
-    }
-
-    /// The rows of a scale's results: one per statement, first round against last.
-    pub fn rows(scale: &crate::activity::Scale, results: &Aggregate) -> Vec<Self> {
-        let Aggregate::Scale(results) = results else { return Vec::new() };
-        let (Some(first), Some(last)) = (scale.rounds.first(), scale.rounds.last()) else { return Vec::new() };
-        results
-            .statements
-            .iter()
-            .filter_map(|statement| {
-                Some(Self {
-                    statement: statement.text.clone(),
-                    first: statement.rounds.get(first)?.clone(),
-                    last: statement.rounds.get(last)?.clone(),
-                    paired: statement.paired.clone(),
-                })
-            })
-            .collect()
-    }
-}
-
-/// Tenths of a figure, by the one rounding rule of every screen and report: the figure is
-/// first taken to four decimals (as the spreadsheet stores it, so that 1.15 computed as
-/// 1.1499999999999999 counts as 1.15), then rounded half away from zero. A mean of exactly
-/// 2.25 is 2.3 everywhere; Rust's `{:.1}` would say 2.2 (ties to even) while Excel's "0.0"
-/// says 2.3. The web's `format.ts` follows the same rule.
-fn tenths(value: f64) -> i64 {
-    let quantised = (value * 1e4).round() as i64;
-    let tenths = (quantised.abs() + 500) / 1000;
-    if quantised < 0 { -tenths } else { tenths }
-}
-
-/// A figure rounded to one decimal place by the rule of [`tenths`].
-pub fn round_one(value: f64) -> f64 {
-    tenths(value) as f64 / 10.0
-}
-
-/// A figure to one decimal place, as reports show means: "2.3".
-pub fn one_decimal(value: f64) -> String {
-    let tenths = tenths(value);
-    let sign = if tenths < 0 { "-" } else { "" };
-    format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10)
-}
-
-/// A change to one decimal place, with its sign: "+1.2", "-0.3", "0.0".
-pub fn signed_one_decimal(value: f64) -> String {
-    let text = one_decimal(value);
-    if tenths(value) > 0 { format!("+{text}") } else { text }
-}
-
-#[cfg(test)]
-mod rounding {
-    use super::{one_decimal, round_one, signed_one_decimal};
-
-    /// One rule everywhere: half away from zero, one decimal, on the figure as the
-    /// spreadsheet stores it (four decimals).
-    #[test]
-    fn ties_round_away_from_zero() {
-        for (value, shown) in [
-            (2.25, "2.3"),
-            (2.35, "2.4"),
-            (-2.25, "-2.3"),
-            (1.15, "1.2"),
-            (0.05, "0.1"),
-            (2.675, "2.7"),
-            (3.0, "3.0"),
-            (4.44, "4.4"),
-            (2.24996, "2.3"),
-            (2.24994, "2.2"),
-            (9.0 / 4.0, "2.3"),
-            (0.0, "0.0"),
-            (-0.04, "0.0"),
-        ] {
-            assert_eq!(one_decimal(value), shown, "{value}");
-            assert_eq!(round_one(value), shown.parse::<f64>().expect("a number"), "{value}");
-        }
-        assert_eq!(signed_one_decimal(1.15), "+1.2");
-        assert_eq!(signed_one_decimal(-0.25), "-0.3");
-        assert_eq!(signed_one_decimal(0.01), "0.0");
-    }
-}
+pub use crate::activity::scale::BeforeAfter;

@@ -194,7 +194,7 @@ struct Session {
     /// activity and key.
     moves: HashMap<(String, u32), PendingMove>,
     /// The export files being written after the session closed.
-    exporting: Option<tokio::task::JoinHandle<()>>,
+    exporting: Option<(tokio::task::JoinHandle<()>, crate::disk::Stop)>,
     /// The activity and round on screen, and the version at which they came on screen.
     scope: Option<((Option<String>, usize), u64)>,
     /// Counters bumped per answer, looked up once: `counter!` looks its key up in the
@@ -291,7 +291,8 @@ impl Session {
                     Some(Command::Delete { reply }) => {
                         // Exports still being written would outlive the delete; exports
                         // waiting for disk space to come back are given up.
-                        if let Some(exporting) = self.exporting.take() {
+                        if let Some((exporting, stop)) = self.exporting.take() {
+                            stop.throw().await;
                             exporting.abort();
                             let _ = exporting.await;
                         }
@@ -487,12 +488,15 @@ impl Session {
                 self.publish_all();
                 let (reader, data_dir, code) =
                     (self.journal.reader().clone(), self.outlets.data_dir.clone(), self.core.state().code.clone());
-                self.exporting = Some(tokio::spawn(async move {
-                    match export::write_all(&reader, &data_dir, &code).await {
+                let stop = crate::disk::Stop::default();
+                let writing = stop.clone();
+                let task = tokio::spawn(async move {
+                    match export::write_all(&reader, &data_dir, &code, &writing).await {
                         Ok(dir) => info!(dir = %dir.display(), "exports written"),
                         Err(err) => warn!(%err, "exports could not be written"),
                     }
-                }));
+                });
+                self.exporting = Some((task, stop));
             }
         }
     }

@@ -21,11 +21,16 @@ const LEGEND: f64 = 28.0;
 const FIRST_COLOUR: &str = "#8fa8c8";
 const LAST_COLOUR: &str = "#1d4e89";
 const TEXT_COLOUR: &str = "#1a1a1a";
-/// Text size, in SVG units.
-const TEXT_SIZE: f64 = 13.0;
-/// The label is squeezed to the chart's width past this many characters (an average glyph
-/// of Libertinus at 13 units is about 6 units wide: 115 characters fill 700 units).
-const LABEL_CHARS: usize = 115;
+/// Text size, in SVG units: the HTML report's 13 px read small on paper (the chart is
+/// printed 16 cm wide, so 13 units come out at 8 pt); 15 gives 9.5 pt and still fits the
+/// same rows.
+const TEXT_SIZE: f64 = 15.0;
+/// A label longer than this many characters is wrapped onto more lines (an average glyph of
+/// Libertinus at 15 units is about 7 units wide: 100 characters fill 700 units); a
+/// statement may have 300.
+const LABEL_CHARS: usize = 100;
+/// The height of each further line of a wrapped label.
+const LINE: f64 = 18.0;
 
 /// One statement's bars.
 pub struct Bars<'a> {
@@ -43,7 +48,10 @@ pub fn before_after(bars: &[Bars<'_>], min: i32, max: i32, rounds: Option<(&str,
     let span = f64::from(max - min).max(1.0);
     let width = |value: Option<f64>| value.map_or(0.0, |v| ((v - f64::from(min)) / span * BAR_WIDTH).max(2.0));
     let top = if rounds.is_some() { LEGEND } else { 0.0 };
-    let height = top + 20.0 + ROW * bars.len() as f64;
+    let labels: Vec<Vec<std::borrow::Cow<'_, str>>> =
+        bars.iter().map(|bar| textwrap::wrap(bar.label, LABEL_CHARS)).collect();
+    let extra = |lines: &[std::borrow::Cow<'_, str>]| LINE * lines.len().saturating_sub(1) as f64;
+    let height = top + 20.0 + labels.iter().map(|lines| ROW + extra(lines)).sum::<f64>();
     let mut svg = String::new();
     // Writing to a String cannot fail.
     let _ = write!(
@@ -63,14 +71,12 @@ pub fn before_after(bars: &[Bars<'_>], min: i32, max: i32, rounds: Option<(&str,
             escape(last)
         );
     }
-    for (i, bar) in bars.iter().enumerate() {
-        let y = top + 10.0 + ROW * i as f64;
-        let squeeze = if bar.label.chars().count() > LABEL_CHARS {
-            format!(r#" textLength="{}" lengthAdjust="spacingAndGlyphs""#, WIDTH - 4.0)
-        } else {
-            String::new()
-        };
-        let _ = write!(svg, r#"<text x="0" y="{}"{squeeze}>{}</text>"#, y + 12.0, escape(bar.label));
+    let mut y = top + 10.0;
+    for (bar, lines) in bars.iter().zip(&labels) {
+        for (i, line) in lines.iter().enumerate() {
+            let _ = write!(svg, r#"<text x="0" y="{}">{}</text>"#, y + 12.0 + LINE * i as f64, escape(line.as_ref()));
+        }
+        y += extra(lines);
         let first = width(bar.first);
         let _ = write!(
             svg,
@@ -91,6 +97,7 @@ pub fn before_after(bars: &[Bars<'_>], min: i32, max: i32, rounds: Option<(&str,
                 escape(&bar.last_label)
             );
         }
+        y += ROW;
     }
     svg.push_str("</svg>");
     (svg, height)
@@ -120,6 +127,12 @@ pub enum PngError {
 /// Draws an SVG chart as a PNG, `scale` pixels per SVG unit (2: sharp on paper at the width
 /// a page gives it). Returns the PNG and its size in pixels.
 pub fn png(svg: &str, scale: f32) -> Result<(Vec<u8>, u32, u32), PngError> {
+    let pixmap = draw(svg, scale)?;
+    let png = pixmap.encode_png().map_err(|err| PngError::Png(err.to_string()))?;
+    Ok((png, pixmap.width(), pixmap.height()))
+}
+
+fn draw(svg: &str, scale: f32) -> Result<resvg::tiny_skia::Pixmap, PngError> {
     let options = resvg::usvg::Options { fontdb: FONTS.clone(), ..Default::default() };
     let tree = resvg::usvg::Tree::from_str(svg, &options)?;
     let size = tree.size().to_int_size().scale_by(scale).ok_or(PngError::Size(0, 0))?;
@@ -127,13 +140,23 @@ pub fn png(svg: &str, scale: f32) -> Result<(Vec<u8>, u32, u32), PngError> {
     let mut pixmap = resvg::tiny_skia::Pixmap::new(width, height).ok_or(PngError::Size(width, height))?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
     resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
-    let png = pixmap.encode_png().map_err(|err| PngError::Png(err.to_string()))?;
-    Ok((png, width, height))
+    Ok(pixmap)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Bars, before_after, png};
+    use super::{Bars, FONT, before_after, draw, png};
+
+    /// The charts' font is found (resvg leaves out text in a font it does not have, silently).
+    #[test]
+    fn chart_text_is_drawn() {
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" font-family="{FONT}" font-size="20"><text x="0" y="30">Before 3.2</text></svg>"#
+        );
+        let pixmap = draw(&svg, 1.0).expect("draw");
+        let inked = pixmap.pixels().iter().filter(|p| p.red() < 128).count();
+        assert!(inked > 100, "only {inked} dark pixels: the font was not found");
+    }
 
     /// Participants' text in a chart is text, never markup, and the chart draws.
     #[test]
@@ -148,5 +171,18 @@ mod tests {
         let (png, width, pixels_high) = png(&svg, 2.0).expect("png");
         assert_eq!((width, pixels_high), (1440, 252));
         assert!(png.starts_with(b"\x89PNG"));
+    }
+
+    /// A statement of 300 characters is wrapped onto lines that fit, and the chart grows.
+    #[test]
+    fn a_long_label_wraps() {
+        let label = "co-production ".repeat(21);
+        let bars =
+            [Bars { label: &label, first: Some(2.0), last: None, first_label: "2.0".into(), last_label: "–".into() }];
+        let (svg, height) = before_after(&bars, 1, 5, None);
+        let lines = svg.matches("co-production").count();
+        assert_eq!(lines, 21);
+        assert_eq!(svg.matches("<text").count(), 3 + 1, "three lines and the value: {svg}");
+        assert_eq!(height, 20.0 + 78.0 + 2.0 * 18.0);
     }
 }

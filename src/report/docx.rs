@@ -12,9 +12,9 @@
 use std::io::Cursor;
 
 use docx_rs::{
-    AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, NumberFormat, NumberingId,
-    PageMargin, Paragraph, Pic, RunFonts, SpecialIndentType, Start, Style, StyleType, TableCell, TableRow, WidthType,
-    XMLDocx,
+    AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, LineSpacing, NumberFormat,
+    NumberingId, PageMargin, Paragraph, Pic, RunFonts, SpecialIndentType, Start, Style, StyleType, TableCell, TableRow,
+    WidthType, XMLDocx,
 };
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
@@ -28,8 +28,8 @@ const MARGIN: i32 = 1_418;
 const TEXT_WIDTH: u32 = PAGE.0 - 2 * MARGIN as u32;
 /// English Metric Units per twentieth of a point.
 const EMU_PER_TWIP: u64 = 635;
-/// The bulleted list's numbering.
-const BULLETS: usize = 1;
+/// The bulleted list's numbering (docx-rs already defines a numbered list as 1).
+const BULLETS: usize = 2;
 /// Pixels per SVG unit in a chart's picture: sharp when printed at the text's width.
 const PNG_SCALE: f32 = 2.0;
 
@@ -62,6 +62,7 @@ pub fn render(document: &Document) -> Result<Vec<u8>, DocxError> {
         })
         .default_fonts(RunFonts::new().ascii("Arial").hi_ansi("Arial").cs("Arial"))
         .default_size(22)
+        .default_line_spacing(LineSpacing::new().after(120))
         .add_abstract_numbering(
             AbstractNumbering::new(BULLETS).add_level(
                 Level::new(0, Start::new(1), NumberFormat::new("bullet"), LevelText::new("•"), LevelJc::new("left"))
@@ -121,6 +122,7 @@ fn styles() -> Vec<Style> {
             .next("Normal")
             .q_format(true)
             .outline_lvl(level - 1)
+            .line_spacing(LineSpacing::new().before(if level <= 2 { 360 } else { 240 }).after(120))
             .size(size)
             .bold()
             .color("1A1A1A")
@@ -130,7 +132,13 @@ fn styles() -> Vec<Style> {
         heading(2, 32),
         heading(3, 26),
         heading(4, 22),
-        Style::new("Caption", StyleType::Paragraph).name("caption").based_on("Normal").q_format(true).bold().size(20),
+        Style::new("Caption", StyleType::Paragraph)
+            .name("caption")
+            .based_on("Normal")
+            .q_format(true)
+            .line_spacing(LineSpacing::new().before(120).after(60))
+            .bold()
+            .size(20),
     ]
 }
 
@@ -149,11 +157,24 @@ fn paragraph(runs: &[Run]) -> Paragraph {
     runs.iter().fold(Paragraph::new(), |p, r| p.add_run(run(r)))
 }
 
-/// Column widths: text columns three shares, figure columns one, over the text's width.
+/// Column widths over the text's width, in proportion to what each column holds: its longest
+/// cell (up to 30 characters; longer text wraps) or its header's longest word, so that no
+/// word of a header is split.
 fn widths(table: &Table) -> Vec<usize> {
-    let shares: Vec<u32> = table.numeric.iter().map(|numeric| if *numeric { 1 } else { 3 }).collect();
-    let total: u32 = shares.iter().sum::<u32>().max(1);
-    shares.iter().map(|share| (TEXT_WIDTH * share / total) as usize).collect()
+    let chars = |text: &str| text.chars().count() as u32;
+    let needs: Vec<u32> = table
+        .header
+        .iter()
+        .enumerate()
+        .map(|(c, header)| {
+            let longest_cell = table.rows.iter().filter_map(|row| row.get(c)).map(|cell| chars(cell)).max();
+            let longest_word = header.split_whitespace().map(chars).max().unwrap_or(0);
+            // Headers are bold (a third wider); three characters more for the cell's margins.
+            longest_cell.unwrap_or(0).min(30).max(longest_word * 4 / 3 + 2).max(4) + 3
+        })
+        .collect();
+    let total: u32 = needs.iter().sum::<u32>().max(1);
+    needs.iter().map(|need| (TEXT_WIDTH * need / total) as usize).collect()
 }
 
 fn table(table: &Table) -> docx_rs::Table {

@@ -101,9 +101,23 @@ pub struct Figure {
     pub caption: String,
 }
 
+impl Table {
+    /// Whether a column holds figures (right-aligned, and not a row's heading).
+    pub fn numeric_at(&self, column: impl std::borrow::Borrow<usize>) -> bool {
+        self.numeric.get(*column.borrow()).copied().unwrap_or(false)
+    }
+}
+
 impl Block {
     pub fn heading(level: u8, text: impl Into<String>) -> Self {
         Self::Heading { level, text: text.into() }
+    }
+
+    /// A heading with its text, or what it is when its title was left empty (an empty
+    /// heading is nothing to a screen reader).
+    pub fn named(level: u8, text: &str, otherwise: &str) -> Self {
+        let text = if text.trim().is_empty() { otherwise } else { text };
+        Self::Heading { level, text: text.to_owned() }
     }
 
     pub fn paragraph(text: impl Into<String>) -> Self {

@@ -9,17 +9,21 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chorus::activity::Activity;
-use chorus::activity::jamboard::Color;
+use chorus::activity::jamboard::{Color, JamboardEvent};
+use chorus::activity::scale::ScaleEvent;
+use chorus::activity::wordcloud::WordCloudEvent;
 use chorus::export::{self, Format, Report, one_decimal, signed_one_decimal};
-use chorus::hub::state::SessionState;
 use chorus::journal::{Event, SessionRecord};
 use chorus::report::{self, Document};
+use chorus::session::SessionState;
 use serde_json::{Value, json};
 
 /// Text that means something to typst, HTML, XML or Markdown.
 const HOSTILE: &str = "#exit() ] * $x$ \\ <script>alert(1)</script> _y_ @ref // not a comment";
 /// An organiser's theme name, just as hostile.
 const HOSTILE_THEME: &str = "Time & money <b>*bold*</b> #set text(red)";
+/// A board's title (a heading in the report), hostile too.
+const HOSTILE_TITLE: &str = "Personal pledges = #pagebreak() [*x*] `raw` <h1>";
 
 const STATEMENTS: [&str; 4] = [
     "I understand the term co-production",
@@ -37,7 +41,7 @@ fn agenda() -> Vec<Activity> {
          "max_entries": 3, "profanity_filter": true, "stop_words": []},
         {"id": "board", "kind": "jamboard", "title": "What gets in the way, and what works?",
          "frames": ["Barriers", "Successes"], "dots": 2, "notes_per_participant": 5},
-        {"id": "pledges", "kind": "jamboard", "title": "Personal pledges", "frames": ["My pledge"],
+        {"id": "pledges", "kind": "jamboard", "title": HOSTILE_TITLE, "frames": ["My pledge"],
          "dots": 0, "notes_per_participant": 2}
     ]))
     .expect("agenda")
@@ -62,12 +66,8 @@ const WORDS: [&str; 7] =
 
 /// One workshop of the series as journal events, with `people` who take part.
 fn workshop(k: usize, people: u32) -> Vec<Event> {
-    let scale = |participant, round, statement, value| Event::ScaleAnswer {
-        participant,
-        activity: "feel".into(),
-        round,
-        statement,
-        value,
+    let scale = |participant, round, statement, value| {
+        Event::from(ScaleEvent::ScaleAnswer { participant, activity: "feel".into(), round, statement, value })
     };
     let mut events = vec![Event::AgendaReplaced { agenda: agenda() }];
     for participant in 1..=people + 1 {
@@ -82,35 +82,43 @@ fn workshop(k: usize, people: u32) -> Vec<Event> {
     events.push(Event::Step { activity: Some("word".into()), round: 0, open: true, reveal: true });
     for p in 1..=people {
         let text = WORDS[(p as usize + k) % WORDS.len()];
-        events.push(Event::WordEntry { participant: p, activity: "word".into(), entry: p, text: text.into() });
+        events.push(
+            WordCloudEvent::WordEntry { participant: p, activity: "word".into(), entry: p, text: text.into() }.into(),
+        );
     }
     events.push(Event::Step { activity: Some("board".into()), round: 0, open: true, reveal: false });
     let notes: [(u32, &str); 4] =
         [(0, "Not enough time"), (0, "Time and money"), (1, "Parents felt heard"), (0, HOSTILE)];
     for (n, (frame, text)) in notes.into_iter().enumerate() {
-        events.push(Event::NoteAdded {
-            participant: 1 + n as u32,
-            activity: "board".into(),
-            note: 10 + n as u32,
-            frame,
-            text: text.into(),
-            color: Color::Yellow,
-        });
+        events.push(
+            JamboardEvent::NoteAdded {
+                participant: 1 + n as u32,
+                activity: "board".into(),
+                note: 10 + n as u32,
+                frame,
+                text: text.into(),
+                color: Color::Yellow,
+            }
+            .into(),
+        );
     }
-    events.push(Event::ThemeSet { activity: "board".into(), theme: 20, name: HOSTILE_THEME.into() });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) });
-    events.push(Event::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) });
-    events.push(Event::Voting { activity: "board".into(), open: true });
-    events.push(Event::Dot { participant: 2, activity: "board".into(), note: 11, add: true });
+    events.push(JamboardEvent::ThemeSet { activity: "board".into(), theme: 20, name: HOSTILE_THEME.into() }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 10, theme: Some(20) }.into());
+    events.push(JamboardEvent::NoteThemed { activity: "board".into(), note: 11, theme: Some(20) }.into());
+    events.push(JamboardEvent::Voting { activity: "board".into(), open: true }.into());
+    events.push(JamboardEvent::Dot { participant: 2, activity: "board".into(), note: 11, add: true }.into());
     events.push(Event::Step { activity: Some("pledges".into()), round: 0, open: true, reveal: false });
-    events.push(Event::NoteAdded {
-        participant: 1,
-        activity: "pledges".into(),
-        note: 30,
-        frame: 0,
-        text: format!("I will ask parents first (session {})", k + 1),
-        color: Color::Green,
-    });
+    events.push(
+        JamboardEvent::NoteAdded {
+            participant: 1,
+            activity: "pledges".into(),
+            note: 30,
+            frame: 0,
+            text: format!("I will ask parents first (session {})", k + 1),
+            color: Color::Green,
+        }
+        .into(),
+    );
     events.push(Event::Step { activity: Some("feel".into()), round: 1, open: true, reveal: false });
     for p in 1..=people {
         for s in 0..STATEMENTS.len() {
@@ -284,7 +292,8 @@ fn the_report_document_has_every_section() {
     let rows: Vec<[String; 4]> =
         before_after.rows.iter().map(|r| [r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone()]).collect();
     assert_eq!(rows, expected_rows());
-    assert_eq!(document.figures().count(), 1);
+    // The before/after chart and the picture of the word cloud.
+    assert_eq!(document.figures().count(), 2);
     // The top word, counted here: entries that differ only in case are one word.
     let mut counts: std::collections::BTreeMap<String, u32> = Default::default();
     for k in 0..4 {
@@ -323,6 +332,7 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     let expected: Vec<(String, String)> =
         document.headings().map(|(level, text)| (format!("Heading {level}"), text.to_owned())).collect();
     assert_eq!(headings, expected);
+    assert!(headings.contains(&("Heading 3".to_owned(), HOSTILE_TITLE.to_owned())));
     let tables = docx["tables"].as_array().expect("tables");
     assert_eq!(tables.len(), document.tables().count());
     for (read, table) in tables.iter().zip(document.tables()) {
@@ -343,7 +353,12 @@ fn the_docx_reads_back_with_headings_tables_and_numbers() {
     let alts = strings(&docx["picture_alt_texts"]);
     let expected_alts: Vec<String> = document.figures().map(|f| f.alt.clone()).collect();
     assert_eq!(alts, expected_alts);
-    assert!(alts.iter().all(|alt| alt.contains("I understand the term co-production")));
+    let charts: Vec<&String> = alts.iter().filter(|alt| alt.starts_with("Bar chart")).collect();
+    assert_eq!(charts.len(), 1, "{alts:?}");
+    assert!(charts[0].contains("I understand the term co-production"));
+    assert!(alts.iter().any(|alt| alt.starts_with("The words, sized by how often")), "{alts:?}");
+    let formats = strings(&docx["list_formats"]);
+    assert!(!formats.is_empty() && formats.iter().all(|f| f == "bullet"), "lists are bulleted: {formats:?}");
     let texts: Vec<String> = docx["list_items"].as_array().expect("list items").iter().map(|v| v.to_string()).collect();
     assert!(strings(&docx["list_items"]).iter().any(|t| t == HOSTILE), "hostile note not verbatim: {texts:?}");
     assert!(
@@ -389,6 +404,7 @@ fn the_pdf_is_tagged_with_headings_table_headers_and_alt_text() {
     let text = pdf_text();
     assert!(text.contains(HOSTILE), "hostile note not verbatim in: {text}");
     assert!(text.contains(HOSTILE_THEME), "hostile theme not verbatim");
+    assert!(text.contains(HOSTILE_TITLE), "hostile heading not verbatim");
 }
 
 /// The before/after figures are the same in the HTML report, the spreadsheet, the DOCX and
@@ -402,7 +418,7 @@ fn numbers_agree_across_html_docx_pdf_and_xlsx() {
     let html = rendered.html.split_whitespace().collect::<Vec<_>>().join(" ");
     for [statement, first, last, change] in &expected {
         let row = format!(
-            "<th scope=\"row\">{statement}</th> <td class=\"num\">{first}</td><td class=\"num\">{last}</td><td class=\"num\">{change}</td>"
+            "<th scope=\"row\">{statement}</th><td class=\"num\">{first}</td><td class=\"num\">{last}</td><td class=\"num\">{change}</td>"
         );
         assert!(html.contains(&row), "HTML lacks {row}");
     }
@@ -477,5 +493,44 @@ fn timing() {
     time("document model", &|report| report::document(report).blocks.len());
     for format in [Format::Html, Format::Xlsx, Format::Docx, Format::Pdf] {
         time(format.extension(), &|report| export::render(report, format).expect("render").len());
+    }
+}
+
+/// A report of a session still running says so, and a board left without a title gets a
+/// heading all the same; both formats are still written (typst refuses a PDF/UA-1 document
+/// that breaks its rules, so a written PDF is a conforming one).
+#[test]
+fn a_running_session_and_an_untitled_board() {
+    let record = SessionRecord {
+        code: CODES[0].into(),
+        series: CODES[0].into(),
+        title: "Co-production training".into(),
+        host_key_hash: String::new(),
+        present_key_hash: String::new(),
+        created_at: 1_763_820_000_000,
+        closed_at: None,
+    };
+    let mut events = workshop(0, 3);
+    assert!(matches!(events.pop(), Some(Event::Closed)));
+    if let Some(Event::AgendaReplaced { agenda }) = events.first_mut() {
+        let mut untitled: Vec<Value> = agenda.iter().map(|a| serde_json::to_value(a).expect("activity")).collect();
+        untitled[2]["title"] = json!("");
+        *agenda = serde_json::from_value(Value::Array(untitled)).expect("agenda");
+    }
+    let events = events.into_iter().enumerate().map(|(i, e)| (record.created_at + 60_000 * i as i64, e));
+    let part = export::session_part(&record, &SessionState::replay(&record, events));
+    let report = export::build(None, record.title.clone(), vec![part]);
+    let document = report::document(&report);
+    let still_running = document.blocks.iter().any(|block| {
+        matches!(block, report::Block::Paragraph { runs } if runs.first().is_some_and(|run| run.bold && run.text.starts_with("Still running")))
+    });
+    assert!(still_running, "{:?}", document.blocks.get(..4));
+    assert!(document.headings().any(|heading| heading == (3, "Board")));
+    assert!(
+        document.tables().all(|t| t.caption != "Mean rating per session, Before → After"),
+        "one session: no per-session table"
+    );
+    for format in [Format::Docx, Format::Pdf] {
+        assert!(!export::render(&report, format).expect("render").is_empty());
     }
 }

@@ -28,12 +28,22 @@ def main(path):
         ],
         "inline_shapes": len(doc.inline_shapes),
     }
+    numbering = doc.part.numbering_part.element
+
+    def list_format(paragraph):
+        num_id = paragraph._p.pPr.numPr.numId.val
+        abstract = numbering.xpath(f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')[0]
+        return numbering.xpath(
+            f'./w:abstractNum[@w:abstractNumId="{abstract}"]/w:lvl[@w:ilvl="0"]/w:numFmt/@w:val')[0]
+
+    out["list_formats"] = []
     for item in doc.iter_inner_content():
         if isinstance(item, Paragraph):
             style = item.style.name if item.style is not None else None
             out["paragraphs"].append({"style": style, "text": item.text})
             if item._p.pPr is not None and item._p.pPr.numPr is not None:
                 out["list_items"].append(item.text)
+                out["list_formats"].append(list_format(item))
         elif isinstance(item, Table):
             first = item.rows[0]._tr if item.rows else None
             tr_pr = first.trPr if first is not None else None
