@@ -66,7 +66,7 @@ describe('the registry of kinds', () => {
   });
 
   it('keeps a kind it does not know as a plain activity', () => {
-    const future = { id: 'f1', kind: 'choice', title: 'Which word?' } as unknown as Activity;
+    const future = { id: 'f1', kind: 'quiz', title: 'Which word?' } as unknown as Activity;
     expect(kindOf(future)).toBeUndefined();
     expect(kindName(future)).toBe('Activity');
     expect(activityTitle(future)).toBe('Which word?');

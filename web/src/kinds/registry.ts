@@ -3,7 +3,10 @@
 // entry in `KINDS`.
 
 import type { Activity, Aggregate } from '../lib/protocol';
+import choice from './choice';
 import jamboard from './jamboard';
+import points from './points';
+import ranking from './ranking';
 import scale from './scale';
 import type { AnyKind } from './types';
 import wordcloud from './wordcloud';
@@ -13,6 +16,9 @@ export const KINDS: readonly AnyKind[] = [
   scale,
   wordcloud,
   jamboard,
+  choice,
+  ranking,
+  points,
 ];
 
 const byName = new Map<string, AnyKind>(KINDS.map((entry) => [entry.kind, entry]));
