@@ -45,7 +45,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use hist::{Hist, HistWire};
 use net::{ProcSample, now_us, proc_sample};
-use worker::{AnswerPlan, WorkerConfig};
+use worker::{AnswerPlan, Shape, WorkerConfig};
 
 /// Hard limits, whatever the command line says.
 const MAX_PHONES: u32 = 60_000;
@@ -63,6 +63,9 @@ enum Profile {
     Workshop,
 }
 
+/// The budget of the points activity the load tool makes.
+const POINTS_BUDGET: u32 = 100;
+
 /// Which kind of activity the steady profile's phones answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum LoadKind {
@@ -71,6 +74,12 @@ enum LoadKind {
     /// A multiple choice with `--statements` options (2–12), one choice each; every answer
     /// after a phone's first changes its mind.
     Choice,
+    /// A ranking of `--statements` items (2–10): each answer puts one item first and the
+    /// others after it; the projector's "ranked first" counts are checked.
+    Ranking,
+    /// 100 points over `--statements` items (2–10): each answer puts the whole budget on one
+    /// item; the projector's totals are checked.
+    Points,
 }
 
 impl LoadKind {
@@ -78,6 +87,8 @@ impl LoadKind {
         match self {
             Self::Scale => "scale",
             Self::Choice => "choice",
+            Self::Ranking => "ranking",
+            Self::Points => "points",
         }
     }
 }
@@ -303,13 +314,13 @@ struct Staff {
     next_id: Cell<u64>,
 }
 
-/// What the projector has shown of the scale on screen (a multiple choice: as one statement,
-/// its options as the points).
+/// What the projector has shown of the scale on screen (a choice, ranking or points: as one
+/// statement, its options or items as the points).
 #[derive(Default)]
 struct Screen {
     activity: String,
     round: String,
-    choice: bool,
+    shape: Shape,
     /// (arrival, n per statement) of every results frame for the activity.
     frames: Vec<(u64, Vec<u64>)>,
     /// The counts per point of the latest frame, per statement.
@@ -322,14 +333,35 @@ impl Screen {
         if value["activity"].as_str() != Some(self.activity.as_str()) {
             return;
         }
-        if self.choice {
-            let Some(options) = value["data"]["options"].as_array() else { return };
-            let n = value["data"]["rounds"][self.round.as_str()]["n"].as_u64().unwrap_or(0);
-            let counts =
-                options.iter().map(|o| o["rounds"][self.round.as_str()]["count"].as_u64().unwrap_or(0)).collect();
-            self.frames.push((at, vec![n]));
-            self.counts = vec![counts];
-            return;
+        let round = self.round.as_str();
+        match self.shape {
+            Shape::Scale => {}
+            Shape::Choice => {
+                let Some(options) = value["data"]["options"].as_array() else { return };
+                let n = value["data"]["rounds"][round]["n"].as_u64().unwrap_or(0);
+                let counts = options.iter().map(|o| o["rounds"][round]["count"].as_u64().unwrap_or(0)).collect();
+                self.frames.push((at, vec![n]));
+                self.counts = vec![counts];
+                return;
+            }
+            // Each phone's latest answer puts one item first, or the whole budget on it: the
+            // "ranked first" counts, or the totals over the budget, count phones per item.
+            Shape::Ranking { .. } | Shape::Points { .. } => {
+                let Some(items) = value["data"]["items"].as_array() else { return };
+                let n = items.first().map_or(0, |item| item["rounds"][round]["n"].as_u64().unwrap_or(0));
+                let counts = items
+                    .iter()
+                    .map(|item| match self.shape {
+                        Shape::Points { budget, .. } => {
+                            item["rounds"][round]["total"].as_u64().unwrap_or(0) / u64::from(budget.max(1))
+                        }
+                        _ => item["rounds"][round]["first"].as_u64().unwrap_or(0),
+                    })
+                    .collect();
+                self.frames.push((at, vec![n]));
+                self.counts = vec![counts];
+                return;
+            }
         }
         let Some(statements) = value["data"]["statements"].as_array() else { return };
         let mut ns = Vec::with_capacity(statements.len());
@@ -749,6 +781,7 @@ async fn run(
             let statements: Vec<String> =
                 (1..=opt.statements).map(|i| format!("Statement {i} of the load test")).collect();
             let options: Vec<String> = (1..=opt.statements.clamp(2, 12)).map(|i| format!("Option {i}")).collect();
+            let items: Vec<String> = (1..=opt.statements.clamp(2, 10)).map(|i| format!("Item {i}")).collect();
             let agenda = match (opt.profile, opt.kind) {
                 (Profile::Steady, LoadKind::Scale) => {
                     json!([{"kind": "scale", "title": "Load test", "statements": statements,
@@ -757,6 +790,14 @@ async fn run(
                 (Profile::Steady, LoadKind::Choice) => {
                     json!([{"kind": "choice", "title": "Load test", "options": options,
                             "max_choices": 1, "rounds": ["Before", "After"]}])
+                }
+                (Profile::Steady, LoadKind::Ranking) => {
+                    json!([{"kind": "ranking", "title": "Load test", "items": items,
+                            "rounds": ["Before", "After"]}])
+                }
+                (Profile::Steady, LoadKind::Points) => {
+                    json!([{"kind": "points", "title": "Load test", "items": items, "budget": POINTS_BUDGET,
+                            "rounds": ["Before", "After"]}])
                 }
                 (Profile::Workshop, _) => workshop::agenda(opt.holds.len(), opt.statements),
             };
@@ -784,11 +825,23 @@ async fn run(
         .and_then(|agenda| agenda.iter().find(|a| a["kind"] == kind))
         .ok_or_else(|| anyhow!("the session has no {kind} activity"))?;
     let activity = scale["id"].as_str().ok_or_else(|| anyhow!("no activity id"))?.to_owned();
-    let choice = opt.kind == LoadKind::Choice;
-    // A multiple choice plays as one statement whose points are its options.
-    let (statements, min, max, round) = if choice {
-        let options = scale["options"].as_array().map(Vec::len).unwrap_or(2).max(1) as i64;
-        (1, 0, options - 1, scale["rounds"][0].as_str().unwrap_or("").to_owned())
+    let listed = |field: &str| scale[field].as_array().map(Vec::len).unwrap_or(2).max(1) as u32;
+    let shape = match opt.kind {
+        LoadKind::Scale => Shape::Scale,
+        LoadKind::Choice => Shape::Choice,
+        LoadKind::Ranking => Shape::Ranking { items: listed("items") },
+        LoadKind::Points => Shape::Points {
+            items: listed("items"),
+            budget: scale["budget"].as_u64().unwrap_or(u64::from(POINTS_BUDGET)) as u32,
+        },
+    };
+    // A choice, ranking or points plays as one statement whose points are its options or items.
+    let (statements, min, max, round) = if shape != Shape::Scale {
+        let count = match shape {
+            Shape::Ranking { items } | Shape::Points { items, .. } => items,
+            _ => listed("options"),
+        };
+        (1, 0, i64::from(count) - 1, scale["rounds"][0].as_str().unwrap_or("").to_owned())
     } else {
         (
             scale["statements"].as_array().map(Vec::len).unwrap_or(1).clamp(1, 10) as u32,
@@ -799,7 +852,7 @@ async fn run(
     };
     let present_key = session["present_key"].as_str().unwrap_or(&host_key).to_owned();
     let screen =
-        Rc::new(RefCell::new(Screen { activity: activity.clone(), round: round.clone(), choice, ..Screen::default() }));
+        Rc::new(RefCell::new(Screen { activity: activity.clone(), round: round.clone(), shape, ..Screen::default() }));
     let (_projector, _) = open_staff(
         target,
         json!({"type": "present", "code": code, "key": present_key}),
@@ -992,7 +1045,7 @@ async fn run(
         statements,
         min,
         max,
-        choice,
+        shape,
         goto_us,
         start_us,
         end_us,

@@ -40,6 +40,20 @@ pub struct WorkerConfig {
     pub total_phones: u32,
 }
 
+/// How a phone's answer is written and counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shape {
+    /// A scale: one statement rated per message.
+    #[default]
+    Scale,
+    /// A multiple choice: one option chosen.
+    Choice,
+    /// A ranking of `items`: the chosen item first, the others after it in order.
+    Ranking { items: u32 },
+    /// Points over `items`: the whole budget on the chosen item.
+    Points { items: u32, budget: u32 },
+}
+
 /// The answer phase, as the coordinator sets it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnswerPlan {
@@ -48,9 +62,11 @@ pub struct AnswerPlan {
     pub statements: u32,
     pub min: i64,
     pub max: i64,
-    /// A multiple choice: the value is the option chosen, sent as `choices`.
+    /// How an answer is sent: a scale's rating, or one whole answer of a choice, ranking or
+    /// points, whose `value` is the option chosen, the item put first, or the item given the
+    /// whole budget.
     #[serde(default)]
-    pub choice: bool,
+    pub shape: Shape,
     pub goto_us: u64,
     pub start_us: u64,
     pub end_us: u64,
@@ -523,10 +539,20 @@ async fn phone(ctx: Rc<Ctx>, local: usize, global: u32, gate: Rc<Semaphore>) {
                     }
                     let id = next_id;
                     next_id += 1;
-                    let text = if p.choice {
-                        format!("{prefix}{id},\"choices\":[{value}]}}")
-                    } else {
-                        format!("{prefix}{id},\"statement\":{statement},\"value\":{value}}}")
+                    let text = match p.shape {
+                        Shape::Scale => format!("{prefix}{id},\"statement\":{statement},\"value\":{value}}}"),
+                        Shape::Choice => format!("{prefix}{id},\"choices\":[{value}]}}"),
+                        Shape::Ranking { items } => {
+                            let rest = (0..i64::from(items)).filter(|&i| i != value).map(|i| format!(",{i}"));
+                            format!("{prefix}{id},\"order\":[{value}{}]}}", rest.collect::<String>())
+                        }
+                        Shape::Points { items, budget } => {
+                            let spread = (0..i64::from(items))
+                                .map(|i| if i == value { budget.to_string() } else { "0".to_owned() })
+                                .collect::<Vec<_>>()
+                                .join(",");
+                            format!("{prefix}{id},\"points\":[{spread}]}}")
+                        }
                     };
                     let sent_us = now_us();
                     if let Err(e) = ws.send(Message::text(text)).await {

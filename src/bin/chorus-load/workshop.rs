@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::hist::Hist;
 use super::net::{self, ProcSample, now_us};
-use super::worker::AnswerPlan;
+use super::worker::{AnswerPlan, Shape};
 use super::{Meter, Opt, Staff, Workers, merge_hists, merge_maps, say, sum};
 
 /// The load tool's own usage: every worker's and this process's.
@@ -201,7 +201,7 @@ pub async fn run(
             statements,
             min: scale["min"].as_i64().unwrap_or(1),
             max: scale["max"].as_i64().unwrap_or(5),
-            choice: false,
+            shape: Shape::Scale,
             goto_us,
             start_us,
             end_us: start_us + (opt.duration * 1e6) as u64,
