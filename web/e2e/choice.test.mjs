@@ -125,7 +125,8 @@ describe('multiple choice', () => {
     // Before: 3 people; "Working together" by 3 (100%), "Co-production" by 1 (33%).
     await row('Working together').getByText('3 · 100%').waitFor();
     await row('Co-production').getByText('1 · 33%').waitFor();
-    await row('Equal voices').getByText('0 · 0%').waitFor();
+    // Both rounds are drawn; the round on screen is the current line.
+    await row('Equal voices').locator('.line.current').getByText('0 · 0%').waitFor();
     await projector.getByText('3 people', { exact: false }).first().waitFor();
     await console_.locator('li.row').filter({ hasText: 'Partnership' }).getByText('1 · 33%').waitFor();
     await console_.getByText('Shares are of the 3 people who answered', { exact: false }).waitFor();
