@@ -16,7 +16,7 @@ mod export;
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, Section, View};
+use super::kind::{self, Ctx, Effect, Kind, NoRequest, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{Mine, ParticipantId};
@@ -326,22 +326,7 @@ pub enum ChoiceEvent {
     ChoiceAnswer { participant: ParticipantId, activity: String, round: usize, choices: Vec<u32> },
 }
 
-impl KindEvent for ChoiceEvent {
-    fn activity(&self) -> &str {
-        let Self::ChoiceAnswer { activity, .. } = self;
-        activity
-    }
-
-    fn participant(&self) -> Option<ParticipantId> {
-        let Self::ChoiceAnswer { participant, .. } = self;
-        Some(*participant)
-    }
-
-    fn answer_round(&self) -> Option<usize> {
-        let Self::ChoiceAnswer { round, .. } = self;
-        Some(*round)
-    }
-}
+super::kind::round_answer_event!(ChoiceEvent::ChoiceAnswer);
 
 impl Kind for Choice {
     type State = ChoiceState;

@@ -123,6 +123,31 @@ pub trait KindEvent: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
     }
 }
 
+/// `KindEvent` for a kind whose only event is a participant's whole answer in one round
+/// (`Enum::Variant { participant, activity, round, .. }`), as a scale's, a choice's, a
+/// ranking's and points' are: that round must be open for it to count.
+macro_rules! round_answer_event {
+    ($event:ident :: $variant:ident) => {
+        impl $crate::activity::kind::KindEvent for $event {
+            fn activity(&self) -> &str {
+                let Self::$variant { activity, .. } = self;
+                activity
+            }
+
+            fn participant(&self) -> Option<$crate::protocol::ParticipantId> {
+                let Self::$variant { participant, .. } = self;
+                Some(*participant)
+            }
+
+            fn answer_round(&self) -> Option<usize> {
+                let Self::$variant { round, .. } = self;
+                Some(*round)
+            }
+        }
+    };
+}
+pub(crate) use round_answer_event;
+
 /// A participant's request of one kind (other than `answer`).
 pub trait KindRequest: Debug + Clone {
     /// The request a participant's message makes, with its id; the message back when it is

@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 mod export;
 
-use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, Section, View};
+use super::kind::{self, Ctx, Effect, Kind, NoRequest, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{Mine, ParticipantId};
@@ -284,22 +284,7 @@ pub enum PointsEvent {
     PointsAnswer { participant: ParticipantId, activity: String, round: usize, points: Vec<u32> },
 }
 
-impl KindEvent for PointsEvent {
-    fn activity(&self) -> &str {
-        let Self::PointsAnswer { activity, .. } = self;
-        activity
-    }
-
-    fn participant(&self) -> Option<ParticipantId> {
-        let Self::PointsAnswer { participant, .. } = self;
-        Some(*participant)
-    }
-
-    fn answer_round(&self) -> Option<usize> {
-        let Self::PointsAnswer { round, .. } = self;
-        Some(*round)
-    }
-}
+super::kind::round_answer_event!(PointsEvent::PointsAnswer);
 
 impl Kind for Points {
     type State = PointsState;

@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 mod export;
 
-use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, Section, View};
+use super::kind::{self, Ctx, Effect, Kind, NoRequest, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{Mine, ParticipantId};
@@ -295,22 +295,7 @@ pub enum RankingEvent {
     RankingAnswer { participant: ParticipantId, activity: String, round: usize, order: Vec<u32> },
 }
 
-impl KindEvent for RankingEvent {
-    fn activity(&self) -> &str {
-        let Self::RankingAnswer { activity, .. } = self;
-        activity
-    }
-
-    fn participant(&self) -> Option<ParticipantId> {
-        let Self::RankingAnswer { participant, .. } = self;
-        Some(*participant)
-    }
-
-    fn answer_round(&self) -> Option<usize> {
-        let Self::RankingAnswer { round, .. } = self;
-        Some(*round)
-    }
-}
+super::kind::round_answer_event!(RankingEvent::RankingAnswer);
 
 impl Kind for Ranking {
     type State = RankingState;

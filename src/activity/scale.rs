@@ -16,7 +16,7 @@ mod export;
 pub use export::BeforeAfter;
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::kind::{self, Ctx, Effect, Kind, KindEvent, NoRequest, Section, View};
+use super::kind::{self, Ctx, Effect, Kind, NoRequest, Section, View};
 use super::{Response, clean_text};
 use crate::error::{ErrorCode, Refusal};
 use crate::protocol::{Mine, ParticipantId};
@@ -424,22 +424,7 @@ pub enum ScaleEvent {
     ScaleAnswer { participant: ParticipantId, activity: String, round: usize, statement: usize, value: i32 },
 }
 
-impl KindEvent for ScaleEvent {
-    fn activity(&self) -> &str {
-        let Self::ScaleAnswer { activity, .. } = self;
-        activity
-    }
-
-    fn participant(&self) -> Option<ParticipantId> {
-        let Self::ScaleAnswer { participant, .. } = self;
-        Some(*participant)
-    }
-
-    fn answer_round(&self) -> Option<usize> {
-        let Self::ScaleAnswer { round, .. } = self;
-        Some(*round)
-    }
-}
+super::kind::round_answer_event!(ScaleEvent::ScaleAnswer);
 
 impl Kind for Scale {
     type State = ScaleState;
