@@ -12,6 +12,7 @@ import {
   recordDot,
   recordEntry,
   recordNote,
+  GROUP_SLOT,
   recordSubmit,
   unacknowledged,
   unacknowledgedEntries,
@@ -35,7 +36,7 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type HostRequest = WithoutId<Extract<ClientMessage, { id: number }>>;
 
 /** What a participant's request was about, told with its `ack` or `error`. */
-export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot';
+export type OwnRequest = 'answer' | 'entry' | 'delete' | 'note' | 'dot' | 'group';
 
 export interface ConnectionOptions {
   role: Role;
@@ -221,8 +222,21 @@ export class Connection {
     if (this.#isReady()) this.#sendSubmit(id, activity, round, fields);
   }
 
-  #sendSubmit(id: number, activity: string, round: string | null, fields: Record<string, unknown>): void {
-    this.#send({ ...fields, type: 'answer', id, activity, round } as ClientMessage);
+  /**
+   * Sends the participant's answer to the "About you" question (a group's index, or null for
+   * "prefer not to say"); kept and sent again until the server confirms it, like `submit`.
+   * Its progress is `groupSlot(live)`.
+   */
+  chooseGroup(group: number | null): void {
+    const id = this.#nextId++;
+    this.#own.set(id, 'group');
+    recordSubmit(this.live, id, GROUP_SLOT, null, { group }, 'group');
+    if (this.#isReady()) this.#send({ type: 'group', id, group } as unknown as ClientMessage);
+  }
+
+  #sendSubmit(id: number, activity: string, round: string | null, fields: Record<string, unknown>, type = 'answer'): void {
+    if (type === 'group') this.#send({ type: 'group', id, group: fields.group ?? null } as unknown as ClientMessage);
+    else this.#send({ ...fields, type: 'answer', id, activity, round } as ClientMessage);
   }
 
   #sendEntry(id: number, activity: string, text: string): void {
@@ -312,7 +326,7 @@ export class Connection {
           }
         }
         for (const slot of unacknowledgedSubmits(this.live)) {
-          if (slot.id !== null) this.#sendSubmit(slot.id, slot.activity, slot.round, slot.fields);
+          if (slot.id !== null) this.#sendSubmit(slot.id, slot.activity, slot.round, slot.fields, slot.type);
         }
         for (const slot of unacknowledgedNotes(this.live)) {
           const { id, activity, note, text, color, frame } = slot;

@@ -18,6 +18,7 @@ import type {
   SessionState,
   StepView,
 } from './protocol';
+import type { AboutYou, Booked, GroupCounts } from './groups';
 
 export type Role = 'participant' | 'host' | 'present';
 
@@ -82,6 +83,8 @@ export interface SubmitSlot {
   round: string | null;
   /** The answer's own fields, as sent: `{ choices: [0, 2] }`. */
   fields: Record<string, unknown>;
+  /** The message's type: an answer, or the participant's group (`{ group: 0 }`, see `GROUP_SLOT`). */
+  type?: 'answer' | 'group';
   /** The request that carries them; null once the server has answered. */
   id: number | null;
   status: 'saving' | 'saved' | 'error';
@@ -125,7 +128,23 @@ export interface LiveState {
    * Joined: opened the link; took part: answered at least once; answered: answered the
    * current activity (its current round). Null where the server has not said yet.
    */
-  counts: { joined: number; online: number | null; took_part: number | null; answered: number | null } | null;
+  counts: {
+    joined: number;
+    online: number | null;
+    took_part: number | null;
+    answered: number | null;
+    /** Console, with the "About you" question: per group, and those without one (real figures). */
+    groups?: Record<string, GroupCounts> | null;
+    not_said?: GroupCounts | null;
+  } | null;
+  /** The session's "About you" question (every page that was told it), or null. */
+  aboutYou: AboutYou | null;
+  /** Participant: their group now (null: none, or "prefer not to say"). */
+  group: number | null;
+  /** Participant: whether they have answered the question ("prefer not to say" included). */
+  groupChosen: boolean;
+  /** Console: the booked numbers the organiser typed in. */
+  booked: Booked | null;
   /** Console only. */
   agenda: Activity[];
   /** Console: activities that have answers (they cannot be removed from the agenda). */
@@ -175,6 +194,10 @@ export function initialState(role: Role, code: string): LiveState {
     step: null,
     results: null,
     counts: null,
+    aboutYou: null,
+    group: null,
+    groupChosen: false,
+    booked: null,
     agenda: [],
     withAnswers: [],
     clockOffset: 0,
@@ -206,8 +229,9 @@ export function recordSubmit(
   activity: string,
   round: string | null,
   fields: Record<string, unknown>,
+  type: 'answer' | 'group' = 'answer',
 ): SubmitSlot {
-  const slot: SubmitSlot = { activity, round, fields, id, status: 'saving', message: null };
+  const slot: SubmitSlot = { activity, round, fields, id, status: 'saving', message: null, type };
   state.submitted[submitKey(activity, round)] = slot;
   return slot;
 }
@@ -219,6 +243,30 @@ export function unacknowledgedSubmits(state: LiveState): SubmitSlot[] {
 
 function findSubmit(state: LiveState, id: number): SubmitSlot | undefined {
   return Object.values(state.submitted).find((slot) => slot.id === id);
+}
+
+/**
+ * The participant's answer to the "About you" question rides in `submitted` like a whole
+ * answer (kept and sent again until acknowledged), under this key, which no activity has.
+ */
+export const GROUP_SLOT = '#about_you';
+
+/** The participant's group request, while it is on its way or after it was refused. */
+export function groupSlot(state: LiveState): SubmitSlot | undefined {
+  return state.submitted[submitKey(GROUP_SLOT, null)];
+}
+
+/** The group the phone shows as chosen: the one on its way, else the server's. */
+export function shownGroup(state: LiveState): number | null {
+  const slot = groupSlot(state);
+  if (slot && slot.status === 'saving') return (slot.fields.group as number | null) ?? null;
+  return state.group;
+}
+
+/** Whether the phone asks the question now: the session has it and it was never answered. */
+export function asksAboutYou(state: LiveState): boolean {
+  const slot = groupSlot(state);
+  return !!state.aboutYou && !state.groupChosen && !(slot && slot.status === 'saving');
 }
 
 export function answerKey(activity: string, round: string | null, statement: number): string {
@@ -446,6 +494,13 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.state = message.state;
       setStep(state, stepFrom(message.step));
       if (message.mine) applyMine(state, message.mine);
+      {
+        // Issue 14's fields; absent from servers before it.
+        const groups = message as { about_you?: AboutYou | null; group?: number | null; group_chosen?: boolean };
+        state.aboutYou = groups.about_you ?? null;
+        state.group = groups.group ?? null;
+        state.groupChosen = groups.group_chosen ?? false;
+      }
       return;
     case 'welcome_host':
       state.welcomed = true;
@@ -456,6 +511,11 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.state = message.session.state;
       state.agenda = message.session.agenda;
       state.withAnswers = message.session.with_answers ?? [];
+      {
+        const groups = message.session as { about_you?: AboutYou | null; booked?: Booked | null };
+        state.aboutYou = groups.about_you ?? null;
+        state.booked = groups.booked ?? null;
+      }
       state.clockOffset = clockOffset(message.server_time);
       state.counts = {
         joined: message.session.participants,
@@ -470,6 +530,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.notice = null;
       state.results = null;
       state.present = message.session;
+      state.aboutYou = (message.session as { about_you?: AboutYou | null }).about_you ?? null;
       state.clockOffset = clockOffset(message.server_time);
       state.title = message.session.title;
       state.state = message.session.state;
@@ -506,6 +567,10 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       delete state.dotRequests[message.id];
       const submit = findSubmit(state, message.id);
       if (submit) Object.assign(submit, { status: 'saved', id: null, message: null });
+      if (submit?.type === 'group') {
+        state.group = (submit.fields.group as number | null) ?? null;
+        state.groupChosen = true;
+      }
       return;
     }
     case 'error': {
@@ -578,15 +643,19 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       applyMine(state, mine);
       return;
     }
-    case 'counts':
+    case 'counts': {
+      const groups = message as { groups?: Record<string, GroupCounts>; not_said?: GroupCounts };
       state.counts = {
         joined: message.joined,
         online: message.online,
         took_part: message.took_part ?? null,
         answered: message.answered ?? null,
+        groups: groups.groups ?? null,
+        not_said: groups.not_said ?? null,
       };
       if (state.session) state.session.participants = message.joined;
       return;
+    }
     case 'agenda': {
       state.agenda = message.agenda;
       if (message.with_answers) state.withAnswers = message.with_answers;
