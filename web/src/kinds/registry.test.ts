@@ -18,7 +18,7 @@ describe('the registry of kinds', () => {
       expect(kindNamed(entry.kind)).toBe(entry);
       expect(entry.name).not.toBe('');
       expect(entry.addLabel).not.toBe('');
-      for (const part of ['Editor', 'Question', 'PhoneResults', 'Projector', 'Summary', 'ConsolePanel'] as const) {
+      for (const part of ['Editor', 'Question', 'PhoneResults', 'Projector', 'Summary', 'ConsolePanel', 'Compact'] as const) {
         expect(entry[part], `${entry.kind}.${part}`).toBeTypeOf('function');
       }
     }

@@ -72,6 +72,17 @@ export interface ProjectorProps<A extends Activity, D> {
   page: number | null;
 }
 
+/**
+ * A kind's results in little room, with nothing to click: one column of a split by group
+ * (side by side on the console and the projector, the total first). The page gives it one
+ * group's aggregate (or the total's).
+ */
+export interface CompactProps<A extends Activity, D> {
+  activity: A;
+  data: D | null;
+  round: string | null;
+}
+
 /** One part of the projector's closing summary. */
 export interface SummaryProps<A extends Activity, D> {
   activity: A;
@@ -170,6 +181,8 @@ export interface Kind<K extends string, D, Dr extends DraftBase> {
   Projector: Component<ProjectorProps<ActivityOf<K>, D>>;
   Summary: Component<SummaryProps<ActivityOf<K>, D>>;
   ConsolePanel: Component<ConsolePanelProps<ActivityOf<K>, D>>;
+  /** Its results in a column of a side-by-side split by group. */
+  Compact: Component<CompactProps<ActivityOf<K>, D>>;
 }
 
 /**

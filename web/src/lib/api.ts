@@ -113,3 +113,11 @@ export async function fetchExport(
   const fallback = `chorus-${scope === 'series' ? 'series-' : ''}${code}.${format}`;
   return { blob: await response.blob(), filename: dispositionName(response.headers.get('Content-Disposition')) ?? fallback };
 }
+
+/**
+ * `PUT /api/sessions/{code}/booked` with the host key: the booked numbers (total and per
+ * group, either may be null). Answers the session JSON.
+ */
+export function putBooked(code: string, hostKey: string, booked: { total: number | null; groups: (number | null)[] | null }): Promise<unknown> {
+  return send<unknown>('PUT', `/api/sessions/${code}/booked`, booked, hostKey);
+}

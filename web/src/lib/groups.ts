@@ -197,11 +197,7 @@ export function splitColumns(data: Aggregate | null | undefined, labels: readonl
 /** The console's own choice of view (it does not change the projector's). */
 export type ConsoleView = { mode: 'everyone' } | { mode: 'group'; index: number } | { mode: 'side_by_side' };
 
-/** The selector's value for a view, and back: "everyone", "side_by_side", "group-2". */
-export function viewValue(view: ConsoleView): string {
-  return view.mode === 'group' ? `group-${view.index}` : view.mode;
-}
-
+/** A selector's value ("everyone", "side_by_side", "group-2") as a view; anything else is everyone. */
 export function viewFrom(value: string, groups: number): ConsoleView {
   if (value === 'side_by_side') return { mode: 'side_by_side' };
   const match = /^group-(\d+)$/.exec(value);

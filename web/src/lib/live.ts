@@ -303,6 +303,8 @@ function stepFrom(frame: StepView): StepView {
     page: frame.page ?? null,
     timer: frame.timer ?? null,
     still_open: frame.still_open ?? [],
+    // Issue 14: what the projector may show of a split by group (null: everyone only).
+    ...({ split: (frame as { split?: unknown }).split ?? null } as object),
   };
 }
 

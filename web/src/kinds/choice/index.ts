@@ -41,4 +41,5 @@ export default defineKind({
   Projector,
   Summary: Projector,
   ConsolePanel,
+  Compact: Results,
 });

@@ -3,6 +3,7 @@
 import { plural } from '../../lib/format';
 import type { Aggregate, JamboardAggregate } from '../../lib/protocol';
 import { defineKind } from '../types';
+import Compact from './Compact.svelte';
 import ConsolePanel from './ConsolePanel.svelte';
 import { fromJamboardDraft, jamboardProblems, newJamboardDraft, toJamboardDraft } from './draft';
 import Editor from './Editor.svelte';
@@ -50,4 +51,5 @@ export default defineKind({
   Projector,
   Summary,
   ConsolePanel,
+  Compact,
 });

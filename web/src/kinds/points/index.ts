@@ -40,4 +40,5 @@ export default defineKind({
   Projector,
   Summary: Projector,
   ConsolePanel,
+  Compact: Results,
 });

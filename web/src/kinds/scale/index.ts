@@ -57,4 +57,5 @@ export default defineKind({
   Projector,
   Summary: Projector,
   ConsolePanel,
+  Compact: Results,
 });

@@ -2,6 +2,7 @@
 
 import type { Aggregate, WordCloudAggregate } from '../../lib/protocol';
 import { defineKind } from '../types';
+import Compact from './Compact.svelte';
 import ConsolePanel from './ConsolePanel.svelte';
 import { fromWordCloudDraft, newWordCloudDraft, toWordCloudDraft, wordCloudProblems } from './draft';
 import Editor from './Editor.svelte';
@@ -40,4 +41,5 @@ export default defineKind({
   Projector,
   Summary,
   ConsolePanel,
+  Compact,
 });
