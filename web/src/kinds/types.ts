@@ -83,6 +83,29 @@ export interface CompactProps<A extends Activity, D> {
   round: string | null;
 }
 
+/** One column of a split by group: the total ("Everyone") or one group. */
+export interface SideColumn<D> {
+  label: string;
+  total: boolean;
+  /** Null: nobody in it has answered yet (or its figures are suppressed). */
+  data: D | null;
+  /** Its figures are not shown: the page's `fewer` text stands in their place. */
+  suppressed: boolean;
+}
+
+/**
+ * A kind's results for every group at once, on the projector: one table or chart with a
+ * column per group (the total first), readable from the back of the room. Optional: a kind
+ * without it is drawn as small multiples of its `Compact` results.
+ */
+export interface SideProps<A extends Activity, D> {
+  activity: A;
+  columns: SideColumn<D>[];
+  round: string | null;
+  /** What a suppressed column says: "Fewer than 5 people in this group". */
+  fewer: string;
+}
+
 /** One part of the projector's closing summary. */
 export interface SummaryProps<A extends Activity, D> {
   activity: A;
@@ -181,6 +204,8 @@ export interface Kind<K extends string, D, Dr extends DraftBase> {
   Projector: Component<ProjectorProps<ActivityOf<K>, D>>;
   Summary: Component<SummaryProps<ActivityOf<K>, D>>;
   ConsolePanel: Component<ConsolePanelProps<ActivityOf<K>, D>>;
+  /** Its results for every group at once on the projector (else small multiples of `Compact`). */
+  Side?: Component<SideProps<ActivityOf<K>, D>>;
   /** Its results in a column of a side-by-side split by group. */
   Compact: Component<CompactProps<ActivityOf<K>, D>>;
 }

@@ -1,5 +1,6 @@
 // The HTTP side of the server: creating a session and replacing its agenda.
 
+import type { AboutYou } from './groups';
 import type { Activity, CreateSession, Created, ErrorCode, HttpError, ReplaceAgenda } from './protocol';
 
 /** A refusal from the server, or a failure to reach it, with a message for people. */
@@ -69,8 +70,15 @@ export function createSession(body: CreateSession, adminToken: string | null): P
 }
 
 /** `PUT /api/sessions/{code}/agenda` with the host key. Answers whatever the server returns. */
-export function replaceAgenda(code: string, hostKey: string, agenda: Activity[]): Promise<unknown> {
-  const body: ReplaceAgenda = { agenda };
+export function replaceAgenda(
+  code: string,
+  hostKey: string,
+  agenda: Activity[],
+  /** The "About you" question: left out (undefined) to keep it, null to remove it. */
+  aboutYou?: AboutYou | null,
+): Promise<unknown> {
+  const body: ReplaceAgenda & { about_you?: AboutYou | null } = { agenda };
+  if (aboutYou !== undefined) body.about_you = aboutYou;
   return send<unknown>('PUT', `/api/sessions/${code}/agenda`, body, hostKey);
 }
 

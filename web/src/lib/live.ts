@@ -652,8 +652,8 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
         online: message.online,
         took_part: message.took_part ?? null,
         answered: message.answered ?? null,
-        groups: groups.groups ?? null,
-        not_said: groups.not_said ?? null,
+        // Only with the "About you" question.
+        ...(groups.groups ? { groups: groups.groups, not_said: groups.not_said ?? null } : {}),
       };
       if (state.session) state.session.participants = message.joined;
       return;

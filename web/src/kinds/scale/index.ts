@@ -10,6 +10,7 @@ import { summariseScale } from './format';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
 import Results from './Results.svelte';
+import Side from './Side.svelte';
 
 /** `results.data` of a scale, by its kind tag. */
 export function scaleResults(data: Aggregate | null | undefined): ScaleAggregate | null {
@@ -58,4 +59,5 @@ export default defineKind({
   Summary: Projector,
   ConsolePanel,
   Compact: Results,
+  Side,
 });
