@@ -253,18 +253,18 @@ export function fewerThan(k: number | null | undefined): string {
 
 /**
  * How to lay out `n` small multiples in a box of `width` × `height`: the number of columns
- * that gives each cell the largest shorter side, cells no wider than `maxAspect` times their
- * height (a results panel reads badly as a thin strip).
+ * that gives each cell the most usable area, a cell's width counted up to `wide` times its
+ * height and its height up to `1 / tall` times its width (a results panel reads badly as a
+ * thin strip either way).
  */
-export function gridShape(n: number, width: number, height: number, maxAspect = 2.2): { columns: number; rows: number } {
+export function gridShape(n: number, width: number, height: number, wide = 1.8, tall = 0.6): { columns: number; rows: number } {
   if (n <= 1 || width <= 0 || height <= 0) return { columns: 1, rows: Math.max(1, n) };
   let best = { columns: n, rows: 1, score: -1 };
   for (let columns = 1; columns <= n; columns += 1) {
     const rows = Math.ceil(n / columns);
     const w = width / columns;
     const h = height / rows;
-    // A cell far wider than tall wastes its width; score it as if it were narrower.
-    const score = Math.min(w, h * maxAspect, h * 1.6);
+    const score = Math.min(w, h * wide) * Math.min(h, w / tall);
     if (score > best.score) best = { columns, rows, score };
   }
   return { columns: best.columns, rows: best.rows };

@@ -4,8 +4,12 @@ import { activityTitle } from '../kinds/registry';
 import scaleKind from '../kinds/scale';
 import { aggregate, board, cloud, scale, stepOf } from './fixtures';
 import {
+  GROUP_SLOT,
   answerKey,
   applyServerMessage,
+  asksAboutYou,
+  groupSlot,
+  shownGroup,
   clockOffset,
   connectionLost,
   currentAnswer,
@@ -607,5 +611,92 @@ describe('projector frames', () => {
     expect(state.present?.join_url).toBe('http://x/j/48213377');
     expect(currentResults(state)).toEqual(aggregate);
     expect(state.counts?.joined).toBe(2);
+  });
+});
+
+describe('the About-you question', () => {
+  const about = { prompt: 'I am a…', groups: ['Parent carer', 'Professional'] };
+  function joined(fields: Record<string, unknown>): LiveState {
+    const state = initialState('participant', '48213377');
+    applyServerMessage(state, {
+      type: 'welcome',
+      protocol: 1,
+      server_time: 0,
+      participant_id: 7,
+      token: 'tok',
+      title: 'Training day',
+      state: 'live',
+      step: stepOf(null),
+      mine: null,
+      ...fields,
+    } as ServerMessage);
+    return state;
+  }
+
+  it('is asked after joining when the session has it and the phone never answered it', () => {
+    expect(asksAboutYou(joined({}))).toBe(false);
+    expect(asksAboutYou(joined({ about_you: about, group: null, group_chosen: false }))).toBe(true);
+    const answered = joined({ about_you: about, group: 1, group_chosen: true });
+    expect(asksAboutYou(answered)).toBe(false);
+    expect(shownGroup(answered)).toBe(1);
+    // "Prefer not to say" is an answer too.
+    expect(asksAboutYou(joined({ about_you: about, group: null, group_chosen: true }))).toBe(false);
+  });
+
+  it('is kept and sent again until acknowledged, then is the phone\'s group', () => {
+    const state = joined({ about_you: about, group: null, group_chosen: false });
+    recordSubmit(state, 40, GROUP_SLOT, null, { group: 0 }, 'group');
+    expect(asksAboutYou(state)).toBe(false);
+    expect(shownGroup(state)).toBe(0);
+    expect(unacknowledgedSubmits(state).map((slot) => [slot.type, slot.fields])).toEqual([['group', { group: 0 }]]);
+    // A reconnect's welcome does not forget it: still on its way, still shown.
+    applyServerMessage(state, { type: 'welcome', protocol: 1, server_time: 0, participant_id: 7, token: 'tok', title: '', state: 'live', step: stepOf(null), mine: null, about_you: about, group: null, group_chosen: false } as ServerMessage);
+    expect(unacknowledgedSubmits(state)).toHaveLength(1);
+    expect(shownGroup(state)).toBe(0);
+    applyServerMessage(state, { type: 'ack', id: 40 });
+    expect(state.group).toBe(0);
+    expect(state.groupChosen).toBe(true);
+    expect(groupSlot(state)?.status).toBe('saved');
+    expect(unacknowledgedSubmits(state)).toEqual([]);
+    // A change to "prefer not to say".
+    recordSubmit(state, 41, GROUP_SLOT, null, { group: null }, 'group');
+    applyServerMessage(state, { type: 'ack', id: 41 });
+    expect(state.group).toBeNull();
+    expect(state.groupChosen).toBe(true);
+  });
+
+  it('shows a refusal as not saved, and asks again when it was the first answer', () => {
+    const state = joined({ about_you: about, group: null, group_chosen: false });
+    recordSubmit(state, 50, GROUP_SLOT, null, { group: 1 }, 'group');
+    applyServerMessage(state, { type: 'error', id: 50, error: 'invalid_message', message: 'There is no such group.' });
+    expect(groupSlot(state)).toMatchObject({ status: 'error', message: 'There is no such group.' });
+    expect(state.groupChosen).toBe(false);
+    expect(asksAboutYou(state)).toBe(true);
+    expect(state.notice).toBeNull();
+  });
+
+  it("keeps the console's counts per group, and the projector's question", () => {
+    const console = host();
+    applyServerMessage(console, {
+      type: 'counts',
+      joined: 12,
+      online: 10,
+      took_part: 9,
+      answered: 7,
+      groups: { 'Parent carer': { joined: 8, took_part: 6 } },
+      not_said: { joined: 4, took_part: 3 },
+    } as ServerMessage);
+    expect(console.counts?.groups).toEqual({ 'Parent carer': { joined: 8, took_part: 6 } });
+    expect(console.counts?.not_said).toEqual({ joined: 4, took_part: 3 });
+    const projector = initialState('present', '48213377');
+    applyServerMessage(projector, {
+      type: 'welcome_present',
+      protocol: 1,
+      server_time: 0,
+      session: { code: '48213377', title: '', state: 'live', join_url: '', about_you: { ...about, min_group_size: 5 } },
+    } as ServerMessage);
+    expect(projector.aboutYou?.min_group_size).toBe(5);
+    applyServerMessage(projector, { type: 'step', ...stepOf(scale, 'Before'), split: 'side_by_side' } as ServerMessage);
+    expect((projector.step as { split?: unknown }).split).toBe('side_by_side');
   });
 });
