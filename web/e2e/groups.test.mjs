@@ -1,0 +1,313 @@
+// Participant groups, "About you" (issue 14), on the real server in real browsers: the
+// facilitator adds the question on the console (K set to its minimum of 3); three phones (320
+// and 390 px) are asked it as they join and pick a group, one changes group from its "Change"
+// link; six more people join over real WebSockets (two prefer not to say); everyone answers a
+// four-statement scale; the console shows the results per group and side by side, the group
+// of one marked not for sharing, attendance per group and booked numbers; the facilitator lets
+// the projector show every group side by side, and the projector draws it, the small group as
+// "fewer than K", at 1024×768, 1280×720 and 1920×1080 without scrolling. axe finds nothing.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { api, launchBrowser, openPage, pageProblems, shot, startServer } from './harness.mjs';
+import { CONSOLE, NARROW, PHONE, PROJECTORS, fits, noViolations, overflows, showOnProjector, walk } from './kinds.mjs';
+
+const TITLE = 'Family forum, Kettering';
+const SCALE = 'How do you feel about co-production?';
+const STATEMENTS = [
+  'I understand the term co-production',
+  'I know how to use co-production in my work or family life',
+  'I feel listened to by the services my family uses',
+  'I know who to contact when something goes wrong',
+];
+const PROMPT = 'I am a…';
+const GROUPS = ['Parent carer', 'Young person', 'Professional', 'Other'];
+const K = 3;
+
+let server;
+let browser;
+let created;
+let console_;
+let projector;
+const phones = [];
+const pages = [];
+const sockets = [];
+const step = walk(it, pages, 'groups');
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const socket of sockets) socket.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A participant over a real WebSocket: joins, says its group, answers; resolves on each ack. */
+async function socketPhone(code) {
+  const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`);
+  sockets.push(socket);
+  let next = 1;
+  const waiting = new Map();
+  let welcome;
+  await new Promise((resolve, reject) => {
+    socket.onerror = () => reject(new Error('participant socket failed'));
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'join', code, token: null }));
+    socket.onmessage = (event) => {
+      const message = JSON.parse(String(event.data));
+      if (message.type === 'welcome') {
+        welcome = message;
+        resolve();
+      }
+      const done = message.id != null ? waiting.get(message.id) : undefined;
+      if (done && (message.type === 'ack' || message.type === 'error')) {
+        waiting.delete(message.id);
+        done(message);
+      }
+    };
+  });
+  const send = (request) =>
+    new Promise((done) => {
+      const id = next++;
+      waiting.set(id, done);
+      socket.send(JSON.stringify({ ...request, id }));
+    });
+  return { welcome, send };
+}
+
+/** Opens the join link on a phone: the About-you question comes first. */
+async function joinAndAsked(name, viewport) {
+  const phone = await openPage(browser, name, { viewport, isMobile: true, hasTouch: true });
+  await phone.goto(`${server.url}/j/${created.code}`);
+  await phone.getByRole('heading', { name: PROMPT }).waitFor();
+  phones.push(phone);
+  pages.push(phone);
+  return phone;
+}
+
+async function choose(phone, label) {
+  await phone.getByRole('radio', { name: label, exact: true }).check();
+  await phone.getByRole('button', { name: 'Continue' }).tap();
+}
+
+/** The column of a side-by-side view on the console. */
+const column = (page, label) => page.locator(`section.column[data-group="${label}"]`);
+
+describe('participant groups', () => {
+  step('the facilitator adds the About-you question on the console', async () => {
+    created = await api(server.url, 'POST', '/api/sessions', {
+      title: TITLE,
+      agenda: [
+        {
+          id: '',
+          kind: 'scale',
+          title: SCALE,
+          statements: STATEMENTS,
+          min: 1,
+          max: 5,
+          labels: { min: 'Not at all', max: 'Completely', points: [] },
+          rounds: ['Before', 'After'],
+        },
+      ],
+    });
+    console_ = await openPage(browser, 'console', { viewport: CONSOLE });
+    pages.push(console_);
+    await console_.goto(created.host_url.replace(/^https?:\/\/[^/]+/, server.url));
+    await console_.getByRole('heading', { name: TITLE, level: 1 }).waitFor();
+    await console_.getByRole('button', { name: 'Edit the agenda' }).click();
+    const card = console_.locator('#about-you-card');
+    await card.getByRole('checkbox', { name: /Ask each phone one question/ }).check();
+    await card.getByLabel('The question').fill(PROMPT);
+    await card.getByLabel('Group 1', { exact: true }).fill(GROUPS[0]);
+    await card.getByLabel('Group 2', { exact: true }).fill(GROUPS[1]);
+    for (const [i, label] of GROUPS.slice(2).entries()) {
+      await card.getByRole('button', { name: 'Add a group' }).click();
+      await card.getByLabel(`Group ${i + 3}`, { exact: true }).fill(label);
+    }
+    // K below its minimum is refused, in plain words, before anything is sent.
+    await card.getByLabel('Smallest group shown').fill('2');
+    await console_.getByRole('button', { name: 'Save the agenda' }).click();
+    await console_.getByText('About you: the smallest group shown must be a whole number from 3 to 50.').waitFor();
+    await card.getByLabel('Smallest group shown').fill(String(K));
+    await noViolations(console_, 'console, About-you card filled in');
+    await shot(console_, 'groups-console-about-you-card');
+    await console_.getByRole('button', { name: 'Save the agenda' }).click();
+    await console_.getByText('Agenda saved').first().waitFor();
+    const session = await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key);
+    assert.deepEqual(session.about_you, { prompt: PROMPT, groups: GROUPS, min_group_size: K });
+  });
+
+  step('phones are asked as they join, pick a group, and one changes group', async () => {
+    projector = await openPage(browser, 'projector', { viewport: PROJECTORS[1] });
+    pages.push(projector);
+    await projector.goto(created.present_url.replace(/^https?:\/\/[^/]+/, server.url));
+
+    const narrow = await joinAndAsked('phone 320', NARROW);
+    await fits(narrow, 'groups-phone-320');
+    await noViolations(narrow, 'phone 320, About-you question');
+    await shot(narrow, 'groups-phone-320-question');
+    // Nothing chosen: said, nothing sent.
+    await narrow.getByRole('button', { name: 'Continue' }).tap();
+    await narrow.getByText('Choose one, or “Prefer not to say”.').waitFor();
+    await choose(narrow, 'Young person');
+    await narrow.getByRole('heading', { name: 'Waiting for the facilitator…' }).waitFor();
+    await narrow.getByText('About you: Young person').waitFor();
+
+    const wide = await joinAndAsked('phone 390', PHONE);
+    await fits(wide, 'groups-phone-390');
+    await noViolations(wide, 'phone 390, About-you question');
+    await shot(wide, 'groups-phone-390-question');
+    // By keyboard: the radios are one group, arrowed through; Continue is the next stop.
+    await wide.getByRole('radio', { name: GROUPS[0], exact: true }).focus();
+    await wide.keyboard.press('ArrowDown');
+    await wide.keyboard.press('ArrowDown');
+    assert.ok(await wide.getByRole('radio', { name: 'Professional', exact: true }).isChecked());
+    await wide.getByRole('button', { name: 'Continue' }).focus();
+    await wide.keyboard.press('Enter');
+    await wide.getByText('About you: Professional').waitFor();
+
+    const third = await joinAndAsked('phone 390 b', PHONE);
+    await choose(third, 'Young person');
+    await third.getByText('About you: Young person').waitFor();
+
+    // The first phone changes its mind: Parent carer, from the Change link.
+    await narrow.getByRole('button', { name: 'Change about you' }).tap();
+    await narrow.getByRole('heading', { name: PROMPT }).waitFor();
+    assert.ok(await narrow.getByRole('radio', { name: 'Young person', exact: true }).isChecked(), 'a change starts on the group it is in');
+    await choose(narrow, 'Parent carer');
+    await narrow.getByText('About you: Parent carer').waitFor();
+    await fits(narrow, 'groups-phone-320-changed');
+    await noViolations(narrow, 'phone 320, group changed');
+    await shot(narrow, 'groups-phone-320-changed');
+    // A reload keeps it: the question is not asked again.
+    await narrow.reload();
+    await narrow.getByText('About you: Parent carer').waitFor();
+    assert.equal(await narrow.getByRole('heading', { name: PROMPT }).count(), 0);
+
+    // Six more over WebSockets: two parent carers, two professionals, two who prefer not to say.
+    for (const group of [0, 0, 2, 2, null, null]) {
+      const person = await socketPhone(created.code);
+      assert.deepEqual(person.welcome.about_you.groups, GROUPS);
+      assert.equal(person.welcome.group_chosen, false);
+      const answer = await person.send({ type: 'group', group });
+      assert.equal(answer.type, 'ack', JSON.stringify(answer));
+      phones.push(person);
+    }
+    // A group that does not exist is refused with its code.
+    const stray = await socketPhone(created.code);
+    const refused = await stray.send({ type: 'group', group: 9 });
+    assert.equal(refused.type, 'error');
+    assert.equal(refused.error, 'invalid_group');
+  });
+
+  step('everyone answers the scale; the console splits the results by group', async () => {
+    await console_.getByRole('button', { name: `Go to Before of ${SCALE}` }).click();
+    // The browser phones tap one value per statement: 2, 4 and 5.
+    for (const [phone, value] of [[phones[0], '2'], [phones[1], '4'], [phones[2], '5 — Completely']]) {
+      await phone.getByRole('heading', { name: SCALE }).waitFor();
+      for (let s = 0; s < STATEMENTS.length; s += 1) {
+        await phone.getByRole('radio', { name: value, exact: true }).nth(s).tap();
+      }
+      await phone.getByText('Saved').first().waitFor();
+    }
+    const activity = (await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key)).agenda[0].id;
+    for (const [i, person] of phones.slice(3).entries()) {
+      for (let s = 0; s < STATEMENTS.length; s += 1) {
+        const answer = await person.send({ type: 'answer', activity, round: 'Before', statement: s, value: 1 + (i % 5), text: null });
+        assert.equal(answer.type, 'ack', JSON.stringify(answer));
+      }
+    }
+    // Everyone: 9 answers. One group: its own panel. Side by side: the total first.
+    const chips = console_.getByRole('group', { name: 'Results for' });
+    await chips.waitFor();
+    await chips.getByRole('radio', { name: /^Parent carer/ }).check();
+    await console_.getByRole('heading', { name: 'Parent carer', level: 3 }).waitFor();
+    await chips.getByRole('radio', { name: 'Side by side' }).check();
+    const columns = console_.locator('section.column');
+    await columns.first().waitFor();
+    assert.deepEqual(
+      await columns.locator('h3').allTextContents(),
+      ['Everyone', ...GROUPS],
+    );
+    // The group of one is marked for the facilitator, with its real figures.
+    await column(console_, 'Young person').getByText(`Fewer than ${K} — not for sharing`).waitFor();
+    await chips.getByRole('radio', { name: /^Young person.*not for sharing/ }).waitFor();
+    assert.equal(await column(console_, 'Parent carer').getByText('not for sharing').count(), 0);
+    await noViolations(console_, 'console, results side by side');
+    await shot(console_, 'groups-console-side-by-side');
+  });
+
+  step('attendance per group, and booked numbers typed in', async () => {
+    const table = console_.getByRole('table', { name: 'Attendance' });
+    const row = (label) => table.getByRole('row').filter({ has: console_.getByRole('rowheader', { name: new RegExp(`^${label}`) }) });
+    // Parent carer: 3 (one changed to it), Young person: 1, Professional: 3, Other: none.
+    await row('Parent carer').getByRole('cell').nth(2).filter({ hasText: '3' }).waitFor();
+    assert.deepEqual(await row('Young person').getByRole('cell').allTextContents(), ['–', '1', '1']);
+    assert.deepEqual(await row('Professional').getByRole('cell').allTextContents(), ['–', '3', '3']);
+    await console_.getByRole('button', { name: 'Booked numbers…' }).click();
+    await console_.getByLabel('Booked in total').fill('12');
+    await console_.getByLabel('Booked, Parent carer').fill('9');
+    await console_.getByLabel('Booked, Professional').fill('5');
+    await console_.getByRole('button', { name: 'Save booked numbers' }).click();
+    await console_.getByText('The groups add up to 14, more than the 12 booked in total.').waitFor();
+    await console_.getByLabel('Booked, Parent carer').fill('6');
+    await console_.getByRole('button', { name: 'Save booked numbers' }).click();
+    await console_.getByText('Booked numbers saved').waitFor();
+    assert.deepEqual(await row('Parent carer').getByRole('cell').allTextContents(), ['6', '3', '3']);
+    const session = await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key);
+    assert.deepEqual(session.booked, { total: 12, groups: [6, null, 5, null] });
+    await noViolations(console_, 'console, attendance and booked numbers');
+  });
+
+  step('the question is locked once answered', async () => {
+    await console_.getByRole('button', { name: 'Edit the agenda' }).click();
+    await console_.locator('#about-you-card').getByText('can no longer be changed').waitFor();
+    assert.equal(await console_.getByLabel('The question').isDisabled(), true);
+    await console_.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  step('the projector shows every group side by side, the small group suppressed', async () => {
+    // Before the facilitator allows it: everyone only, no group named.
+    await showOnProjector(console_);
+    await projector.locator('table').first().waitFor();
+    assert.equal(await projector.getByText('Young person').count(), 0);
+    await console_.getByLabel('The projector may show').selectOption({ label: 'Every group side by side' });
+    await console_.getByRole('button', { name: 'Apply to the projector' }).click();
+    await console_.getByText('Groups on the projector: every group side by side').waitFor();
+    const side = projector.locator('table.side');
+    await side.waitFor();
+    assert.deepEqual(
+      (await side.locator('thead th.group .label').allTextContents()).map((text) => text.trim()),
+      ['Everyone', ...GROUPS],
+    );
+    // The group of one: no figures, "fewer than K" in their place.
+    await side.locator('td.fewer').first().waitFor();
+    const fewer = await side.locator('td.fewer').allTextContents();
+    assert.ok(fewer.length >= 1, 'at least the group of one is suppressed');
+    assert.ok(fewer.every((text) => /Fewer than 3 people in this group|Too few people/.test(text)), fewer.join(' | '));
+    // Its real mean (5.0 from the one young person) is nowhere on the projector.
+    assert.equal(await side.getByText('5.0').count(), 0);
+    for (const size of PROJECTORS) {
+      await projector.setViewportSize(size);
+      await projector.waitForTimeout(500);
+      await shot(projector, `groups-projector-side-by-side-${size.width}x${size.height}`);
+      assert.equal(await overflows(projector), false, `the projector at ${size.width}×${size.height} needs scrolling`);
+      await fits(projector, `groups-projector-${size.width}`);
+      await noViolations(projector, `projector side by side ${size.width}×${size.height}`);
+    }
+    // One group: its label as the heading, its own figures.
+    await projector.setViewportSize(PROJECTORS[1]);
+    await console_.getByLabel('The projector may show').selectOption({ label: 'Only Professional' });
+    await console_.getByRole('button', { name: 'Apply to the projector' }).click();
+    await projector.getByRole('heading', { name: /Professional/ }).waitFor();
+    await shot(projector, 'groups-projector-one-group');
+    await noViolations(projector, 'projector, one group');
+  });
+
+  step('no page raised a script error or a CSP violation', async () => {
+    assert.deepEqual(pageProblems(pages), []);
+  });
+});
