@@ -149,6 +149,11 @@ describe('participant groups', () => {
     await fits(narrow, 'groups-phone-320');
     await noViolations(narrow, 'phone 320, About-you question');
     await shot(narrow, 'groups-phone-320-question');
+    // Text at 200% (the browser's text size, WCAG 1.4.4): still one column, nothing cut off.
+    await narrow.evaluate(() => (document.documentElement.style.fontSize = '200%'));
+    await fits(narrow, 'groups-phone-320-text-200');
+    await shot(narrow, 'groups-phone-320-question-text-200');
+    await narrow.evaluate(() => (document.documentElement.style.fontSize = ''));
     // Nothing chosen: said, nothing sent.
     await narrow.getByRole('button', { name: 'Continue' }).tap();
     await narrow.getByText('Choose one, or “Prefer not to say”.').waitFor();
