@@ -1286,4 +1286,246 @@ mod tests {
         assert_eq!(state.step_view().activity, None);
         assert!(!state.step_view().open);
     }
+
+    /// An agenda of every kind, from the wire's JSON.
+    fn every_kind() -> Vec<Activity> {
+        serde_json::from_value(serde_json::json!([
+            {"id": "s", "kind": "scale", "statements": ["I understand", "I can"], "min": 1, "max": 5, "rounds": ["Before", "After"]},
+            {"id": "c", "kind": "choice", "title": "Which?", "options": ["A", "B", "C"], "max_choices": 2, "rounds": ["Before", "After"]},
+            {"id": "r", "kind": "ranking", "title": "Order", "items": ["A", "B", "C"], "rounds": []},
+            {"id": "p", "kind": "points", "title": "Spend", "items": ["A", "B", "C"], "budget": 10, "rounds": []},
+            {"id": "w", "kind": "wordcloud", "prompt": "A word", "max_entries": 3},
+            {"id": "j", "kind": "jamboard", "title": "Board", "frames": ["One", "Two"], "notes_per_participant": 4}
+        ]))
+        .expect("agenda")
+    }
+
+    fn event(value: serde_json::Value) -> Event {
+        serde_json::from_value(value).expect("an event")
+    }
+
+    /// Every group's results, as the console gets them, by activity and group label.
+    fn by_group(state: &SessionState) -> Vec<(String, String, Aggregate)> {
+        let mut out = Vec::new();
+        for results in state.summary(true) {
+            for (label, figures) in results.data.by_group.into_iter().flatten() {
+                let GroupFigures::Shown(aggregate) = figures else { panic!("the console sees every group") };
+                out.push((results.activity.id.clone(), label, normalised(aggregate)));
+            }
+        }
+        out
+    }
+
+    /// Ties in a word list fall in the order words were first counted, which moving people
+    /// between tallies changes: compare word lists as sets, spellings ignoring case.
+    fn normalised(mut aggregate: Aggregate) -> Aggregate {
+        match &mut aggregate {
+            Aggregate::Wordcloud(cloud) => cloud.entries.sort_by(|a, b| a.id.cmp(&b.id)),
+            Aggregate::Jamboard(board) => {
+                // Which spelling shows ("Short" or "short") is a tie broken the same way.
+                for keyword in &mut board.keywords {
+                    keyword.text = keyword.text.to_lowercase();
+                }
+                board.keywords.sort_by(|a, b| a.text.cmp(&b.text));
+            }
+            _ => {}
+        }
+        aggregate
+    }
+
+    /// Each kind's tallies per group, kept as answers come in and moved when people change
+    /// group, are what counting each group's members' answers from scratch gives: a session
+    /// replayed with only that group's answers.
+    #[test]
+    fn every_kinds_group_tallies_match_a_recount_from_scratch() {
+        let labels = ["Parent carer", "Young person", "Professional"];
+        let mut seed = 0x5eed_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut events = vec![
+            Event::AgendaReplaced { agenda: every_kind() },
+            event(
+                serde_json::json!({"type": "about_you", "about_you": {"prompt": "I am a…", "groups": labels, "min_group_size": 3}}),
+            ),
+        ];
+        for activity in ["s", "c", "r", "p", "w", "j"] {
+            events.push(Event::Goto { activity: Some(activity.into()), round: 0 });
+        }
+        let people = 24u32;
+        for participant in 1..=people {
+            events.push(Event::Joined { participant, token_hash: format!("t{participant}") });
+        }
+        let mut note = 1000;
+        for step in 0..1500u64 {
+            let participant = next(u64::from(people)) as u32 + 1;
+            let value = match next(10) {
+                0 => {
+                    let group = next(4);
+                    serde_json::json!({"type": "group_chosen", "participant": participant, "group": (group < 3).then_some(group)})
+                }
+                1 => {
+                    serde_json::json!({"type": "scale_answer", "participant": participant, "activity": "s", "round": next(2), "statement": next(2), "value": next(5) + 1})
+                }
+                2 => {
+                    let mut choices = vec![next(3) as u32];
+                    if next(2) == 0 && choices[0] != 2 {
+                        choices.push(2);
+                    }
+                    serde_json::json!({"type": "choice_answer", "participant": participant, "activity": "c", "round": next(2), "choices": choices})
+                }
+                3 => {
+                    let orders = [[0, 1, 2], [2, 1, 0], [1, 0, 2], [0, 2, 1]];
+                    serde_json::json!({"type": "ranking_answer", "participant": participant, "activity": "r", "round": 0, "order": orders[next(4) as usize]})
+                }
+                4 => {
+                    serde_json::json!({"type": "points_answer", "participant": participant, "activity": "p", "round": 0, "points": [next(4), next(4), next(3)]})
+                }
+                5 => {
+                    note += 1;
+                    let words = ["families", "trust", "time", "care", "voice", "respect"];
+                    serde_json::json!({"type": "word_entry", "participant": participant, "activity": "w", "entry": note, "text": words[next(6) as usize]})
+                }
+                6 => {
+                    serde_json::json!({"type": "entry_deleted", "participant": participant, "activity": "w", "entry": 1001 + next(note - 999)})
+                }
+                7 => {
+                    note += 1;
+                    let texts = ["More short breaks", "Clear letters", "Listen to families", "Short breaks please"];
+                    serde_json::json!({"type": "note_added", "participant": participant, "activity": "j", "note": note, "frame": next(2), "text": texts[next(4) as usize], "color": "yellow"})
+                }
+                8 => {
+                    serde_json::json!({"type": "note_deleted", "participant": participant, "activity": "j", "note": 1001 + next(note - 999)})
+                }
+                _ => match next(3) {
+                    // The facilitator moves the scale and the choice on to "After" and back.
+                    0 => {
+                        serde_json::json!({"type": "goto", "activity": (["s", "c"][next(2) as usize]), "round": next(2)})
+                    }
+                    1 => serde_json::json!({"type": "reset", "activity": (["s", "w"][next(2) as usize])}),
+                    _ => {
+                        serde_json::json!({"type": "goto", "activity": (["r", "p", "w", "j"][next(4) as usize]), "round": 0})
+                    }
+                },
+            };
+            events.push(event(value));
+
+            if step % 300 != 299 {
+                continue;
+            }
+            let live = SessionState::replay(&record(), events.iter().cloned().map(|event| (1, event)));
+            for (g, label) in labels.iter().enumerate() {
+                let members: HashSet<ParticipantId> =
+                    (1..=people).filter(|p| live.group_of(*p) == Some(g as u32)).collect();
+                let only_members = events.iter().filter(|event| match event {
+                    Event::GroupChosen { .. } => false,
+                    Event::Activity(kind) => kind.participant().is_none_or(|p| members.contains(&p)),
+                    _ => true,
+                });
+                let mut recount = SessionState::replay(&record(), only_members.cloned().map(|event| (1, event)));
+                recount.about_you = None;
+                for results in recount.summary(true) {
+                    let group = by_group(&live)
+                        .into_iter()
+                        .find(|(activity, group, _)| *activity == results.activity.id && group == label)
+                        .map(|(_, _, aggregate)| aggregate);
+                    assert_eq!(
+                        group,
+                        Some(normalised(results.data.total)),
+                        "{} for {label} after {} events",
+                        results.activity.id,
+                        events.len()
+                    );
+                }
+            }
+        }
+        let live = SessionState::replay(&record(), events.iter().cloned().map(|event| (1, event)));
+        let (groups, not_said) = live.attendance().expect("attendance");
+        let joined: u32 = groups.values().map(|a| a.joined).sum::<u32>() + not_said.joined;
+        assert_eq!(joined, people);
+        assert_eq!(groups.values().map(|a| a.took_part).sum::<u32>() + not_said.took_part, live.took_part());
+    }
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            code: "12345678".into(),
+            series: "12345678".into(),
+            title: "Training".into(),
+            host_key_hash: String::new(),
+            present_key_hash: String::new(),
+            created_at: 0,
+            closed_at: None,
+        }
+    }
+
+    /// The console sees every group's figures and which are small; the projector and phones
+    /// see small groups suppressed, and no groups at all until the facilitator allows a
+    /// split; a group answer is refused without the question, or out of range; the question
+    /// cannot change once answered.
+    #[test]
+    fn small_groups_are_suppressed_on_public_screens_only() {
+        let mut state = SessionState::new(&record());
+        let apply =
+            |state: &mut SessionState, value: serde_json::Value| state.apply(&event(value), 1).map_err(|r| r.code);
+        state.apply(&Event::AgendaReplaced { agenda: every_kind() }, 0).expect("agenda");
+        for participant in 1..=12 {
+            state.apply(&Event::Joined { participant, token_hash: format!("t{participant}") }, 0).expect("join");
+        }
+        assert_eq!(state.propose_group(1, Some(0)).map_err(|r| r.code), Err(ErrorCode::NoAboutYou));
+        let about = serde_json::json!({"prompt": "I am a…", "groups": ["A", "B", "C"], "min_group_size": 3});
+        assert_eq!(apply(&mut state, serde_json::json!({"type": "about_you", "about_you": about})), Ok(Change::Agenda));
+        assert_eq!(state.propose_group(1, Some(3)).map_err(|r| r.code), Err(ErrorCode::InvalidGroup));
+        assert_eq!(state.propose_group(1, Some(-1)).map_err(|r| r.code), Err(ErrorCode::InvalidGroup));
+        // A: 1–6, B: 7–8, C: nobody; 9–12 prefer not to say.
+        for participant in 1..=12u32 {
+            let group = match participant {
+                1..=6 => Some(0),
+                7..=8 => Some(1),
+                _ => None,
+            };
+            let event = state.propose_group(participant, group).expect("group");
+            state.apply(&event, 1).expect("chosen");
+        }
+        assert_eq!(state.propose_about_you(None).map_err(|r| r.code), Err(ErrorCode::AboutYouInUse));
+        assert!(state.propose_about_you(state.about_you.clone()).is_ok(), "the same question is no change");
+        apply(&mut state, serde_json::json!({"type": "goto", "activity": "c", "round": 0})).expect("goto");
+        for participant in 1..=9u32 {
+            let answer = serde_json::json!({"type": "choice_answer", "participant": participant, "activity": "c", "round": 0, "choices": [participant % 3]});
+            apply(&mut state, answer).expect("answer");
+        }
+        let (_, console) = state.results(true).expect("console");
+        let by_group = console.by_group.expect("by group");
+        assert!(matches!(by_group["B"], GroupFigures::Shown(Aggregate::Choice(ref c)) if c.rounds["Before"].n == 2));
+        assert_eq!(console.small_groups, Some(vec!["B".to_owned()]), "2 of B answered, and 1 who did not say: 3");
+        let (_, public) = state.results(false).expect("public");
+        assert_eq!(public.by_group, None, "no split allowed yet");
+        apply(&mut state, serde_json::json!({"type": "projector_groups", "split": "side_by_side"})).expect("split");
+        assert_eq!(state.step_view().split, Some(Split::Named(groups::SplitName::SideBySide)));
+        let (_, public) = state.results(false).expect("public");
+        let by_group = public.by_group.expect("by group");
+        assert_eq!(by_group["B"], GroupFigures::Suppressed(SuppressedMark { suppressed: true }));
+        assert!(matches!(by_group["A"], GroupFigures::Shown(_)));
+        assert!(matches!(by_group["C"], GroupFigures::Shown(Aggregate::Choice(ref c)) if c.rounds["Before"].n == 0));
+        assert_eq!(public.small_groups, None);
+        // Participant 7 moves to A, answers and all: B has 1 answer left and 1 did not say, so
+        // the total less A (9 − 7 = 2) would give those two away: A is suppressed too.
+        let event = state.propose_group(7, Some(0)).expect("move");
+        state.apply(&event, 2).expect("moved");
+        let (_, console) = state.results(true).expect("console");
+        let Some(GroupFigures::Shown(Aggregate::Choice(a))) = console.by_group.as_ref().map(|g| g["A"].clone()) else {
+            panic!("A")
+        };
+        assert_eq!(a.rounds["Before"].n, 7, "7's answer moved with them");
+        assert_eq!(
+            console.small_groups,
+            Some(vec!["A".to_owned(), "B".to_owned()]),
+            "the total less A would be B's one and the one not said"
+        );
+        let (groups, not_said) = state.attendance().expect("attendance");
+        assert_eq!((groups["A"].joined, groups["A"].took_part, groups["B"].joined, groups["C"].joined), (7, 7, 1, 0));
+        assert_eq!((not_said.joined, not_said.took_part), (4, 1));
+    }
 }
