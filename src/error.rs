@@ -61,6 +61,20 @@ pub enum ErrorCode {
     /// An answer whose parts do not fit together: no choice, an option chosen twice, more
     /// choices than allowed.
     InvalidAnswer,
+    /// An "About you" question that cannot be asked: too few or too many groups, an empty,
+    /// overlong or repeated label, a bad prompt.
+    InvalidAboutYou,
+    /// The smallest group size shown (K) is below 3 or above 50.
+    InvalidGroupSize,
+    /// The "About you" question cannot change: people have answered it.
+    AboutYouInUse,
+    /// A `group` message for a session that asks no "About you" question.
+    NoAboutYou,
+    /// A group number that is not one of the question's.
+    InvalidGroup,
+    /// Booked numbers that are not whole numbers from 0 to 100,000, do not match the groups,
+    /// or add up to more than the total.
+    InvalidBooked,
 }
 
 impl ErrorCode {
@@ -77,7 +91,13 @@ impl ErrorCode {
             | Self::InvalidText
             | Self::StopWord
             | Self::Inappropriate
-            | Self::InvalidAnswer => StatusCode::BAD_REQUEST,
+            | Self::InvalidAnswer
+            | Self::InvalidAboutYou
+            | Self::InvalidGroupSize
+            | Self::NoAboutYou
+            | Self::InvalidGroup
+            | Self::InvalidBooked => StatusCode::BAD_REQUEST,
+            Self::AboutYouInUse => StatusCode::CONFLICT,
             Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers | Self::TooManyEntries => {
                 StatusCode::CONFLICT
             }

@@ -494,8 +494,8 @@ struct Observed {
     results_public: bool,
     /// The current results as the console sees them (hidden items marked) and as the other
     /// screens do (hidden items left out).
-    console: Option<(String, Aggregate)>,
-    screens: Option<(String, Aggregate)>,
+    console: Option<(String, crate::protocol::Results)>,
+    screens: Option<(String, crate::protocol::Results)>,
     /// Every activity's complete results and responses.
     exports: Vec<(Activity, Aggregate, Vec<Response>)>,
     joined: u32,
@@ -744,7 +744,9 @@ fn check_dots(observed: &Observed) -> Result<(), Violation> {
     let Some(ActivitySpec::Jamboard(board)) = observed.step.activity.as_ref().map(|a| &a.spec) else {
         return Ok(());
     };
-    let Some((_, Aggregate::Jamboard(results))) = &observed.console else { return Ok(()) };
+    let Some((_, crate::protocol::Results { total: Aggregate::Jamboard(results), .. })) = &observed.console else {
+        return Ok(());
+    };
     let mut dots: BTreeMap<String, u32> = BTreeMap::new();
     for (participant, mine) in &observed.mine {
         let spent = mine.as_ref().map(|mine| mine.dots.as_slice()).unwrap_or_default();

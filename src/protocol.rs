@@ -14,6 +14,7 @@ use crate::activity::jamboard::{Color, OwnNote};
 use crate::activity::wordcloud::OwnEntry;
 use crate::activity::{Activity, Aggregate};
 use crate::error::ErrorCode;
+use crate::session::groups::{AboutYou, Attendance, Booked, ByGroup, Split};
 
 /// Version of the wire contract, sent in every welcome. Bumped on incompatible changes.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -251,6 +252,21 @@ pub enum ClientMessage {
         activity: String,
         open: bool,
     },
+    /// Participant: the answer to the "About you" question: a group's index, or null for
+    /// "prefer not to say". The participant's answers count for the group they are in now.
+    Group {
+        #[ts(type = "number")]
+        id: RequestId,
+        #[ts(type = "number | null")]
+        group: Option<i64>,
+    },
+    /// Facilitator: what the projector may show of the groups: null (everyone only, the
+    /// default), `"side_by_side"` (every group beside the total) or one group's index.
+    ProjectorGroups {
+        #[ts(type = "number")]
+        id: RequestId,
+        split: Option<Split>,
+    },
 }
 
 /// Item ids (word-cloud entries, notes) are strings on the wire, numbers inside. Numbers are
@@ -302,7 +318,9 @@ impl ClientMessage {
             | Self::Voting { id, .. }
             | Self::ShowOnProjector { id, .. }
             | Self::ProjectorPage { id, .. }
-            | Self::Timer { id, .. } => Some(*id),
+            | Self::Timer { id, .. }
+            | Self::Group { id, .. }
+            | Self::ProjectorGroups { id, .. } => Some(*id),
         }
     }
 }
@@ -343,6 +361,8 @@ pub struct StepView {
     /// the room has moved on (answers stay open until the facilitator stops them or the
     /// round changes).
     pub still_open: Vec<String>,
+    /// What the projector shows of the groups (see `projector_groups`): null = everyone only.
+    pub split: Option<Split>,
 }
 
 /// A countdown on the current activity.
@@ -362,7 +382,40 @@ pub struct TimerView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ActivityResults {
     pub activity: Activity,
-    pub data: Aggregate,
+    pub data: Results,
+}
+
+/// An activity's results (`results.data`): its aggregate, tagged by `kind`, and in a session
+/// with an "About you" question the same aggregate per group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Results {
+    #[serde(flatten)]
+    pub total: Aggregate,
+    /// By group label, in the question's order; "prefer not to say" is no group (those
+    /// answers count in the total only). The console gets every group's figures; the
+    /// projector and phones get `{"suppressed": true}` for a group too small to show, and
+    /// the projector gets `by_group` only while the facilitator allows a split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, as = "Option<std::collections::HashMap<String, crate::session::groups::GroupFigures<Aggregate>>>")]
+    pub by_group: Option<ByGroup<Aggregate>>,
+    /// Console only: the groups the projector, phones and exports suppress ("not for sharing").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub small_groups: Option<Vec<String>>,
+}
+
+impl Results {
+    /// Results without groups.
+    pub fn total(total: Aggregate) -> Self {
+        Self { total, by_group: None, small_groups: None }
+    }
+}
+
+/// The "About you" question as phones get it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AboutYouQuestion {
+    pub prompt: String,
+    pub groups: Vec<String>,
 }
 
 /// A participant's own saved answers in the current step; each kind fills its fields.
@@ -417,6 +470,10 @@ pub struct SessionInfo {
     pub join_url: String,
     /// The presenter key, so that the console can open the projector view.
     pub present_key: String,
+    /// The "About you" question, if the session asks one.
+    pub about_you: Option<AboutYou>,
+    /// The numbers the organiser typed in as booked.
+    pub booked: Option<Booked>,
 }
 
 /// What the projector needs besides the live frames.
@@ -445,6 +502,12 @@ pub enum ServerMessage {
         /// The server's clock, in milliseconds since the Unix epoch, for timers.
         #[ts(type = "number")]
         server_time: i64,
+        /// The "About you" question, if the session asks one.
+        about_you: Option<AboutYouQuestion>,
+        /// The participant's group now (null: none, or "prefer not to say").
+        group: Option<u32>,
+        /// Whether the participant has answered the question ("prefer not to say" included).
+        group_chosen: bool,
     },
     /// Answer to `host`.
     WelcomeHost {
@@ -479,14 +542,27 @@ pub enum ServerMessage {
         activity: String,
         #[ts(type = "number")]
         seq: u64,
-        data: Aggregate,
+        data: Results,
     },
     /// Participant: its own saved answers for the step just shown.
     Mine(Mine),
     /// Console and projector: how many have joined (opened the link), how many are connected
     /// now, how many answered at least once, and how many answered the current activity (its
     /// current round, for a scale).
-    Counts { joined: u32, online: u32, took_part: u32, answered: u32 },
+    /// With an "About you" question, the console also gets joined and took part per group
+    /// (`groups`, by label) and for those who preferred not to say or never chose (`not_said`).
+    Counts {
+        joined: u32,
+        online: u32,
+        took_part: u32,
+        answered: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional, as = "Option<std::collections::HashMap<String, Attendance>>")]
+        groups: Option<indexmap::IndexMap<String, Attendance>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        not_said: Option<Attendance>,
+    },
     /// Console: the agenda changed, or an activity got its first answers.
     Agenda { agenda: Vec<Activity>, with_answers: Vec<String> },
     /// The session was closed: no more answers.
@@ -506,6 +582,10 @@ pub struct CreateSession {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub agenda: Option<Vec<Activity>>,
+    /// The "About you" question; with `copy_from` and without this, the copied session's.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub about_you: Option<AboutYou>,
 }
 
 /// Copy the agenda of an existing session, and join its series.
@@ -531,6 +611,16 @@ pub struct Created {
 #[derive(Debug, Clone, Deserialize, Serialize, TS)]
 pub struct ReplaceAgenda {
     pub agenda: Vec<Activity>,
+    /// Absent: unchanged; null: no question; an object: the new question. Refused with
+    /// `about_you_in_use` once anyone has answered it.
+    #[serde(default, deserialize_with = "present")]
+    #[ts(optional, type = "AboutYou | null")]
+    pub about_you: Option<Option<AboutYou>>,
+}
+
+/// Tells a field sent as null (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Every HTTP error body.
@@ -581,6 +671,15 @@ pub fn typescript() -> String {
         ActivityResults::decl(&cfg),
         Mine::decl(&cfg),
         SessionInfo::decl(&cfg),
+        Results::decl(&cfg),
+        AboutYouQuestion::decl(&cfg),
+        crate::session::groups::AboutYou::decl(&cfg),
+        crate::session::groups::Booked::decl(&cfg),
+        crate::session::groups::Split::decl(&cfg),
+        crate::session::groups::SplitName::decl(&cfg),
+        crate::session::groups::SuppressedMark::decl(&cfg),
+        crate::session::groups::GroupFigures::<Aggregate>::decl(&cfg),
+        crate::session::groups::Attendance::decl(&cfg),
         PresentInfo::decl(&cfg),
         CreateSession::decl(&cfg),
         CopyFrom::decl(&cfg),

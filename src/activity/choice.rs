@@ -251,6 +251,29 @@ impl ChoiceState {
     }
 }
 
+/// One group's part of a multiple choice: how many answered each round, and each option's
+/// count per round.
+#[derive(Debug, Clone)]
+pub struct ChoiceTally {
+    n: Vec<u32>,
+    counts: Vec<Vec<u32>>,
+}
+
+impl ChoiceState {
+    /// Adds a participant's choices to a group's tally, or takes them away: O(rounds × choices).
+    fn count(&self, tally: &mut ChoiceTally, participant: ParticipantId, add: bool) {
+        let step = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
+        for (r, answers) in self.answers.iter().enumerate() {
+            if let Some(chosen) = answers.get(&participant) {
+                step(&mut tally.n[r]);
+                for &option in &chosen.options {
+                    step(&mut tally.counts[r][option as usize]);
+                }
+            }
+        }
+    }
+}
+
 /// The live results of a multiple choice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ChoiceAggregate {
@@ -397,6 +420,27 @@ impl Kind for Choice {
 
     fn aggregate(&self, state: &ChoiceState, _: View) -> ChoiceAggregate {
         state.aggregate(self)
+    }
+
+    type Tally = ChoiceTally;
+
+    fn new_tally(&self) -> ChoiceTally {
+        let rounds = self.rounds.len().max(1);
+        ChoiceTally { n: vec![0; rounds], counts: vec![vec![0; self.options.len()]; rounds] }
+    }
+
+    fn count(&self, state: &ChoiceState, tally: &mut ChoiceTally, participant: ParticipantId, add: bool) {
+        state.count(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, _: &ChoiceState, tally: &ChoiceTally, _: View) -> ChoiceAggregate {
+        ChoiceAggregate::from_counts(self, &tally.n, |option| {
+            tally.counts.iter().map(|counts| counts[option]).collect()
+        })
+    }
+
+    fn tally_respondents(&self, tally: &ChoiceTally) -> Vec<u32> {
+        tally.n.clone()
     }
 
     fn mine(&self, state: &ChoiceState, participant: ParticipantId, round: usize, mine: &mut Mine) {

@@ -124,6 +124,8 @@ pub struct JamboardState {
     /// By id, which is creation order.
     notes: BTreeMap<u32, Note>,
     written: HashMap<ParticipantId, u32>,
+    /// Each participant's notes on the board, by id: a group's tally counts them.
+    authored: HashMap<ParticipantId, Vec<u32>>,
     themes: BTreeMap<u32, String>,
     /// Each participant's dots: note ids, one entry per dot.
     dots: HashMap<ParticipantId, Vec<u32>>,
@@ -232,6 +234,7 @@ impl JamboardState {
             Note { author: participant, frame, text, color, place: None, theme: None, votes: 0, hidden: false, at };
         self.notes.insert(id, note);
         *self.written.entry(participant).or_default() += 1;
+        self.authored.entry(participant).or_default().push(id);
         Ok(())
     }
 
@@ -273,6 +276,9 @@ impl JamboardState {
         let Some(note) = self.notes.remove(&id) else { return Err(not_found()) };
         if let Some(written) = self.written.get_mut(&note.author) {
             *written = written.saturating_sub(1);
+        }
+        if let Some(ids) = self.authored.get_mut(&note.author) {
+            ids.retain(|&other| other != id);
         }
         if !note.hidden {
             self.count_words(&note.text, false);
@@ -450,6 +456,53 @@ impl JamboardState {
         (notes, self.dots.get(&participant).cloned().unwrap_or_default())
     }
 
+    /// Adds a participant's notes and dots to a group's tally, or takes them away:
+    /// O(their notes and dots).
+    fn count(&self, tally: &mut BoardTally, participant: ParticipantId, add: bool) {
+        let notes = self.authored.get(&participant).map_or(&[][..], Vec::as_slice);
+        let dots = self.dots.get(&participant).map_or(&[][..], Vec::as_slice);
+        let step = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
+        for id in notes {
+            step(tally.written.entry(*id).or_default());
+            if let Some(note) = self.notes.get(id).filter(|note| !note.hidden) {
+                for (key, spelling) in text::note_words(&note.text, &[]) {
+                    if add {
+                        tally.keywords.add(&key, &spelling, false);
+                    } else {
+                        tally.keywords.remove(&key, &spelling);
+                    }
+                }
+            }
+        }
+        for id in dots {
+            step(tally.votes.entry(*id).or_default());
+        }
+        if !notes.is_empty() || !dots.is_empty() {
+            step(&mut tally.participants);
+        }
+        tally.written.retain(|_, n| *n > 0);
+        tally.votes.retain(|_, n| *n > 0);
+    }
+
+    /// One group's board: the notes its members wrote and those they put dots on, each with
+    /// the group's dots only.
+    fn tally_aggregate(&self, config: &Jamboard, tally: &BoardTally, include_hidden: bool) -> JamboardAggregate {
+        let mut whole = self.aggregate(config, include_hidden);
+        for frame in &mut whole.frames {
+            frame.notes.retain_mut(|note| {
+                note.votes = tally.votes.get(&note.id).copied().unwrap_or(0);
+                note.votes > 0 || tally.written.contains_key(&note.id)
+            });
+        }
+        whole.keywords = tally
+            .keywords
+            .ranked(|_| true, KEYWORDS)
+            .into_iter()
+            .map(|word| Keyword { text: word.display.to_owned(), count: word.count })
+            .collect();
+        whole
+    }
+
     pub fn aggregate(&self, config: &Jamboard, include_hidden: bool) -> JamboardAggregate {
         let mut frames: Vec<FrameResults> =
             config.frames.iter().map(|title| FrameResults { title: title.clone(), notes: Vec::new() }).collect();
@@ -479,6 +532,17 @@ impl JamboardState {
             .collect();
         JamboardAggregate { frames, themes, keywords, locked: self.locked, voting: self.voting, dots: config.dots }
     }
+}
+
+/// One group's part of a board: the notes its members wrote, the dots they gave per note,
+/// and the words of their visible notes.
+#[derive(Debug, Clone, Default)]
+pub struct BoardTally {
+    written: HashMap<u32, u32>,
+    votes: HashMap<u32, u32>,
+    keywords: Tally,
+    /// Members with a note or a dot.
+    participants: u32,
 }
 
 /// One of a participant's own notes.
@@ -593,6 +657,11 @@ impl KindEvent for JamboardEvent {
 
     fn answer_round(&self) -> Option<usize> {
         matches!(self, Self::NoteAdded { .. }).then_some(0)
+    }
+
+    /// A deleted note's dots go back to whoever gave them.
+    fn changes_others(&self) -> bool {
+        matches!(self, Self::NoteDeleted { .. })
     }
 
     fn new_item(&self) -> Option<u32> {
@@ -865,6 +934,24 @@ impl Kind for Jamboard {
 
     fn aggregate(&self, state: &JamboardState, view: View) -> JamboardAggregate {
         state.aggregate(self, view.include_hidden())
+    }
+
+    type Tally = BoardTally;
+
+    fn new_tally(&self) -> BoardTally {
+        BoardTally::default()
+    }
+
+    fn count(&self, state: &JamboardState, tally: &mut BoardTally, participant: ParticipantId, add: bool) {
+        state.count(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, state: &JamboardState, tally: &BoardTally, view: View) -> JamboardAggregate {
+        state.tally_aggregate(self, tally, view.include_hidden())
+    }
+
+    fn tally_respondents(&self, tally: &BoardTally) -> Vec<u32> {
+        vec![tally.participants]
     }
 
     fn mine(&self, state: &JamboardState, participant: ParticipantId, _: usize, mine: &mut Mine) {

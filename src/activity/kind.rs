@@ -116,6 +116,11 @@ pub trait KindEvent: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
     fn new_item(&self) -> Option<u32> {
         None
     }
+    /// Whether a participant's event changes what others have given too (deleting a note
+    /// hands back its dots): then every group's tallies of the activity are counted again.
+    fn changes_others(&self) -> bool {
+        false
+    }
     /// Events with the same key replace each other (a note's place while it is dragged), so
     /// a burst of them may be held until the next tick and journaled once.
     fn coalesce_key(&self) -> Option<u32> {
@@ -262,6 +267,23 @@ pub trait Kind: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
     }
 
     fn aggregate(&self, state: &Self::State, view: View) -> Self::Aggregate;
+
+    /// What one group's results are made of ("About you"): the kind's running counts, without
+    /// who answered what (that stays in the state). Each group of a session has one, kept as
+    /// answers come in, so a group's results cost what the total's do.
+    type Tally: Debug + Clone;
+    fn new_tally(&self) -> Self::Tally;
+    /// Adds everything `participant` has answered now (in `state`) to `tally`, or with `add`
+    /// false takes it away: O(the participant's answers). The session takes a participant's
+    /// part out before applying their event and puts it back after, and moves it from one
+    /// group's tally to another's when they change group, so a tally always counts exactly
+    /// its members' current answers.
+    fn count(&self, state: &Self::State, tally: &mut Self::Tally, participant: ParticipantId, add: bool);
+    /// One group's results from its tally, as `view` shows them.
+    fn tally_aggregate(&self, state: &Self::State, tally: &Self::Tally, view: View) -> Self::Aggregate;
+    /// How many of the group answered, per round (one number for a kind without rounds):
+    /// what the suppression rule compares with K.
+    fn tally_respondents(&self, tally: &Self::Tally) -> Vec<u32>;
     /// A participant's own saved answers in `round`, in the kind's fields of [`Mine`].
     fn mine(&self, state: &Self::State, participant: ParticipantId, round: usize, mine: &mut Mine);
     /// Every response that counts, for exports.

@@ -80,6 +80,12 @@ macro_rules! registry {
             $($variant(<$config as Kind>::Event)),+
         }
 
+        /// Each group's tallies of one activity ("About you"), by group index.
+        #[derive(Debug, Clone)]
+        pub enum ActivityTallies {
+            $($variant(Vec<<$config as Kind>::Tally>)),+
+        }
+
         /// A participant's request of a kind (other than `answer`).
         #[derive(Clone)]
         pub enum ActivityRequest {
@@ -321,6 +327,64 @@ macro_rules! registry {
                 }
             }
 
+            /// Empty tallies for `groups` groups.
+            pub fn new_tallies(&self, spec: &ActivitySpec, groups: usize) -> Option<ActivityTallies> {
+                match (self, spec) {
+                    $((Self::$variant(_), ActivitySpec::$variant(config)) => {
+                        Some(ActivityTallies::$variant((0..groups).map(|_| config.new_tally()).collect()))
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            /// Adds a participant's answers to a group's tally, or takes them away.
+            pub fn count(
+                &self,
+                spec: &ActivitySpec,
+                tallies: &mut ActivityTallies,
+                group: usize,
+                participant: ParticipantId,
+                add: bool,
+            ) {
+                match (self, spec, tallies) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config), ActivityTallies::$variant(tallies)) => {
+                        if let Some(tally) = tallies.get_mut(group) {
+                            config.count(state, tally, participant, add);
+                        }
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
+            /// Each group's results and how many of it answered each round, by group index.
+            pub fn group_results(
+                &self,
+                spec: &ActivitySpec,
+                tallies: &ActivityTallies,
+                view: View,
+            ) -> Vec<(Aggregate, Vec<u32>)> {
+                match (self, spec, tallies) {
+                    $((Self::$variant(state), ActivitySpec::$variant(config), ActivityTallies::$variant(tallies)) => {
+                        tallies
+                            .iter()
+                            .map(|tally| {
+                                let results = Aggregate::$variant(config.tally_aggregate(state, tally, view));
+                                (results, config.tally_respondents(tally))
+                            })
+                            .collect()
+                    })+
+                    #[allow(unreachable_patterns)]
+                    _ => Vec::new(),
+                }
+            }
+
+            /// How many answered each round (one number for a kind without rounds).
+            pub fn round_respondents(&self, spec: &ActivitySpec) -> Vec<u32> {
+                (0..spec.rounds().len().max(1)).map(|round| self.respondents(spec, round)).collect()
+            }
+
             /// A participant's own saved answers in `round`.
             pub fn mine(&self, spec: &ActivitySpec, participant: ParticipantId, round: usize, mine: &mut Mine) {
                 match (self, spec) {
@@ -384,6 +448,10 @@ macro_rules! registry {
 
             pub fn new_item(&self) -> Option<u32> {
                 match self { $(Self::$variant(event) => event.new_item()),+ }
+            }
+
+            pub fn changes_others(&self) -> bool {
+                match self { $(Self::$variant(event) => event.changes_others()),+ }
             }
 
             pub fn coalesce_key(&self) -> Option<u32> {

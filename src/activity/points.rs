@@ -227,6 +227,12 @@ impl PointsState {
     }
 
     pub fn aggregate(&self, config: &Points) -> PointsAggregate {
+        let n: Vec<u32> = self.answers.iter().map(|answers| answers.len() as u32).collect();
+        Self::aggregate_of(config, &n, &self.totals)
+    }
+
+    /// The results from how many gave points in each round and each item's total per round.
+    fn aggregate_of(config: &Points, n: &[u32], totals: &[Vec<u64>]) -> PointsAggregate {
         let names = config.round_names();
         let items = config
             .items
@@ -236,12 +242,42 @@ impl PointsState {
                 let rounds = names
                     .iter()
                     .enumerate()
-                    .map(|(r, name)| (name.clone(), PointStats::new(self.answers[r].len() as u32, self.totals[r][i])))
+                    .map(|(r, name)| (name.clone(), PointStats::new(n[r], totals[r][i])))
                     .collect();
                 PointsItem { text: text.clone(), rounds }
             })
             .collect();
         PointsAggregate { items }
+    }
+}
+
+/// One group's part of a points activity: how many gave points each round, and each item's
+/// total per round.
+#[derive(Debug, Clone)]
+pub struct PointsTally {
+    n: Vec<u32>,
+    totals: Vec<Vec<u64>>,
+}
+
+impl PointsState {
+    /// Adds a participant's points to a group's tally, or takes them away: O(rounds × items).
+    fn count(&self, tally: &mut PointsTally, participant: ParticipantId, add: bool) {
+        for (r, answers) in self.answers.iter().enumerate() {
+            if let Some(given) = answers.get(&participant) {
+                if add {
+                    tally.n[r] += 1;
+                } else {
+                    tally.n[r] -= 1;
+                }
+                for (total, &points) in tally.totals[r].iter_mut().zip(&given.points) {
+                    if add {
+                        *total += u64::from(points);
+                    } else {
+                        *total -= u64::from(points);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -356,6 +392,25 @@ impl Kind for Points {
 
     fn aggregate(&self, state: &PointsState, _: View) -> PointsAggregate {
         state.aggregate(self)
+    }
+
+    type Tally = PointsTally;
+
+    fn new_tally(&self) -> PointsTally {
+        let rounds = self.rounds.len().max(1);
+        PointsTally { n: vec![0; rounds], totals: vec![vec![0; self.items.len()]; rounds] }
+    }
+
+    fn count(&self, state: &PointsState, tally: &mut PointsTally, participant: ParticipantId, add: bool) {
+        state.count(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, _: &PointsState, tally: &PointsTally, _: View) -> PointsAggregate {
+        PointsState::aggregate_of(self, &tally.n, &tally.totals)
+    }
+
+    fn tally_respondents(&self, tally: &PointsTally) -> Vec<u32> {
+        tally.n.clone()
     }
 
     fn mine(&self, state: &PointsState, participant: ParticipantId, round: usize, mine: &mut Mine) {

@@ -227,8 +227,15 @@ impl RankingState {
     }
 
     pub fn aggregate(&self, ranking: &Ranking) -> RankingAggregate {
+        let n: Vec<u32> = self.answers.iter().map(|answers| answers.len() as u32).collect();
+        Self::aggregate_of(ranking, &n, &self.tally)
+    }
+
+    /// The results from how many ranked in each round and each item's tally per round.
+    fn aggregate_of(ranking: &Ranking, n: &[u32], tally: &[Vec<Tally>]) -> RankingAggregate {
         let names = ranking.round_names();
-        let k = self.items as u64;
+        let items_n = ranking.items.len();
+        let k = items_n as u64;
         let items = ranking
             .items
             .iter()
@@ -238,17 +245,41 @@ impl RankingState {
                     .iter()
                     .enumerate()
                     .map(|(r, name)| {
-                        let n = self.answers[r].len() as u32;
-                        let Tally { rank_sum, first } = self.tally[r][i];
+                        let n = n[r];
+                        let Tally { rank_sum, first } = tally[r][i];
                         // Borda: rank r of k is worth k − r points, so the points are n·k − ranks.
                         let points = u64::from(n) * k - rank_sum;
-                        (name.clone(), RankStats::new(n, points, first, self.items))
+                        (name.clone(), RankStats::new(n, points, first, items_n))
                     })
                     .collect();
                 RankedItem { text: text.clone(), rounds }
             })
             .collect();
         RankingAggregate { items }
+    }
+}
+
+/// One group's part of a ranking: how many ranked each round, and each item's tally.
+#[derive(Debug, Clone)]
+pub struct RankingTally {
+    n: Vec<u32>,
+    tally: Vec<Vec<Tally>>,
+}
+
+impl RankingState {
+    /// Adds a participant's rankings to a group's tally, or takes them away:
+    /// O(rounds × items).
+    fn count_participant(&self, tally: &mut RankingTally, participant: ParticipantId, add: bool) {
+        for (r, answers) in self.answers.iter().enumerate() {
+            if let Some(given) = answers.get(&participant) {
+                if add {
+                    tally.n[r] += 1;
+                } else {
+                    tally.n[r] -= 1;
+                }
+                Self::count(&mut tally.tally[r], &given.order, add);
+            }
+        }
     }
 }
 
@@ -367,6 +398,25 @@ impl Kind for Ranking {
 
     fn aggregate(&self, state: &RankingState, _: View) -> RankingAggregate {
         state.aggregate(self)
+    }
+
+    type Tally = RankingTally;
+
+    fn new_tally(&self) -> RankingTally {
+        let rounds = self.rounds.len().max(1);
+        RankingTally { n: vec![0; rounds], tally: vec![vec![Tally::default(); self.items.len()]; rounds] }
+    }
+
+    fn count(&self, state: &RankingState, tally: &mut RankingTally, participant: ParticipantId, add: bool) {
+        state.count_participant(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, _: &RankingState, tally: &RankingTally, _: View) -> RankingAggregate {
+        RankingState::aggregate_of(self, &tally.n, &tally.tally)
+    }
+
+    fn tally_respondents(&self, tally: &RankingTally) -> Vec<u32> {
+        tally.n.clone()
     }
 
     fn mine(&self, state: &RankingState, participant: ParticipantId, round: usize, mine: &mut Mine) {

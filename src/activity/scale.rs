@@ -335,6 +335,11 @@ impl ScaleState {
     }
 
     pub fn aggregate(&self, scale: &Scale) -> ScaleAggregate {
+        Self::aggregate_of(scale, &self.counts, &self.paired)
+    }
+
+    /// The results from counts per round, statement and point, and the paired sums.
+    fn aggregate_of(scale: &Scale, counts: &[Vec<Vec<u32>>], paired: &[PairedSum]) -> ScaleAggregate {
         let statements = scale
             .statements
             .iter()
@@ -344,16 +349,53 @@ impl ScaleState {
                     .rounds
                     .iter()
                     .enumerate()
-                    .map(|(r, name)| (name.clone(), RoundStats::from_counts(scale.min, &self.counts[r][s])))
+                    .map(|(r, name)| (name.clone(), RoundStats::from_counts(scale.min, &counts[r][s])))
                     .collect();
                 let paired = (scale.rounds.len() > 1).then(|| {
-                    let PairedSum { n, sum } = self.paired[s];
+                    let PairedSum { n, sum } = paired[s];
                     Paired { n, mean_change: (n > 0).then(|| sum as f64 / f64::from(n)) }
                 });
                 StatementResults { text: text.clone(), rounds, paired }
             })
             .collect();
         ScaleAggregate { statements }
+    }
+}
+
+/// One group's part of a scale: the state's counts without the answers.
+#[derive(Debug, Clone)]
+pub struct ScaleTally {
+    counts: Vec<Vec<Vec<u32>>>,
+    paired: Vec<PairedSum>,
+    respondents: Vec<u32>,
+}
+
+impl ScaleState {
+    /// Adds a participant's answers to a group's tally, or takes them away:
+    /// O(rounds × statements), at most 60.
+    fn count(&self, tally: &mut ScaleTally, participant: ParticipantId, add: bool) {
+        let step = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
+        for (r, statements) in self.answers.iter().enumerate() {
+            let mut answered = false;
+            for (s, answers) in statements.iter().enumerate() {
+                if let Some(answer) = answers.get(&participant) {
+                    answered = true;
+                    step(&mut tally.counts[r][s][(answer.value - self.min) as usize]);
+                }
+            }
+            if answered {
+                step(&mut tally.respondents[r]);
+            }
+        }
+        if self.answers.len() > 1 {
+            for s in 0..tally.paired.len() {
+                if let Some((first, last)) = self.first_and_last(participant, s) {
+                    let paired = &mut tally.paired[s];
+                    step(&mut paired.n);
+                    paired.sum += if add { i64::from(last - first) } else { -i64::from(last - first) };
+                }
+            }
+        }
     }
 }
 
@@ -494,6 +536,29 @@ impl Kind for Scale {
 
     fn aggregate(&self, state: &ScaleState, _: View) -> ScaleAggregate {
         state.aggregate(self)
+    }
+
+    type Tally = ScaleTally;
+
+    fn new_tally(&self) -> ScaleTally {
+        let (rounds, statements) = (self.rounds.len(), self.statements.len());
+        ScaleTally {
+            counts: vec![vec![vec![0; self.points()]; statements]; rounds],
+            paired: vec![PairedSum::default(); statements],
+            respondents: vec![0; rounds],
+        }
+    }
+
+    fn count(&self, state: &ScaleState, tally: &mut ScaleTally, participant: ParticipantId, add: bool) {
+        state.count(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, _: &ScaleState, tally: &ScaleTally, _: View) -> ScaleAggregate {
+        ScaleState::aggregate_of(self, &tally.counts, &tally.paired)
+    }
+
+    fn tally_respondents(&self, tally: &ScaleTally) -> Vec<u32> {
+        tally.respondents.clone()
     }
 
     fn mine(&self, state: &ScaleState, participant: ParticipantId, round: usize, mine: &mut Mine) {

@@ -83,6 +83,15 @@ impl WordCloud {
     }
 }
 
+/// One group's part of a word cloud: its entries counted by word group.
+#[derive(Debug, Clone, Default)]
+pub struct CloudTally {
+    groups: Tally,
+    entries: u32,
+    /// Members with at least one entry.
+    participants: u32,
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     participant: ParticipantId,
@@ -265,6 +274,51 @@ impl WordCloudState {
 
     /// Groups ranked by count (then first seen), at most `limit` of them; hidden ones only
     /// when `include_hidden`.
+    /// Adds a participant's entries to a group's tally, or takes them away: O(entries).
+    fn count(&self, tally: &mut CloudTally, participant: ParticipantId, add: bool) {
+        let ids = self.by_participant.get(&participant).map_or(&[][..], Vec::as_slice);
+        for entry in ids.iter().filter_map(|id| self.entries.get(id)) {
+            let group = self.resolve(&entry.key);
+            if add {
+                tally.groups.add(group, &entry.display, group != entry.key);
+                tally.entries += 1;
+            } else {
+                tally.groups.remove(group, &entry.display);
+                tally.entries -= 1;
+            }
+        }
+        if !ids.is_empty() {
+            if add {
+                tally.participants += 1;
+            } else {
+                tally.participants -= 1;
+            }
+        }
+    }
+
+    /// One group's cloud from its tally; hidden words count nowhere, as in the total.
+    fn tally_aggregate(&self, tally: &CloudTally, include_hidden: bool, limit: usize) -> WordCloudAggregate {
+        let entries = tally
+            .groups
+            .ranked(|key| include_hidden || !self.hidden.contains(key), limit)
+            .into_iter()
+            .map(|group| CloudEntry {
+                id: group.key.to_owned(),
+                text: group.display.to_owned(),
+                count: group.count,
+                hidden: self.hidden.contains(group.key),
+            })
+            .collect();
+        let hidden_total: u32 = self.hidden.iter().map(|key| tally.groups.count(key)).sum();
+        let hidden_groups = self.hidden.iter().filter(|key| tally.groups.contains(key)).count();
+        WordCloudAggregate {
+            entries,
+            total: tally.entries.saturating_sub(hidden_total),
+            groups: (tally.groups.len() - hidden_groups) as u32,
+            participants: tally.participants,
+        }
+    }
+
     pub fn aggregate(&self, include_hidden: bool, limit: usize) -> WordCloudAggregate {
         let entries = self
             .groups
@@ -508,6 +562,27 @@ impl Kind for WordCloud {
             View::Export => state.aggregate(true, usize::MAX),
             view => state.aggregate(view.include_hidden(), FRAME_GROUPS),
         }
+    }
+
+    type Tally = CloudTally;
+
+    fn new_tally(&self) -> CloudTally {
+        CloudTally::default()
+    }
+
+    fn count(&self, state: &WordCloudState, tally: &mut CloudTally, participant: ParticipantId, add: bool) {
+        state.count(tally, participant, add);
+    }
+
+    fn tally_aggregate(&self, state: &WordCloudState, tally: &CloudTally, view: View) -> WordCloudAggregate {
+        match view {
+            View::Export => state.tally_aggregate(tally, true, usize::MAX),
+            view => state.tally_aggregate(tally, view.include_hidden(), FRAME_GROUPS),
+        }
+    }
+
+    fn tally_respondents(&self, tally: &CloudTally) -> Vec<u32> {
+        vec![tally.participants]
     }
 
     fn mine(&self, state: &WordCloudState, participant: ParticipantId, _: usize, mine: &mut Mine) {

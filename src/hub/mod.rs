@@ -388,6 +388,7 @@ impl Hub {
         title: &str,
         agenda: Option<Vec<Activity>>,
         copy_from: Option<&CopyFrom>,
+        about_you: Option<crate::session::groups::AboutYou>,
     ) -> Result<NewSession, Refusal> {
         // Closed sessions stay loaded a while for their facilitator; they are not live.
         let live = self.inner.sessions.iter().filter(|entry| !entry.value().is_closed()).count();
@@ -427,7 +428,8 @@ impl Hub {
             created_at: now_ms(),
             closed_at: None,
         };
-        let events = vec![Event::AgendaReplaced { agenda: agenda.clone() }];
+        let mut events = vec![Event::AgendaReplaced { agenda: agenda.clone() }];
+        events.extend(about_you.map(|about_you| Event::AboutYou { about_you: Some(about_you) }));
         self.inner.journal.create(record.clone(), events.clone()).await.map_err(|err| {
             warn!(%err, "a session could not be stored");
             Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")

@@ -20,9 +20,10 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{Instrument, debug, info, info_span, warn};
 
-use crate::activity::{Activity, Aggregate};
+use crate::activity::Activity;
 use crate::error::Refusal;
 use crate::journal::{Event, Journal, Settled, Settlements, now_ms};
+use crate::protocol::Results;
 use crate::protocol::{Mine, PROTOCOL_VERSION, ParticipantId, RequestId, ServerMessage, SessionInfo, StepView};
 use crate::session::{Change, Control, Core, Join, Proposal, RecentRequests, Request, SessionState};
 use crate::{auth, export};
@@ -83,6 +84,8 @@ pub struct WelcomeParts {
     pub state: crate::protocol::SessionState,
     pub step: StepView,
     pub mine: Option<Mine>,
+    /// The "About you" question, the participant's group and whether they chose.
+    pub about_you: (Option<crate::protocol::AboutYouQuestion>, Option<u32>, bool),
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
@@ -446,6 +449,7 @@ impl Session {
             state: self.core.state().lifecycle(),
             step: self.core.state().step_view(),
             mine: self.core.state().mine(participant),
+            about_you: self.core.state().about_you_for(participant),
         }
     }
 
@@ -464,6 +468,8 @@ impl Session {
             with_answers: self.core.state().with_answers(),
             join_url,
             present_key,
+            about_you: self.core.state().about_you.clone(),
+            booked: self.core.state().booked.clone(),
         }
     }
 
@@ -512,7 +518,7 @@ impl Session {
         }
     }
 
-    fn results_frame(&mut self, activity: String, data: Aggregate) -> Option<Frame> {
+    fn results_frame(&mut self, activity: String, data: Results) -> Option<Frame> {
         let seq = self.version + 1;
         self.next_frame(&ServerMessage::Results { activity, seq, data })
     }
@@ -645,16 +651,35 @@ impl Session {
             online: self.outlets.online.load(Ordering::Relaxed),
             took_part: self.core.state().took_part(),
             answered: self.answered,
+            groups: self.core.state().attendance_version(),
         };
         if counts == self.counts_sent {
             return;
         }
         self.counts_sent = counts;
-        let Counts { joined, online, took_part, answered } = counts;
-        let frame = self.next_frame(&ServerMessage::Counts { joined, online, took_part, answered });
-        for outlet in [&self.outlets.staff, &self.outlets.projector] {
-            outlet.send_modify(|frames| frames.counts = frame.clone());
-        }
+        let Counts { joined, online, took_part, answered, .. } = counts;
+        let frame = self.next_frame(&ServerMessage::Counts {
+            joined,
+            online,
+            took_part,
+            answered,
+            groups: None,
+            not_said: None,
+        });
+        // Per group: the console's only.
+        let staff = match self.core.state().attendance() {
+            Some((groups, not_said)) => self.next_frame(&ServerMessage::Counts {
+                joined,
+                online,
+                took_part,
+                answered,
+                groups: Some(groups),
+                not_said: Some(not_said),
+            }),
+            None => frame.clone(),
+        };
+        self.outlets.staff.send_modify(|frames| frames.counts = staff);
+        self.outlets.projector.send_modify(|frames| frames.counts = frame);
     }
 }
 
@@ -665,6 +690,7 @@ struct Counts {
     online: u32,
     took_part: u32,
     answered: u32,
+    groups: u64,
 }
 
 /// Counts a published frame in a view.
@@ -705,5 +731,8 @@ pub fn welcome_message(joined: &Joined, token: String) -> ServerMessage {
         step: joined.welcome.step.clone(),
         mine: joined.welcome.mine.clone(),
         server_time: now_ms(),
+        about_you: joined.welcome.about_you.0.clone(),
+        group: joined.welcome.about_you.1,
+        group_chosen: joined.welcome.about_you.2,
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::{Activity, ActivityEvent};
 use crate::protocol::ParticipantId;
+use crate::session::groups::{AboutYou, Booked, Split};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -80,6 +81,25 @@ pub enum Event {
     },
     /// No more answers.
     Closed,
+    /// The "About you" question was set, changed or taken away (null), before anyone
+    /// answered it.
+    AboutYou {
+        about_you: Option<AboutYou>,
+    },
+    /// The organiser typed in how many booked, in total and per group.
+    Booked {
+        booked: Booked,
+    },
+    /// A participant answered the "About you" question: a group's index, or null for
+    /// "prefer not to say". Their answers count for this group from now on.
+    GroupChosen {
+        participant: ParticipantId,
+        group: Option<u32>,
+    },
+    /// The facilitator chose what the projector may show of the groups.
+    ProjectorGroups {
+        split: Option<Split>,
+    },
     /// An event of an activity's kind (an answer, an entry, a note, …): the kind's own, each
     /// tagged by its `type` as the others are, so the stored JSON is the same as before
     /// kinds became slices.
@@ -92,6 +112,7 @@ impl Event {
     pub fn participant(&self) -> Option<ParticipantId> {
         match self {
             Self::Activity(event) => event.participant(),
+            Self::GroupChosen { participant, .. } => Some(*participant),
             _ => None,
         }
     }

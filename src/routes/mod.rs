@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/sessions/{code}/export/{format}", web::get().to(sessions::export))
                 .route("/sessions/{code}/series/export/{format}", web::get().to(sessions::series_export))
                 .route("/sessions/{code}/agenda", web::put().to(sessions::replace_agenda))
+                .route("/sessions/{code}/booked", web::put().to(sessions::booked))
                 .route("/sessions/{code}/close", web::post().to(sessions::close))
                 .route("/sessions/{code}/qr.svg", web::get().to(sessions::qr))
                 .default_service(web::to(api_not_found)),

@@ -11,6 +11,7 @@ use crate::export::{self, Format};
 use crate::hub::{Command, Control, SessionHandle};
 use crate::protocol::{CreateSession, Created, ReplaceAgenda, SessionInfo};
 use crate::server::AppState;
+use crate::session::groups::Booked;
 
 /// The bearer token of a request, if any. The scheme's name is case-insensitive (RFC 9110
 /// section 11.1): `bearer` and `BEARER` work as `Bearer` does.
@@ -76,6 +77,10 @@ pub async fn create(
         ));
     }
     let body = body.into_inner();
+    let mut about_you = body.about_you;
+    if let Some(about_you) = &mut about_you {
+        about_you.normalise()?;
+    }
     // Copying names a session by its code and host key: guarded like any other way in, or it
     // would tell a guesser which codes exist ("unauthorized" rather than "not_found").
     if let Some(source) = &body.copy_from {
@@ -84,8 +89,15 @@ pub async fn create(
         if !handle.is_host(&source.host_key).await {
             return Err(app.hub.wrong_key(client, guarded));
         }
+        // "Run again" asks the same question, so that a series' groups add up.
+        if about_you.is_none() {
+            let info = handle
+                .request(|reply| Command::Info { join_url: String::new(), present_key: String::new(), reply })
+                .await??;
+            about_you = info.about_you;
+        }
     }
-    let created = app.hub.create(&body.title, body.agenda, body.copy_from.as_ref()).await?;
+    let created = app.hub.create(&body.title, body.agenda, body.copy_from.as_ref(), about_you).await?;
     let base = app.base_url(&req);
     let code = &created.code;
     Ok(HttpResponse::Created().json(Created {
@@ -117,8 +129,38 @@ pub async fn replace_agenda(
     body: web::Json<ReplaceAgenda>,
 ) -> Result<HttpResponse, Refusal> {
     let handle = as_host(&app, &req, &code).await?;
-    let agenda = body.into_inner().agenda;
+    let ReplaceAgenda { agenda, about_you } = body.into_inner();
+    // The question first: it is the part refused once answered (`about_you_in_use`), and
+    // then the agenda is left as it was. Sent only when it changes, so an editor that
+    // sends back the question it was given is never refused.
+    if let Some(about_you) = about_you {
+        let now = handle
+            .request(|reply| Command::Info { join_url: String::new(), present_key: String::new(), reply })
+            .await??
+            .about_you;
+        let mut wanted = about_you.clone();
+        if let Some(wanted) = &mut wanted {
+            wanted.normalise()?;
+        }
+        if wanted != now {
+            let control = Control::AboutYou(about_you);
+            handle.request(|reply| Command::Control { control, reply }).await??;
+        }
+    }
     handle.request(|reply| Command::ReplaceAgenda { agenda, reply }).await??;
+    Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
+}
+
+/// `PUT /api/sessions/{code}/booked`: how many booked, in total and per group.
+pub async fn booked(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<Booked>,
+) -> Result<HttpResponse, Refusal> {
+    let handle = as_host(&app, &req, &code).await?;
+    let control = Control::Booked(body.into_inner());
+    handle.request(|reply| Command::Control { control, reply }).await??;
     Ok(HttpResponse::Ok().json(info(&app, &req, &handle).await?))
 }
 

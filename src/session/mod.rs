@@ -6,6 +6,7 @@
 //! replay journals through [`state::SessionState`]. Neither knows the other.
 
 pub mod core;
+pub mod groups;
 pub mod request;
 pub mod state;
 

@@ -38,6 +38,12 @@ pub enum Control {
     },
     Close,
     RemoveSilent,
+    /// What the projector may show of the groups.
+    ProjectorGroups(Option<crate::session::groups::Split>),
+    /// Set, change or remove the "About you" question (HTTP, with the agenda).
+    AboutYou(Option<crate::session::groups::AboutYou>),
+    /// The booked numbers (HTTP).
+    Booked(crate::session::groups::Booked),
     /// A control of the activity's kind (a word cloud's merge, a board's moves and themes…).
     Kind(ActivityControl),
 }
@@ -57,6 +63,7 @@ impl Control {
             ClientMessage::Reset { id, activity } => (id, Self::Reset { activity }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
             ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
+            ClientMessage::ProjectorGroups { id, split } => (id, Self::ProjectorGroups(split)),
             message => {
                 let (id, control) = ActivityControl::from_message(message).ok()?;
                 (id, Self::Kind(control))
@@ -78,6 +85,9 @@ impl Control {
             Self::Reset { activity } => state.propose_reset(activity),
             Self::Close => state.propose_close(),
             Self::RemoveSilent => state.propose_remove_silent(),
+            Self::ProjectorGroups(split) => state.propose_split(*split),
+            Self::AboutYou(about_you) => state.propose_about_you(about_you.clone()),
+            Self::Booked(booked) => state.propose_booked(booked.clone()),
             Self::Kind(control) => state.propose_control(control, item),
         }
     }
@@ -90,6 +100,8 @@ pub enum Request {
     Answer(Answer),
     /// A request of the activity's kind (deleting an entry, posting a note, a dot…).
     Kind(ActivityRequest),
+    /// The answer to "About you": a group's index, or `None` for "prefer not to say".
+    Group(Option<i64>),
 }
 
 impl Request {
@@ -100,6 +112,7 @@ impl Request {
             ClientMessage::Answer { id, activity, round, statement, value, text, choices, order, points } => {
                 Some((id, Self::Answer(Answer { activity, round, statement, value, text, choices, order, points })))
             }
+            ClientMessage::Group { id, group } => Some((id, Self::Group(group))),
             message => ActivityRequest::from_message(message).ok().map(|(id, request)| (id, Self::Kind(request))),
         }
     }
@@ -108,7 +121,7 @@ impl Request {
     /// or note gets an id the phone does not know yet, and a deletion or dot changes a list
     /// it shows. An answer without text (a rating, a choice) the phone already knows.
     pub fn refreshes_mine(&self) -> bool {
-        !matches!(self, Self::Answer(answer) if answer.text.is_none())
+        !matches!(self, Self::Answer(answer) if answer.text.is_none()) && !matches!(self, Self::Group(_))
     }
 
     /// The event this request of `participant` asks for, checked against `state`; a new
@@ -123,6 +136,7 @@ impl Request {
         match self {
             Self::Answer(answer) => state.propose_answer(participant, answer, item),
             Self::Kind(request) => state.propose_request(participant, request, item),
+            Self::Group(group) => state.propose_group(participant, *group),
         }
     }
 }
@@ -183,6 +197,9 @@ impl RecentRequests {
                 }
             }
             Request::Kind(request) => request.fingerprint(&mut hasher),
+            Request::Group(group) => {
+                hasher.tag(8).option(*group, |h, group| h.number(group as u64));
+            }
         }
         hasher.finish() | CURRENT_KIND
     }
@@ -194,6 +211,7 @@ impl RecentRequests {
         let shown = match request {
             Request::Answer(answer) => format!("{:?}", legacy::Answer::from(answer)),
             Request::Kind(request) => format!("{request:?}"),
+            Request::Group(group) => format!("Group({group:?})"),
         };
         let digest = Sha256::digest(format!("{id}:{shown}").as_bytes());
         let mut first = [0u8; 8];

@@ -9,13 +9,18 @@
 
 use std::collections::{HashMap, HashSet};
 
+use indexmap::IndexMap;
+
+use super::groups::{self, AboutYou, Attendance, Booked, GroupFigures, Split, SuppressedMark};
 use crate::activity::{
-    Activity, ActivityControl, ActivityEvent, ActivityRequest, ActivityState, Aggregate, Answer, Ctx, Effect, Response,
-    View, normalise_agenda,
+    Activity, ActivityControl, ActivityEvent, ActivityRequest, ActivityState, ActivityTallies, Aggregate, Answer, Ctx,
+    Effect, Response, View, normalise_agenda,
 };
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, SessionRecord};
-use crate::protocol::{ActivityResults, Mine, ParticipantId, SessionState as Lifecycle, StepView, TimerView};
+use crate::protocol::{
+    AboutYouQuestion, ActivityResults, Mine, ParticipantId, Results, SessionState as Lifecycle, StepView, TimerView,
+};
 
 /// What every screen shows: which activity and round, whether phones see the results, and
 /// the projector page the facilitator turned to. Which activities take answers is kept apart
@@ -78,6 +83,22 @@ pub struct SessionState {
     removed: std::collections::HashSet<ParticipantId>,
     /// Highest item number (word-cloud entry) handed out.
     pub last_item: u32,
+    /// The "About you" question, if the session asks one.
+    pub about_you: Option<AboutYou>,
+    /// What the organiser typed in as booked.
+    pub booked: Option<Booked>,
+    /// What the projector may show of the groups.
+    split: Option<Split>,
+    /// Who answered the "About you" question, with their group now (`None`: prefer not to
+    /// say).
+    chosen: HashMap<ParticipantId, Option<u32>>,
+    /// Joined and took part per group, and last for those without a group (who preferred
+    /// not to say or never chose), kept as people join, answer and choose.
+    attendance: Vec<Attendance>,
+    /// Each activity's tallies per group, kept as answers come in.
+    tallies: HashMap<String, ActivityTallies>,
+    /// Moves on whenever `attendance` changes, so the session task knows to publish it.
+    attendance_version: u64,
 }
 
 impl SessionState {
@@ -99,6 +120,13 @@ impl SessionState {
             last_participant: 0,
             removed: std::collections::HashSet::new(),
             last_item: 0,
+            about_you: None,
+            booked: None,
+            split: None,
+            chosen: HashMap::new(),
+            attendance: vec![Attendance::default()],
+            tallies: HashMap::new(),
+            attendance_version: 0,
         }
     }
 
@@ -423,8 +451,19 @@ impl SessionState {
     /// the same state and the same refusals.
     pub fn apply(&mut self, event: &Event, at: i64) -> Result<Change, Refusal> {
         let change = self.fold(event, at)?;
-        if let Some(participant) = event.participant() {
-            self.took_part.insert(participant);
+        if matches!(
+            event,
+            Event::Joined { .. } | Event::Removed { .. } | Event::GroupChosen { .. } | Event::AboutYou { .. }
+        ) {
+            self.attendance_version += 1;
+        }
+        // Answering "About you" is not taking part; answering an activity is.
+        if let (Event::Activity(_), Some(participant)) = (event, event.participant())
+            && self.took_part.insert(participant)
+        {
+            let bucket = self.bucket(participant);
+            self.attendance[bucket].took_part += 1;
+            self.attendance_version += 1;
         }
         Ok(change)
     }
@@ -449,18 +488,35 @@ impl SessionState {
                 if self.timer.as_ref().is_some_and(|timer| self.step.activity.as_deref() != Some(&timer.activity)) {
                     self.timer = None;
                 }
+                self.recount(None);
                 Ok(Change::Agenda)
             }
             Event::Removed { participants } => {
                 self.ensure_live()?;
                 let removed: std::collections::HashSet<ParticipantId> = participants.iter().copied().collect();
+                let before = self.participants.len();
                 self.participants.retain(|_, participant| !removed.contains(participant));
+                // Only participants who never answered are removed: nothing to take out of
+                // the tallies, only their place in the attendance.
+                if before != self.participants.len() {
+                    for participant in &removed {
+                        if self.took_part.contains(participant) {
+                            continue;
+                        }
+                        let bucket = self.bucket(*participant);
+                        self.attendance[bucket].joined = self.attendance[bucket].joined.saturating_sub(1);
+                        self.chosen.remove(participant);
+                    }
+                }
                 self.removed.extend(removed);
                 Ok(Change::Joined)
             }
             Event::Joined { participant, token_hash } => {
                 self.ensure_live()?;
-                self.participants.insert(token_hash.clone(), *participant);
+                if self.participants.insert(token_hash.clone(), *participant).is_none() {
+                    let last = self.attendance.len() - 1;
+                    self.attendance[last].joined += 1;
+                }
                 self.last_participant = self.last_participant.max(*participant);
                 Ok(Change::Joined)
             }
@@ -542,6 +598,7 @@ impl SessionState {
                 let found = find(&self.agenda, activity)?;
                 let state = self.activities.get_mut(activity).ok_or_else(internal)?;
                 state.hide(&found.spec, item, *hidden)?;
+                self.recount(Some(activity));
                 Ok(Change::Results(activity.clone()))
             }
             Event::Reset { activity } => {
@@ -549,6 +606,7 @@ impl SessionState {
                 let (_, found) = self.activity(activity)?;
                 let fresh = found.spec.new_state();
                 self.activities.insert(activity.clone(), fresh);
+                self.recount(Some(activity));
                 Ok(Change::Results(activity.clone()))
             }
             Event::Activity(kind_event) => {
@@ -566,7 +624,253 @@ impl SessionState {
                 self.timer = None;
                 Ok(Change::Closed)
             }
+            Event::AboutYou { about_you } => {
+                self.ensure_live()?;
+                if *about_you == self.about_you {
+                    return Ok(Change::Agenda);
+                }
+                self.check_about_you_free()?;
+                self.about_you = about_you.clone();
+                self.split = None;
+                // Nobody has a group yet: everyone who joined is without one.
+                let groups = self.about_you.as_ref().map_or(0, |about| about.groups.len());
+                self.attendance = vec![Attendance::default(); groups + 1];
+                self.attendance[groups] = Attendance { joined: self.joined(), took_part: self.took_part() };
+                self.recount(None);
+                Ok(Change::Agenda)
+            }
+            Event::Booked { booked } => {
+                booked.check(self.about_you.as_ref())?;
+                self.booked = Some(booked.clone());
+                Ok(Change::Joined)
+            }
+            Event::ProjectorGroups { split } => {
+                self.ensure_live()?;
+                self.check_split(*split)?;
+                self.split = *split;
+                Ok(Change::Step)
+            }
+            Event::GroupChosen { participant, group } => {
+                self.ensure_live()?;
+                self.check_group(*participant, *group)?;
+                self.choose(*participant, *group);
+                match &self.step.activity {
+                    Some(activity) => Ok(Change::Results(activity.clone())),
+                    None => Ok(Change::Joined),
+                }
+            }
         }
+    }
+
+    // ---- groups -----------------------------------------------------------------------------
+
+    /// The attendance bucket of a participant: their group, or the last for none.
+    fn bucket(&self, participant: ParticipantId) -> usize {
+        let none = self.attendance.len() - 1;
+        match self.chosen.get(&participant) {
+            Some(Some(group)) => (*group as usize).min(none),
+            _ => none,
+        }
+    }
+
+    /// A participant's group now, if they chose one.
+    pub fn group_of(&self, participant: ParticipantId) -> Option<u32> {
+        self.chosen.get(&participant).copied().flatten()
+    }
+
+    /// Whether anyone has answered the "About you" question.
+    pub fn about_you_answered(&self) -> bool {
+        !self.chosen.is_empty()
+    }
+
+    fn check_about_you_free(&self) -> Result<(), Refusal> {
+        if self.about_you_answered() {
+            return Err(Refusal::new(
+                ErrorCode::AboutYouInUse,
+                "People have already answered the \"About you\" question, so it cannot be changed or removed now: their answers would lose their meaning.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn no_about_you() -> Refusal {
+        Refusal::new(ErrorCode::NoAboutYou, "This session does not ask who you are.")
+    }
+
+    fn check_group(&self, participant: ParticipantId, group: Option<u32>) -> Result<(), Refusal> {
+        let about_you = self.about_you.as_ref().ok_or_else(Self::no_about_you)?;
+        if group.is_some_and(|group| group as usize >= about_you.groups.len()) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidGroup,
+                "That is not one of the groups. Choose one from the list.",
+            ));
+        }
+        if participant == 0 || participant > self.last_participant || self.removed.contains(&participant) {
+            return Err(Refusal::new(ErrorCode::Forbidden, "Join the session first."));
+        }
+        Ok(())
+    }
+
+    fn check_split(&self, split: Option<Split>) -> Result<(), Refusal> {
+        let Some(split) = split else { return Ok(()) };
+        let about_you = self.about_you.as_ref().ok_or_else(Self::no_about_you)?;
+        if let Split::Group(group) = split
+            && group as usize >= about_you.groups.len()
+        {
+            return Err(Refusal::new(ErrorCode::InvalidGroup, "That is not one of the groups."));
+        }
+        Ok(())
+    }
+
+    /// Puts a participant in a group (or none), moving their answers in every activity from
+    /// the old group's tallies to the new: O(activities × their answers).
+    fn choose(&mut self, participant: ParticipantId, group: Option<u32>) {
+        let old = self.group_of(participant);
+        let old_bucket = self.bucket(participant);
+        self.chosen.insert(participant, group);
+        let new_bucket = self.bucket(participant);
+        if old_bucket != new_bucket {
+            self.attendance[old_bucket].joined = self.attendance[old_bucket].joined.saturating_sub(1);
+            self.attendance[new_bucket].joined += 1;
+            if self.took_part.contains(&participant) {
+                self.attendance[old_bucket].took_part = self.attendance[old_bucket].took_part.saturating_sub(1);
+                self.attendance[new_bucket].took_part += 1;
+            }
+        }
+        if old == group {
+            return;
+        }
+        for activity in &self.agenda {
+            let (Some(state), Some(tallies)) = (self.activities.get(&activity.id), self.tallies.get_mut(&activity.id))
+            else {
+                continue;
+            };
+            if let Some(old) = old {
+                state.count(&activity.spec, tallies, old as usize, participant, false);
+            }
+            if let Some(new) = group {
+                state.count(&activity.spec, tallies, new as usize, participant, true);
+            }
+        }
+    }
+
+    /// Counts the groups' tallies of one activity (or all) again from the answers:
+    /// O(members × their answers), for the facilitator's changes (an agenda, a merge, a
+    /// reset), never per answer.
+    fn recount(&mut self, only: Option<&str>) {
+        let Some(about_you) = &self.about_you else {
+            self.tallies.clear();
+            return;
+        };
+        let groups = about_you.groups.len();
+        if only.is_none() {
+            self.tallies.clear();
+        }
+        for activity in &self.agenda {
+            if only.is_some_and(|id| id != activity.id) {
+                continue;
+            }
+            let Some(state) = self.activities.get(&activity.id) else { continue };
+            let Some(mut tallies) = state.new_tallies(&activity.spec, groups) else { continue };
+            for (participant, group) in &self.chosen {
+                if let Some(group) = group {
+                    state.count(&activity.spec, &mut tallies, *group as usize, *participant, true);
+                }
+            }
+            self.tallies.insert(activity.id.clone(), tallies);
+        }
+    }
+
+    pub fn propose_about_you(&self, about_you: Option<AboutYou>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let about_you = match about_you {
+            Some(mut about_you) => {
+                about_you.normalise()?;
+                Some(about_you)
+            }
+            None => None,
+        };
+        if about_you != self.about_you {
+            self.check_about_you_free()?;
+        }
+        Ok(Event::AboutYou { about_you })
+    }
+
+    pub fn propose_booked(&self, booked: Booked) -> Result<Event, Refusal> {
+        booked.check(self.about_you.as_ref())?;
+        Ok(Event::Booked { booked })
+    }
+
+    pub fn propose_split(&self, split: Option<Split>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        self.check_split(split)?;
+        Ok(Event::ProjectorGroups { split })
+    }
+
+    /// A participant's answer to "About you" (`None`: prefer not to say).
+    pub fn propose_group(&self, participant: ParticipantId, group: Option<i64>) -> Result<Event, Refusal> {
+        self.ensure_live()?;
+        let group = match group {
+            None => None,
+            Some(group) => Some(u32::try_from(group).map_err(|_| {
+                Refusal::new(ErrorCode::InvalidGroup, "That is not one of the groups. Choose one from the list.")
+            })?),
+        };
+        self.check_group(participant, group)?;
+        Ok(Event::GroupChosen { participant, group })
+    }
+
+    /// What a participant's phone needs of the "About you" question: the question, their
+    /// group now, and whether they have answered it.
+    pub fn about_you_for(&self, participant: ParticipantId) -> (Option<AboutYouQuestion>, Option<u32>, bool) {
+        let question = self
+            .about_you
+            .as_ref()
+            .map(|about| AboutYouQuestion { prompt: about.prompt.clone(), groups: about.groups.clone() });
+        (question, self.group_of(participant), self.chosen.contains_key(&participant))
+    }
+
+    /// Moves on whenever the attendance per group changes.
+    pub fn attendance_version(&self) -> u64 {
+        self.attendance_version
+    }
+
+    /// Joined and took part per group (by label), and for those without a group.
+    pub fn attendance(&self) -> Option<(IndexMap<String, Attendance>, Attendance)> {
+        let about_you = self.about_you.as_ref()?;
+        let groups = about_you.groups.iter().cloned().zip(self.attendance.iter().copied()).collect();
+        Some((groups, self.attendance.last().copied().unwrap_or_default()))
+    }
+
+    /// An activity's results as `view` shows them, with its groups': the console (`public`
+    /// false) gets every group's figures and the list of small ones; the projector and
+    /// phones get small groups suppressed, and no groups at all unless the facilitator
+    /// allows a split; exports (`View::Export`, public) get them suppressed.
+    fn grouped(&self, activity: &Activity, state: &ActivityState, view: View, public: bool) -> Option<Results> {
+        let total = state.aggregate(&activity.spec, view)?;
+        let (Some(about_you), Some(tallies)) = (&self.about_you, self.tallies.get(&activity.id)) else {
+            return Some(Results::total(total));
+        };
+        if public && view == View::Public && self.split.is_none() {
+            return Some(Results::total(total));
+        }
+        let results = state.group_results(&activity.spec, tallies, view);
+        let counts: Vec<Vec<u32>> = results.iter().map(|(_, counts)| counts.clone()).collect();
+        let hidden = groups::suppressed(about_you.min_group_size, &state.round_respondents(&activity.spec), &counts);
+        let mut by_group = IndexMap::with_capacity(results.len());
+        let mut small = Vec::new();
+        for ((label, (aggregate, _)), hidden) in about_you.groups.iter().zip(results).zip(hidden) {
+            if hidden {
+                small.push(label.clone());
+            }
+            let figures = if hidden && public {
+                GroupFigures::Suppressed(SuppressedMark { suppressed: true })
+            } else {
+                GroupFigures::Shown(aggregate)
+            };
+            by_group.insert(label.clone(), figures);
+        }
+        Some(Results { total, by_group: Some(by_group), small_groups: (!public).then_some(small) })
     }
 
     /// Applies an event of an activity's kind to that activity.
@@ -575,7 +879,30 @@ impl SessionState {
         // The agenda and the states are apart: borrowed at once, nothing is copied per answer.
         let found = find(&self.agenda, id)?;
         let state = self.activities.get_mut(id).ok_or_else(internal)?;
-        match state.apply(&found.spec, event, at)? {
+        // The participant's part leaves their group's tally before the change and comes
+        // back after it, whether or not the change is applied: O(their answers).
+        let group = event
+            .participant()
+            .and_then(|participant| Some((participant, self.chosen.get(&participant).copied().flatten()?)));
+        let tallies = self.tallies.get_mut(id);
+        let effect = match (group, tallies) {
+            (Some((participant, group)), Some(tallies)) => {
+                state.count(&found.spec, tallies, group as usize, participant, false);
+                let effect = state.apply(&found.spec, event, at);
+                state.count(&found.spec, tallies, group as usize, participant, true);
+                effect
+            }
+            _ => state.apply(&found.spec, event, at),
+        }?;
+        if self.about_you.is_some() && (event.participant().is_none() || event.changes_others()) {
+            let id = id.to_owned();
+            self.recount(Some(&id));
+            return Ok(match effect {
+                Effect::Results => Change::Results(id),
+                Effect::Step => Change::Step,
+            });
+        }
+        match effect {
             Effect::Results => Ok(Change::Results(id.to_owned())),
             Effect::Step => Ok(Change::Step),
         }
@@ -637,6 +964,7 @@ impl SessionState {
                 stop_answers: timer.stop_answers,
             }),
             still_open,
+            split: self.about_you.as_ref().and(self.split),
         }
     }
 
@@ -654,11 +982,11 @@ impl SessionState {
     }
 
     /// The current activity's live results, with or without hidden items.
-    pub fn results(&self, include_hidden: bool) -> Option<(String, Aggregate)> {
+    pub fn results(&self, include_hidden: bool) -> Option<(String, Results)> {
         let (_, activity) = self.current()?;
         let state = self.activities.get(&activity.id)?;
         let view = if include_hidden { View::Console } else { View::Public };
-        Some((activity.id.clone(), state.aggregate(&activity.spec, view)?))
+        Some((activity.id.clone(), self.grouped(activity, state, view, !include_hidden)?))
     }
 
     /// Every activity's results, in agenda order, for the closing summary (hidden items
@@ -668,7 +996,7 @@ impl SessionState {
             .iter()
             .filter_map(|activity| {
                 let view = if include_hidden { View::Console } else { View::Public };
-                let data = self.activities.get(&activity.id)?.aggregate(&activity.spec, view)?;
+                let data = self.grouped(activity, self.activities.get(&activity.id)?, view, !include_hidden)?;
                 Some(ActivityResults { activity: activity.clone(), data })
             })
             .collect()
@@ -789,7 +1117,9 @@ mod tests {
         let stop = state.propose_open(false).expect("stop");
         state.apply(&stop, 2).expect("apply stop");
         assert_eq!(state.apply(&answer, 3).map_err(|r| r.code), Err(ErrorCode::NotOpen));
-        let Some((_, Aggregate::Scale(results))) = state.results(true) else { panic!("results") };
+        let Some((_, Results { total: Aggregate::Scale(results), .. })) = state.results(true) else {
+            panic!("results")
+        };
         assert_eq!(results.statements[0].rounds["Before"].n, 0);
     }
 
@@ -882,7 +1212,9 @@ mod tests {
         let refusal = after.expect_err("stopped");
         assert_eq!(refusal.code, ErrorCode::NotOpen);
         assert_eq!(refusal.message, "Answers to this question have been stopped.");
-        let Some((_, Aggregate::Wordcloud(_))) = state.results(true) else { panic!("the cloud's results") };
+        let Some((_, Results { total: Aggregate::Wordcloud(_), .. })) = state.results(true) else {
+            panic!("the cloud's results")
+        };
         let parts = state.export_parts();
         assert_eq!(parts[0].2.len(), 2, "both Before ratings of participant 1, nothing else");
     }
@@ -953,5 +1285,247 @@ mod tests {
         state.apply(&event, 2).expect("apply agenda");
         assert_eq!(state.step_view().activity, None);
         assert!(!state.step_view().open);
+    }
+
+    /// An agenda of every kind, from the wire's JSON.
+    fn every_kind() -> Vec<Activity> {
+        serde_json::from_value(serde_json::json!([
+            {"id": "s", "kind": "scale", "statements": ["I understand", "I can"], "min": 1, "max": 5, "rounds": ["Before", "After"]},
+            {"id": "c", "kind": "choice", "title": "Which?", "options": ["A", "B", "C"], "max_choices": 2, "rounds": ["Before", "After"]},
+            {"id": "r", "kind": "ranking", "title": "Order", "items": ["A", "B", "C"], "rounds": []},
+            {"id": "p", "kind": "points", "title": "Spend", "items": ["A", "B", "C"], "budget": 10, "rounds": []},
+            {"id": "w", "kind": "wordcloud", "prompt": "A word", "max_entries": 3},
+            {"id": "j", "kind": "jamboard", "title": "Board", "frames": ["One", "Two"], "notes_per_participant": 4}
+        ]))
+        .expect("agenda")
+    }
+
+    fn event(value: serde_json::Value) -> Event {
+        serde_json::from_value(value).expect("an event")
+    }
+
+    /// Every group's results, as the console gets them, by activity and group label.
+    fn by_group(state: &SessionState) -> Vec<(String, String, Aggregate)> {
+        let mut out = Vec::new();
+        for results in state.summary(true) {
+            for (label, figures) in results.data.by_group.into_iter().flatten() {
+                let GroupFigures::Shown(aggregate) = figures else { panic!("the console sees every group") };
+                out.push((results.activity.id.clone(), label, normalised(aggregate)));
+            }
+        }
+        out
+    }
+
+    /// Ties in a word list fall in the order words were first counted, which moving people
+    /// between tallies changes: compare word lists as sets, spellings ignoring case.
+    fn normalised(mut aggregate: Aggregate) -> Aggregate {
+        match &mut aggregate {
+            Aggregate::Wordcloud(cloud) => cloud.entries.sort_by(|a, b| a.id.cmp(&b.id)),
+            Aggregate::Jamboard(board) => {
+                // Which spelling shows ("Short" or "short") is a tie broken the same way.
+                for keyword in &mut board.keywords {
+                    keyword.text = keyword.text.to_lowercase();
+                }
+                board.keywords.sort_by(|a, b| a.text.cmp(&b.text));
+            }
+            _ => {}
+        }
+        aggregate
+    }
+
+    /// Each kind's tallies per group, kept as answers come in and moved when people change
+    /// group, are what counting each group's members' answers from scratch gives: a session
+    /// replayed with only that group's answers.
+    #[test]
+    fn every_kinds_group_tallies_match_a_recount_from_scratch() {
+        let labels = ["Parent carer", "Young person", "Professional"];
+        let mut seed = 0x5eed_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut events = vec![
+            Event::AgendaReplaced { agenda: every_kind() },
+            event(
+                serde_json::json!({"type": "about_you", "about_you": {"prompt": "I am a…", "groups": labels, "min_group_size": 3}}),
+            ),
+        ];
+        for activity in ["s", "c", "r", "p", "w", "j"] {
+            events.push(Event::Goto { activity: Some(activity.into()), round: 0 });
+        }
+        let people = 24u32;
+        for participant in 1..=people {
+            events.push(Event::Joined { participant, token_hash: format!("t{participant}") });
+        }
+        let mut note = 1000;
+        for step in 0..1500u64 {
+            let participant = next(u64::from(people)) as u32 + 1;
+            let value = match next(10) {
+                0 => {
+                    let group = next(4);
+                    serde_json::json!({"type": "group_chosen", "participant": participant, "group": (group < 3).then_some(group)})
+                }
+                1 => {
+                    serde_json::json!({"type": "scale_answer", "participant": participant, "activity": "s", "round": next(2), "statement": next(2), "value": next(5) + 1})
+                }
+                2 => {
+                    let mut choices = vec![next(3) as u32];
+                    if next(2) == 0 && choices[0] != 2 {
+                        choices.push(2);
+                    }
+                    serde_json::json!({"type": "choice_answer", "participant": participant, "activity": "c", "round": next(2), "choices": choices})
+                }
+                3 => {
+                    let orders = [[0, 1, 2], [2, 1, 0], [1, 0, 2], [0, 2, 1]];
+                    serde_json::json!({"type": "ranking_answer", "participant": participant, "activity": "r", "round": 0, "order": orders[next(4) as usize]})
+                }
+                4 => {
+                    serde_json::json!({"type": "points_answer", "participant": participant, "activity": "p", "round": 0, "points": [next(4), next(4), next(3)]})
+                }
+                5 => {
+                    note += 1;
+                    let words = ["families", "trust", "time", "care", "voice", "respect"];
+                    serde_json::json!({"type": "word_entry", "participant": participant, "activity": "w", "entry": note, "text": words[next(6) as usize]})
+                }
+                6 => {
+                    serde_json::json!({"type": "entry_deleted", "participant": participant, "activity": "w", "entry": 1001 + next(note - 999)})
+                }
+                7 => {
+                    note += 1;
+                    let texts = ["More short breaks", "Clear letters", "Listen to families", "Short breaks please"];
+                    serde_json::json!({"type": "note_added", "participant": participant, "activity": "j", "note": note, "frame": next(2), "text": texts[next(4) as usize], "color": "yellow"})
+                }
+                8 => {
+                    serde_json::json!({"type": "note_deleted", "participant": participant, "activity": "j", "note": 1001 + next(note - 999)})
+                }
+                _ => match next(3) {
+                    // The facilitator moves the scale and the choice on to "After" and back.
+                    0 => {
+                        serde_json::json!({"type": "goto", "activity": (["s", "c"][next(2) as usize]), "round": next(2)})
+                    }
+                    1 => serde_json::json!({"type": "reset", "activity": (["s", "w"][next(2) as usize])}),
+                    _ => {
+                        serde_json::json!({"type": "goto", "activity": (["r", "p", "w", "j"][next(4) as usize]), "round": 0})
+                    }
+                },
+            };
+            events.push(event(value));
+
+            if step % 300 != 299 {
+                continue;
+            }
+            let live = SessionState::replay(&record(), events.iter().cloned().map(|event| (1, event)));
+            for (g, label) in labels.iter().enumerate() {
+                let members: HashSet<ParticipantId> =
+                    (1..=people).filter(|p| live.group_of(*p) == Some(g as u32)).collect();
+                let only_members = events.iter().filter(|event| match event {
+                    Event::GroupChosen { .. } => false,
+                    Event::Activity(kind) => kind.participant().is_none_or(|p| members.contains(&p)),
+                    _ => true,
+                });
+                let mut recount = SessionState::replay(&record(), only_members.cloned().map(|event| (1, event)));
+                recount.about_you = None;
+                for results in recount.summary(true) {
+                    let group = by_group(&live)
+                        .into_iter()
+                        .find(|(activity, group, _)| *activity == results.activity.id && group == label)
+                        .map(|(_, _, aggregate)| aggregate);
+                    assert_eq!(
+                        group,
+                        Some(normalised(results.data.total)),
+                        "{} for {label} after {} events",
+                        results.activity.id,
+                        events.len()
+                    );
+                }
+            }
+        }
+        let live = SessionState::replay(&record(), events.iter().cloned().map(|event| (1, event)));
+        let (groups, not_said) = live.attendance().expect("attendance");
+        let joined: u32 = groups.values().map(|a| a.joined).sum::<u32>() + not_said.joined;
+        assert_eq!(joined, people);
+        assert_eq!(groups.values().map(|a| a.took_part).sum::<u32>() + not_said.took_part, live.took_part());
+    }
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            code: "12345678".into(),
+            series: "12345678".into(),
+            title: "Training".into(),
+            host_key_hash: String::new(),
+            present_key_hash: String::new(),
+            created_at: 0,
+            closed_at: None,
+        }
+    }
+
+    /// The console sees every group's figures and which are small; the projector and phones
+    /// see small groups suppressed, and no groups at all until the facilitator allows a
+    /// split; a group answer is refused without the question, or out of range; the question
+    /// cannot change once answered.
+    #[test]
+    fn small_groups_are_suppressed_on_public_screens_only() {
+        let mut state = SessionState::new(&record());
+        let apply =
+            |state: &mut SessionState, value: serde_json::Value| state.apply(&event(value), 1).map_err(|r| r.code);
+        state.apply(&Event::AgendaReplaced { agenda: every_kind() }, 0).expect("agenda");
+        for participant in 1..=12 {
+            state.apply(&Event::Joined { participant, token_hash: format!("t{participant}") }, 0).expect("join");
+        }
+        assert_eq!(state.propose_group(1, Some(0)).map_err(|r| r.code), Err(ErrorCode::NoAboutYou));
+        let about = serde_json::json!({"prompt": "I am a…", "groups": ["A", "B", "C"], "min_group_size": 3});
+        assert_eq!(apply(&mut state, serde_json::json!({"type": "about_you", "about_you": about})), Ok(Change::Agenda));
+        assert_eq!(state.propose_group(1, Some(3)).map_err(|r| r.code), Err(ErrorCode::InvalidGroup));
+        assert_eq!(state.propose_group(1, Some(-1)).map_err(|r| r.code), Err(ErrorCode::InvalidGroup));
+        // A: 1–6, B: 7–8, C: nobody; 9–12 prefer not to say.
+        for participant in 1..=12u32 {
+            let group = match participant {
+                1..=6 => Some(0),
+                7..=8 => Some(1),
+                _ => None,
+            };
+            let event = state.propose_group(participant, group).expect("group");
+            state.apply(&event, 1).expect("chosen");
+        }
+        assert_eq!(state.propose_about_you(None).map_err(|r| r.code), Err(ErrorCode::AboutYouInUse));
+        assert!(state.propose_about_you(state.about_you.clone()).is_ok(), "the same question is no change");
+        apply(&mut state, serde_json::json!({"type": "goto", "activity": "c", "round": 0})).expect("goto");
+        for participant in 1..=9u32 {
+            let answer = serde_json::json!({"type": "choice_answer", "participant": participant, "activity": "c", "round": 0, "choices": [participant % 3]});
+            apply(&mut state, answer).expect("answer");
+        }
+        let (_, console) = state.results(true).expect("console");
+        let by_group = console.by_group.expect("by group");
+        assert!(matches!(by_group["B"], GroupFigures::Shown(Aggregate::Choice(ref c)) if c.rounds["Before"].n == 2));
+        assert_eq!(console.small_groups, Some(vec!["B".to_owned()]), "2 of B answered, and 1 who did not say: 3");
+        let (_, public) = state.results(false).expect("public");
+        assert_eq!(public.by_group, None, "no split allowed yet");
+        apply(&mut state, serde_json::json!({"type": "projector_groups", "split": "side_by_side"})).expect("split");
+        assert_eq!(state.step_view().split, Some(Split::Named(groups::SplitName::SideBySide)));
+        let (_, public) = state.results(false).expect("public");
+        let by_group = public.by_group.expect("by group");
+        assert_eq!(by_group["B"], GroupFigures::Suppressed(SuppressedMark { suppressed: true }));
+        assert!(matches!(by_group["A"], GroupFigures::Shown(_)));
+        assert!(matches!(by_group["C"], GroupFigures::Shown(Aggregate::Choice(ref c)) if c.rounds["Before"].n == 0));
+        assert_eq!(public.small_groups, None);
+        // Participant 7 moves to A, answers and all: B has 1 answer left and 1 did not say, so
+        // the total less A (9 − 7 = 2) would give those two away: A is suppressed too.
+        let event = state.propose_group(7, Some(0)).expect("move");
+        state.apply(&event, 2).expect("moved");
+        let (_, console) = state.results(true).expect("console");
+        let Some(GroupFigures::Shown(Aggregate::Choice(a))) = console.by_group.as_ref().map(|g| g["A"].clone()) else {
+            panic!("A")
+        };
+        assert_eq!(a.rounds["Before"].n, 7, "7's answer moved with them");
+        assert_eq!(
+            console.small_groups,
+            Some(vec!["A".to_owned(), "B".to_owned()]),
+            "the total less A would be B's one and the one not said"
+        );
+        let (groups, not_said) = state.attendance().expect("attendance");
+        assert_eq!((groups["A"].joined, groups["A"].took_part, groups["B"].joined, groups["C"].joined), (7, 7, 1, 0));
+        assert_eq!((not_said.joined, not_said.took_part), (4, 1));
     }
 }

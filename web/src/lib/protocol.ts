@@ -13,7 +13,7 @@ order?: Array<number> | null,
 /**
  * Points: one whole number per item, adding up to at most the budget.
  */
-points?: Array<number> | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "show_on_projector", id: number, show: boolean, } | { "type": "projector_page", id: number, page: number | null, } | { "type": "timer", id: number, seconds: number | null, stop_answers: boolean, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, };
+points?: Array<number> | null, } | { "type": "entry_delete", id: number, activity: string, entry: string, } | { "type": "note_add", id: number, activity: string, frame: number, text: string, color: Color, } | { "type": "note_edit", id: number, activity: string, note: string, text: string, color?: Color | null, } | { "type": "note_delete", id: number, activity: string, note: string, } | { "type": "dot", id: number, activity: string, note: string, add: boolean, } | { "type": "move", id: number, activity: string, note: string, frame?: number | null, x: number, y: number, } | { "type": "theme", id: number, activity: string, theme?: number | null, name: string, } | { "type": "note_theme", id: number, activity: string, note: string, theme: number | null, } | { "type": "show_on_projector", id: number, show: boolean, } | { "type": "projector_page", id: number, page: number | null, } | { "type": "timer", id: number, seconds: number | null, stop_answers: boolean, } | { "type": "lock", id: number, activity: string, locked: boolean, } | { "type": "voting", id: number, activity: string, open: boolean, } | { "type": "group", id: number, group: number | null, } | { "type": "projector_groups", id: number, split: Split | null, };
 
 export type ServerMessage = { "type": "welcome", protocol: number, participant_id: number, 
 /**
@@ -23,7 +23,19 @@ token: string, title: string, state: SessionState, step: StepView, mine: Mine | 
 /**
  * The server's clock, in milliseconds since the Unix epoch, for timers.
  */
-server_time: number, } | { "type": "welcome_host", protocol: number, session: SessionInfo, server_time: number, } | { "type": "welcome_present", protocol: number, session: PresentInfo, server_time: number, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Aggregate, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, took_part: number, answered: number, } | { "type": "agenda", agenda: Array<Activity>, with_answers: Array<string>, } | { "type": "session_closed" } | { "type": "summary", activities: Array<ActivityResults>, };
+server_time: number, 
+/**
+ * The "About you" question, if the session asks one.
+ */
+about_you: AboutYouQuestion | null, 
+/**
+ * The participant's group now (null: none, or "prefer not to say").
+ */
+group: number | null, 
+/**
+ * Whether the participant has answered the question ("prefer not to say" included).
+ */
+group_chosen: boolean, } | { "type": "welcome_host", protocol: number, session: SessionInfo, server_time: number, } | { "type": "welcome_present", protocol: number, session: PresentInfo, server_time: number, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Results, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, took_part: number, answered: number, groups?: { [key in string]: Attendance }, not_said?: Attendance, } | { "type": "agenda", agenda: Array<Activity>, with_answers: Array<string>, } | { "type": "session_closed" } | { "type": "summary", activities: Array<ActivityResults>, };
 
 export type SessionState = "live" | "closed";
 
@@ -74,7 +86,11 @@ timer: TimerView | null,
  * the room has moved on (answers stay open until the facilitator stops them or the
  * round changes).
  */
-still_open: Array<string>, };
+still_open: Array<string>, 
+/**
+ * What the projector shows of the groups (see `projector_groups`): null = everyone only.
+ */
+split: Split | null, };
 
 export type TimerView = { 
 /**
@@ -91,7 +107,7 @@ ends_at: number,
  */
 stop_answers: boolean, };
 
-export type ActivityResults = { activity: Activity, data: Aggregate, };
+export type ActivityResults = { activity: Activity, data: Results, };
 
 export type Mine = { activity: string, round: string | null, 
 /**
@@ -147,21 +163,84 @@ with_answers: Array<string>, join_url: string,
 /**
  * The presenter key, so that the console can open the projector view.
  */
-present_key: string, };
+present_key: string, 
+/**
+ * The "About you" question, if the session asks one.
+ */
+about_you: AboutYou | null, 
+/**
+ * The numbers the organiser typed in as booked.
+ */
+booked: Booked | null, };
+
+export type Results = { 
+/**
+ * By group label, in the question's order; "prefer not to say" is no group (those
+ * answers count in the total only). The console gets every group's figures; the
+ * projector and phones get `{"suppressed": true}` for a group too small to show, and
+ * the projector gets `by_group` only while the facilitator allows a split.
+ */
+by_group?: { [key in string]: GroupFigures<Aggregate> }, 
+/**
+ * Console only: the groups the projector, phones and exports suppress ("not for sharing").
+ */
+small_groups?: Array<string>, } & ({ "kind": "scale" } & ScaleAggregate | { "kind": "wordcloud" } & WordCloudAggregate | { "kind": "jamboard" } & JamboardAggregate | { "kind": "choice" } & ChoiceAggregate | { "kind": "ranking" } & RankingAggregate | { "kind": "points" } & PointsAggregate);
+
+export type AboutYouQuestion = { prompt: string, groups: Array<string>, };
+
+export type AboutYou = { 
+/**
+ * "I am a…"
+ */
+prompt: string, 
+/**
+ * 2–8 labels, each 1–60 characters, no two the same (ignoring case).
+ */
+groups: Array<string>, 
+/**
+ * K: a group's figures are shown on the projector, on phones and in exports only when
+ * at least this many of its members answered (3–50, default 5).
+ */
+min_group_size: number, };
+
+export type Booked = { total: number | null, 
+/**
+ * One per group of the "About you" question, or null.
+ */
+groups: Array<number | null> | null, };
+
+export type Split = number | SplitName;
+
+export type SplitName = "side_by_side";
+
+export type SuppressedMark = { suppressed: boolean, };
+
+export type GroupFigures<A> = SuppressedMark | A;
+
+export type Attendance = { joined: number, took_part: number, };
 
 export type PresentInfo = { code: string, title: string, state: SessionState, join_url: string, };
 
-export type CreateSession = { title: string, copy_from?: CopyFrom | null, agenda?: Array<Activity> | null, };
+export type CreateSession = { title: string, copy_from?: CopyFrom | null, agenda?: Array<Activity> | null, 
+/**
+ * The "About you" question; with `copy_from` and without this, the copied session's.
+ */
+about_you?: AboutYou | null, };
 
 export type CopyFrom = { code: string, host_key: string, };
 
 export type Created = { code: string, host_key: string, present_key: string, join_url: string, host_url: string, present_url: string, agenda: Array<Activity>, };
 
-export type ReplaceAgenda = { agenda: Array<Activity>, };
+export type ReplaceAgenda = { agenda: Array<Activity>, 
+/**
+ * Absent: unchanged; null: no question; an object: the new question. Refused with
+ * `about_you_in_use` once anyone has answered it.
+ */
+about_you?: AboutYou | null, };
 
 export type HttpError = { error: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries" | "invalid_answer";
+export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries" | "invalid_answer" | "invalid_about_you" | "invalid_group_size" | "about_you_in_use" | "no_about_you" | "invalid_group" | "invalid_booked";
 
 export type Activity = { 
 /**
