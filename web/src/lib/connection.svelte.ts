@@ -231,11 +231,11 @@ export class Connection {
     const id = this.#nextId++;
     this.#own.set(id, 'group');
     recordSubmit(this.live, id, GROUP_SLOT, null, { group }, 'group');
-    if (this.#isReady()) this.#send({ type: 'group', id, group } as unknown as ClientMessage);
+    if (this.#isReady()) this.#send({ type: 'group', id, group });
   }
 
   #sendSubmit(id: number, activity: string, round: string | null, fields: Record<string, unknown>, type = 'answer'): void {
-    if (type === 'group') this.#send({ type: 'group', id, group: fields.group ?? null } as unknown as ClientMessage);
+    if (type === 'group') this.#send({ type: 'group', id, group: (fields.group as number | null) ?? null });
     else this.#send({ ...fields, type: 'answer', id, activity, round } as ClientMessage);
   }
 

@@ -58,6 +58,9 @@ const latest = () => FakeSocket.all[FakeSocket.all.length - 1]!;
 function welcome(token = 'tok-1'): ServerMessage {
   return {
     type: 'welcome',
+    about_you: null,
+    group: null,
+    group_chosen: false,
     protocol: 1,
     server_time: 0,
     participant_id: 1,
@@ -175,6 +178,27 @@ describe('the page connection', () => {
     connection.stop();
   });
 
+  it('sends the About-you answer as a group message, again after a reconnect until acknowledged', () => {
+    const connection = new Connection({ role: 'participant', code: '48213377' });
+    connection.start();
+    latest().accept();
+    latest().receive(welcome());
+    connection.chooseGroup(2);
+    expect(latest().sent.filter((m) => m.type === 'group')).toEqual([{ type: 'group', id: expect.any(Number), group: 2 }]);
+    latest().drop();
+    // Changed to "prefer not to say" while offline: only that goes out, and no answer with it.
+    connection.chooseGroup(null);
+    vi.advanceTimersByTime(500);
+    latest().accept();
+    latest().receive(welcome());
+    const resent = latest().sent.filter((m) => m.type !== 'join');
+    expect(resent).toEqual([{ type: 'group', id: expect.any(Number), group: null }]);
+    latest().receive({ type: 'ack', id: (resent[0] as { id: number }).id });
+    expect(connection.live.groupChosen).toBe(true);
+    expect(connection.live.group).toBeNull();
+    connection.stop();
+  });
+
   it('stops for good when the session does not exist', () => {
     const connection = new Connection({ role: 'participant', code: '11112222' });
     connection.start();
@@ -211,6 +235,8 @@ describe('the page connection', () => {
         with_answers: [],
         join_url: 'https://polls.example.org/j/48213377',
         present_key: 'pk',
+        about_you: null,
+        booked: null,
       },
     });
     const id = connection.request({ type: 'goto', activity: 'a1', round: 'After' });

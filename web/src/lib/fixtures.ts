@@ -54,6 +54,7 @@ export function stepOf(activity: Activity | null, round: string | null = null, o
     page: null,
     timer: null,
     still_open: [],
+    split: null,
   };
 }
 

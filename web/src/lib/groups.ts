@@ -4,18 +4,18 @@
 // `ProjectorSplit`, `BookedNumbers`) only call them. Nothing here names a kind: a group's
 // results are the kind's own aggregate, drawn by the kind's own components.
 
-import type { Aggregate } from './protocol';
+import type { AboutYou, AboutYouQuestion, Aggregate, Attendance, Booked, Split } from './protocol';
 
-/** The session's "About you" question, as the console and the agenda carry it. */
-export interface AboutYou {
-  prompt: string;
-  groups: string[];
-  /** K: a group with fewer members is "fewer than K" everywhere but the console. */
-  min_group_size?: number;
-}
+export type { AboutYou, Booked };
+
+/**
+ * The question as a page knows it: the console and the projector with K, a phone without
+ * (its `welcome` carries only the prompt and the groups).
+ */
+export type KnownAboutYou = AboutYouQuestion & { min_group_size?: number };
 
 /** What the projector may show of a split: everyone only, every group beside the total, or one group. */
-export type ProjectorSplit = null | 'side_by_side' | number;
+export type ProjectorSplit = Split | null;
 
 /** A group's figures where they are not for sharing. */
 export interface Suppressed {
@@ -50,7 +50,7 @@ export interface AboutYouDraft {
   k: string;
 }
 
-export function aboutYouDraft(about: AboutYou | null | undefined): AboutYouDraft {
+export function aboutYouDraft(about: KnownAboutYou | null | undefined): AboutYouDraft {
   if (!about) return { on: false, prompt: 'I am a…', groups: ['', ''], k: String(ABOUT_YOU_LIMITS.defaultK) };
   return {
     on: true,
@@ -108,10 +108,10 @@ export function fromAboutYouDraft(draft: AboutYouDraft): AboutYou | null {
 }
 
 /** Whether the draft says something else than the session has (saving then sends it). */
-export function aboutYouChanged(draft: AboutYouDraft, saved: AboutYou | null | undefined): boolean {
+export function aboutYouChanged(draft: AboutYouDraft, saved: KnownAboutYou | null | undefined): boolean {
   if (!draft.on || !saved) return draft.on !== !!saved;
   const after = fromAboutYouDraft(draft);
-  const k = (about: AboutYou | null) => about?.min_group_size ?? ABOUT_YOU_LIMITS.defaultK;
+  const k = (about: KnownAboutYou | null) => about?.min_group_size ?? ABOUT_YOU_LIMITS.defaultK;
   return (
     after === null ||
     after.prompt !== saved.prompt ||
@@ -170,7 +170,7 @@ export function smallGroupsOf(data: Aggregate | null | undefined): string[] {
  * The group labels in the question's order. Without the question at hand, the order of the
  * frame's `by_group` (the server keeps the question's order).
  */
-export function groupLabels(about: Pick<AboutYou, 'groups'> | null | undefined, data: Aggregate | null | undefined): string[] {
+export function groupLabels(about: Pick<KnownAboutYou, 'groups'> | null | undefined, data: Aggregate | null | undefined): string[] {
   if (about && about.groups.length > 0) return [...about.groups];
   return Object.keys(byGroupOf(data) ?? {});
 }
@@ -234,7 +234,7 @@ export type ProjectorDraw =
  */
 export function projectorDraw(
   split: ProjectorSplit | undefined,
-  about: Pick<AboutYou, 'groups'> | null | undefined,
+  about: Pick<KnownAboutYou, 'groups'> | null | undefined,
   data: Aggregate | null | undefined,
 ): ProjectorDraw {
   if (split === null || split === undefined) return { mode: 'everyone' };
@@ -274,16 +274,7 @@ export function gridShape(n: number, width: number, height: number, wide = 1.8, 
 // Attendance and booked numbers.
 
 /** The `counts` frame's figures per group (console only). */
-export interface GroupCounts {
-  joined: number;
-  took_part: number;
-}
-
-/** Booked numbers as the server keeps them. */
-export interface Booked {
-  total: number | null;
-  groups: (number | null)[] | null;
-}
+export type GroupCounts = Attendance;
 
 /** One row of the console's attendance table. */
 export interface AttendanceRow {

@@ -38,6 +38,9 @@ function participant(): LiveState {
   const state = initialState('participant', '48213377');
   applyServerMessage(state, {
     type: 'welcome',
+    about_you: null,
+    group: null,
+    group_chosen: false,
     protocol: 1,
     server_time: 0,
     participant_id: 7,
@@ -64,6 +67,8 @@ const session: SessionInfo = {
   with_answers: [],
   join_url: 'http://localhost/j/48213377',
   present_key: 'pk',
+  about_you: null,
+  booked: null,
 };
 
 function host(): LiveState {
@@ -115,6 +120,9 @@ describe('participant frames', () => {
     // The server's record does not overwrite an answer still on its way.
     applyServerMessage(state, {
       type: 'welcome',
+      about_you: null,
+      group: null,
+      group_chosen: false,
       protocol: 1,
       server_time: 0,
       participant_id: 7,
@@ -194,6 +202,9 @@ describe('word-cloud entries', () => {
     const state = initialState('participant', '48213377');
     applyServerMessage(state, {
       type: 'welcome',
+      about_you: null,
+      group: null,
+      group_chosen: false,
       protocol: 1,
       server_time: 0,
       participant_id: 7,
@@ -282,6 +293,9 @@ describe('word-cloud entries', () => {
     connectionLost(state);
     applyServerMessage(state, {
       type: 'welcome',
+      about_you: null,
+      group: null,
+      group_chosen: false,
       protocol: 1,
       server_time: 0,
       participant_id: 7,
@@ -314,6 +328,9 @@ describe('jam-board notes and dots', () => {
     const state = initialState('participant', '48213377');
     applyServerMessage(state, {
       type: 'welcome',
+      about_you: null,
+      group: null,
+      group_chosen: false,
       protocol: 1,
       server_time: 0,
       participant_id: 7,
@@ -620,6 +637,9 @@ describe('the About-you question', () => {
     const state = initialState('participant', '48213377');
     applyServerMessage(state, {
       type: 'welcome',
+      about_you: null,
+      group: null,
+      group_chosen: false,
       protocol: 1,
       server_time: 0,
       participant_id: 7,

@@ -18,7 +18,7 @@ import type {
   SessionState,
   StepView,
 } from './protocol';
-import type { AboutYou, Booked, GroupCounts } from './groups';
+import type { Booked, GroupCounts, KnownAboutYou } from './groups';
 
 export type Role = 'participant' | 'host' | 'present';
 
@@ -138,7 +138,7 @@ export interface LiveState {
     not_said?: GroupCounts | null;
   } | null;
   /** The session's "About you" question (every page that was told it), or null. */
-  aboutYou: AboutYou | null;
+  aboutYou: KnownAboutYou | null;
   /** Participant: their group now (null: none, or "prefer not to say"). */
   group: number | null;
   /** Participant: whether they have answered the question ("prefer not to say" included). */
@@ -303,8 +303,8 @@ function stepFrom(frame: StepView): StepView {
     page: frame.page ?? null,
     timer: frame.timer ?? null,
     still_open: frame.still_open ?? [],
-    // Issue 14: what the projector may show of a split by group (null: everyone only).
-    ...({ split: (frame as { split?: unknown }).split ?? null } as object),
+    // Servers before issue 14 did not send it: everyone only.
+    split: frame.split ?? null,
   };
 }
 
@@ -496,13 +496,10 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.state = message.state;
       setStep(state, stepFrom(message.step));
       if (message.mine) applyMine(state, message.mine);
-      {
-        // Issue 14's fields; absent from servers before it.
-        const groups = message as { about_you?: AboutYou | null; group?: number | null; group_chosen?: boolean };
-        state.aboutYou = groups.about_you ?? null;
-        state.group = groups.group ?? null;
-        state.groupChosen = groups.group_chosen ?? false;
-      }
+      // Servers before issue 14 did not send these.
+      state.aboutYou = message.about_you ?? null;
+      state.group = message.group ?? null;
+      state.groupChosen = message.group_chosen ?? false;
       return;
     case 'welcome_host':
       state.welcomed = true;
@@ -513,11 +510,8 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.state = message.session.state;
       state.agenda = message.session.agenda;
       state.withAnswers = message.session.with_answers ?? [];
-      {
-        const groups = message.session as { about_you?: AboutYou | null; booked?: Booked | null };
-        state.aboutYou = groups.about_you ?? null;
-        state.booked = groups.booked ?? null;
-      }
+      state.aboutYou = message.session.about_you ?? null;
+      state.booked = message.session.booked ?? null;
       state.clockOffset = clockOffset(message.server_time);
       state.counts = {
         joined: message.session.participants,
@@ -532,7 +526,9 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.notice = null;
       state.results = null;
       state.present = message.session;
-      state.aboutYou = (message.session as { about_you?: AboutYou | null }).about_you ?? null;
+      // The projector's welcome may carry the question (its labels and K); without it the
+      // labels come from the results' `by_group`, in the question's order.
+      state.aboutYou = (message.session as { about_you?: KnownAboutYou | null }).about_you ?? null;
       state.clockOffset = clockOffset(message.server_time);
       state.title = message.session.title;
       state.state = message.session.state;
@@ -646,7 +642,7 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       return;
     }
     case 'counts': {
-      const groups = message as { groups?: Record<string, GroupCounts>; not_said?: GroupCounts };
+      const groups: { groups?: Record<string, GroupCounts>; not_said?: GroupCounts } = message;
       state.counts = {
         joined: message.joined,
         online: message.online,
