@@ -219,12 +219,26 @@ describe('participant groups', () => {
       await phone.getByText('Saved').first().waitFor();
     }
     const activity = (await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key)).agenda[0].id;
-    for (const [i, person] of phones.slice(3).entries()) {
-      for (let s = 0; s < STATEMENTS.length; s += 1) {
-        const answer = await person.send({ type: 'answer', activity, round: 'Before', statement: s, value: 1 + (i % 5), text: null });
-        assert.equal(answer.type, 'ack', JSON.stringify(answer));
+    const bySocket = async (round, shift) => {
+      for (const [i, person] of phones.slice(3).entries()) {
+        for (let s = 0; s < STATEMENTS.length; s += 1) {
+          const value = Math.min(5, 1 + ((i + s) % 3) + shift);
+          const answer = await person.send({ type: 'answer', activity, round, statement: s, value, text: null });
+          assert.equal(answer.type, 'ack', JSON.stringify(answer));
+        }
       }
+    };
+    await bySocket('Before', 0);
+    // After: everyone again, higher.
+    await console_.getByRole('button', { name: `Go to After of ${SCALE}` }).click();
+    for (const [phone, value] of [[phones[0], '4'], [phones[1], '5 — Completely'], [phones[2], '5 — Completely']]) {
+      await phone.getByText('Round:').getByText('After').first().waitFor();
+      for (let s = 0; s < STATEMENTS.length; s += 1) {
+        await phone.getByRole('radio', { name: value, exact: true }).nth(s).tap();
+      }
+      await phone.getByText('Saved').first().waitFor();
     }
+    await bySocket('After', 2);
     // Everyone: 9 answers. One group: its own panel. Side by side: the total first.
     const chips = console_.getByRole('group', { name: 'Results for' });
     await chips.waitFor();
@@ -241,6 +255,7 @@ describe('participant groups', () => {
     await column(console_, 'Young person').getByText(`Fewer than ${K} — not for sharing`).waitFor();
     await chips.getByRole('radio', { name: /^Young person.*not for sharing/ }).waitFor();
     assert.equal(await column(console_, 'Parent carer').getByText('not for sharing').count(), 0);
+    await fits(console_, 'groups-console-side-by-side');
     await noViolations(console_, 'console, results side by side');
     await shot(console_, 'groups-console-side-by-side');
   });

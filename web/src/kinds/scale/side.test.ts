@@ -19,6 +19,11 @@ describe("a scale's cell in the side-by-side table", () => {
     expect(sideCell(scale, statement)).toMatchObject({ means: '1.0 \u2192 3.0', change: '+2.0', paired: false });
   });
 
+  it('shows only the rounds answered so far', () => {
+    const before = { text: 's', rounds: { Before: stats([0, 0, 3, 0, 0]), After: stats([0, 0, 0, 0, 0]) }, paired: { n: 0, mean_change: null } };
+    expect(sideCell(scale, before)).toEqual({ means: '3.0', change: null, paired: false, spoken: 'Before 3.0' });
+  });
+
   it('says a single round as its mean, and nothing answered as a dash', () => {
     const one = { ...scale, rounds: [] };
     expect(sideCell(one, { text: 's', rounds: { Answers: stats([0, 0, 0, 1, 0]) }, paired: null })).toEqual({

@@ -16,20 +16,25 @@ export interface SideCell {
   spoken: string;
 }
 
-/** What a statement's cell says for one group (or everyone); null data: nobody answered yet. */
+/**
+ * What a statement's cell says for one group (or everyone): the first and last rounds anyone
+ * in it answered, and the change between them; one round alone as its mean. Undefined: nobody
+ * in the group answered yet.
+ */
 export function sideCell(scale: Pick<Scale, 'rounds'>, statement: StatementResults | undefined): SideCell {
-  if (!statement) return { means: '\u2013', change: null, paired: false, spoken: 'no answers yet' };
-  const rounds = orderedRounds(scale, statement);
-  if (rounds.length === 0) return { means: '\u2013', change: null, paired: false, spoken: 'no answers yet' };
+  const none: SideCell = { means: '\u2013', change: null, paired: false, spoken: 'no answers yet' };
+  if (!statement) return none;
+  const rounds = orderedRounds(scale, statement).filter(([, stats]) => stats.n > 0 && stats.mean != null);
   const first = rounds[0];
   const last = rounds[rounds.length - 1];
-  if (!first || !last || rounds.length < 2 || scale.rounds.length < 2) {
-    const stats = (last ?? first)?.[1];
-    const mean = formatMean(stats?.mean);
-    return { means: mean, change: null, paired: false, spoken: stats?.n ? `average ${mean}` : 'no answers yet' };
+  if (!first || !last) return none;
+  const named = scale.rounds.length > 1;
+  if (rounds.length < 2) {
+    const mean = formatMean(first[1].mean);
+    return { means: mean, change: null, paired: false, spoken: named ? `${first[0]} ${mean}` : `average ${mean}` };
   }
   const paired = statement.paired && statement.paired.n > 0 && statement.paired.mean_change != null ? statement.paired : null;
-  const change = paired ? paired.mean_change : meanChange(rounds);
+  const change = paired ? paired.mean_change : meanChange([first, last]);
   const spoken = [
     `${first[0]} ${formatMean(first[1].mean)}`,
     `${last[0]} ${formatMean(last[1].mean)}`,
