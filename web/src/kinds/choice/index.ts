@@ -9,6 +9,7 @@ import { summariseChoice } from './format';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
 import Results from './Results.svelte';
+import Side from './Side.svelte';
 import type { ChoiceActivity, ChoiceAggregate } from './wire';
 
 /** `results.data` of a choice, by its kind tag. */
@@ -42,4 +43,5 @@ export default defineKind({
   Summary: Projector,
   ConsolePanel,
   Compact: Results,
+  Side,
 });

@@ -10,6 +10,7 @@ import Editor from './Editor.svelte';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
 import Results from './Results.svelte';
+import Side from './Side.svelte';
 
 /** `results.data` of points, by its kind tag. */
 export function pointsResults(data: Aggregate | null | undefined): PointsAggregate | null {
@@ -41,4 +42,5 @@ export default defineKind({
   Summary: Projector,
   ConsolePanel,
   Compact: Results,
+  Side,
 });

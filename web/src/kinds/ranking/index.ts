@@ -10,6 +10,7 @@ import { summariseRanking } from './order';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
 import Results from './Results.svelte';
+import Side from './Side.svelte';
 
 /** `results.data` of a ranking, by its kind tag. */
 export function rankingResults(data: Aggregate | null | undefined): RankingAggregate | null {
@@ -41,4 +42,5 @@ export default defineKind({
   Summary: Projector,
   ConsolePanel,
   Compact: Results,
+  Side,
 });
