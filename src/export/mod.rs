@@ -253,7 +253,7 @@ impl Report {
 }
 
 pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart {
-    SessionPart {
+    let mut part = SessionPart {
         code: record.code.clone(),
         title: record.title.clone(),
         series: record.series.clone(),
@@ -277,7 +277,17 @@ pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart
         booked: state.booked.clone(),
         attendance: state.attendance(),
         group_of: state.group_labels(),
-    }
+    };
+    // A row naming a small group would say who gave it: rows name a group only where the
+    // session's attendance by group shows it (the rule on who took part).
+    let k = part.about_you.as_ref().map_or(groups::DEFAULT_MIN_GROUP_SIZE, |about| about.min_group_size);
+    let hidden: Vec<String> = attendance_by_group(&part, k)
+        .into_iter()
+        .filter(|(_, shown)| shown.is_none())
+        .map(|(label, _)| label)
+        .collect();
+    part.group_of.retain(|_, label| !hidden.contains(label));
+    part
 }
 
 async fn load(journal: &Reader, record: &SessionRecord) -> Result<SessionPart, ExportError> {
