@@ -381,10 +381,13 @@ fn add_up<'a>(parts: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
     sum
 }
 
+/// Booked (if typed in) and took part, for one group of one session.
+pub type GroupAttendance = (Option<u32>, u32);
+
 /// One session's attendance per group as exports show it: booked and took part per group,
 /// or `None` where the suppression rule hides a group (fewer than K took part, or the others
 /// would give it away).
-pub fn attendance_by_group(session: &SessionPart, k: u32) -> Vec<(String, Option<(Option<u32>, u32)>)> {
+pub fn attendance_by_group(session: &SessionPart, k: u32) -> Vec<(String, Option<GroupAttendance>)> {
     let Some((groups, _)) = &session.attendance else { return Vec::new() };
     let took_part: Vec<Vec<u32>> = groups.values().map(|a| vec![a.took_part]).collect();
     let hidden = groups::suppressed(k, &[session.participants], &took_part);
