@@ -159,6 +159,12 @@ struct Opt {
     #[arg(long, default_value_t = 10)]
     statements: u32,
 
+    /// Give the session an "About you" question with this many groups (2–8; 0: none): each
+    /// phone picks a group as it joins, spread evenly (phone i takes group i mod N), so every
+    /// results frame carries each group's figures.
+    #[arg(long, default_value_t = 0)]
+    groups: u32,
+
     /// Phones per worker process (each process may hold ~19,900 sockets; at most 19,000).
     #[arg(long, default_value_t = 10_000)]
     phones_per_worker: u32,
@@ -801,10 +807,14 @@ async fn run(
                 }
                 (Profile::Workshop, _) => workshop::agenda(opt.holds.len(), opt.statements),
             };
-            let body = json!({
+            let mut body = json!({
                 "title": format!("chorus-load, {} phones", opt.phones),
                 "agenda": agenda,
             });
+            if opt.groups > 0 {
+                let groups: Vec<String> = (1..=opt.groups).map(|g| format!("Group {g}")).collect();
+                body["about_you"] = json!({"prompt": "I am in…", "groups": groups, "min_group_size": 5});
+            }
             let (status, text) = net::http(target, "POST", "/api/sessions", Some(&body.to_string()), None).await?;
             if status != 201 {
                 bail!("POST /api/sessions answered {status}: {text}");
@@ -883,6 +893,7 @@ async fn run(
             connect_concurrency: opt.connect_concurrency.div_ceil(workers_n).max(1),
             deadline_us: deadline_us + 5_000_000,
             total_phones: opt.phones,
+            groups: opt.groups,
         });
         first += count;
     }

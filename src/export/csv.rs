@@ -26,7 +26,14 @@ pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
 
 pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     let mut writer = ::csv::WriterBuilder::new().from_writer(Vec::from(*b"\xEF\xBB\xBF"));
-    writer.write_record(HEADER)?;
+    // With an "About you" question, each row says the participant's group now (empty for
+    // none); reports without one keep the columns they always had.
+    let groups = report.has_groups();
+    if groups {
+        writer.write_record(HEADER.iter().chain(&["group"]))?;
+    } else {
+        writer.write_record(HEADER)?;
+    }
     for session in &report.sessions {
         for part in &session.activities {
             for response in &part.responses {
@@ -35,6 +42,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
                     .and_then(|s| part.activity.spec.item_label(s))
                     .map(str::to_owned)
                     .unwrap_or_default();
+                let group = session.group_of.get(&response.participant).cloned().unwrap_or_default();
                 let row = [
                     session.code.clone(),
                     part.activity.spec.title().to_owned(),
@@ -49,7 +57,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
                     response.hidden.to_string(),
                     rfc3339(response.at),
                 ];
-                writer.write_record(row.iter().map(|cell| inert(cell).into_owned()))?;
+                let cells = row.iter().chain(groups.then_some(&group));
+                writer.write_record(cells.map(|cell| inert(cell).into_owned()))?;
             }
         }
     }

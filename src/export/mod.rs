@@ -19,11 +19,17 @@ pub mod xlsx;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
 use crate::activity::{Activity, Aggregate, Response};
 use crate::error::{ErrorCode, Refusal};
 pub use crate::figures::{one_decimal, round_one, signed_one_decimal};
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
+use crate::protocol::ParticipantId;
 use crate::session::SessionState;
+use crate::session::groups::{self, AboutYou, Attendance, Booked};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +136,14 @@ pub struct SessionPart {
     /// Opened the join link (a tab opened and never used counts here, not above).
     pub opened: u32,
     pub activities: Vec<ActivityPart>,
+    /// The "About you" question, if the session asked one.
+    pub about_you: Option<AboutYou>,
+    /// What the organiser typed in as booked.
+    pub booked: Option<Booked>,
+    /// Joined and took part per group, and for those without a group.
+    pub attendance: Option<(IndexMap<String, Attendance>, Attendance)>,
+    /// Each participant's group now, by label: their answers count for it.
+    pub group_of: HashMap<ParticipantId, String>,
 }
 
 /// One activity of one session: its configuration, results and responses.
@@ -138,6 +152,19 @@ pub struct ActivityPart {
     pub activity: Activity,
     pub results: Aggregate,
     pub responses: Vec<Response>,
+    /// Its results per group (empty without an "About you" question), unsuppressed.
+    pub groups: Vec<GroupPart>,
+    /// How many answered each round at all.
+    pub round_totals: Vec<u32>,
+}
+
+/// One group's results of an activity.
+#[derive(Debug, Clone)]
+pub struct GroupPart {
+    pub label: String,
+    pub results: Aggregate,
+    /// How many of the group answered each round.
+    pub answered: Vec<u32>,
 }
 
 /// An activity's results added up over every session of a report that has it.
@@ -147,6 +174,24 @@ pub struct Combined {
     pub results: Aggregate,
     /// Codes of the sessions that had the activity, in report order.
     pub sessions: Vec<String>,
+    /// Its results per group, added up by label over the sessions, unsuppressed.
+    pub groups: Vec<GroupPart>,
+    pub round_totals: Vec<u32>,
+}
+
+impl Combined {
+    /// Each group with its results, or `None` where the suppression rule hides them (K is
+    /// the report's [`Report::min_group_size`]).
+    pub fn shown_groups(&self, k: u32) -> Vec<(&GroupPart, Option<&Aggregate>)> {
+        shown(k, &self.round_totals, &self.groups)
+    }
+}
+
+/// Groups with their figures, `None` where [`groups::suppressed`] hides them.
+pub fn shown<'a>(k: u32, totals: &[u32], parts: &'a [GroupPart]) -> Vec<(&'a GroupPart, Option<&'a Aggregate>)> {
+    let counts: Vec<Vec<u32>> = parts.iter().map(|part| part.answered.clone()).collect();
+    let hidden = groups::suppressed(k, totals, &counts);
+    parts.iter().zip(hidden).map(|(part, hidden)| (part, (!hidden).then_some(&part.results))).collect()
 }
 
 /// Everything an export shows.
@@ -177,10 +222,38 @@ impl Report {
     pub fn responses(&self) -> usize {
         self.sessions.iter().flat_map(|s| &s.activities).map(|a| a.responses.len()).sum()
     }
+
+    /// Whether any session asked "About you".
+    pub fn has_groups(&self) -> bool {
+        self.sessions.iter().any(|session| session.about_you.is_some())
+    }
+
+    /// K: the largest of the sessions' (a series asks the same question; if K changed, the
+    /// strictest holds).
+    pub fn min_group_size(&self) -> u32 {
+        self.sessions
+            .iter()
+            .filter_map(|session| session.about_you.as_ref().map(|about| about.min_group_size))
+            .max()
+            .unwrap_or(groups::DEFAULT_MIN_GROUP_SIZE)
+    }
+
+    /// The group labels over every session, in the order they first appear.
+    pub fn group_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        for about in self.sessions.iter().filter_map(|session| session.about_you.as_ref()) {
+            for label in &about.groups {
+                if !labels.contains(label) {
+                    labels.push(label.clone());
+                }
+            }
+        }
+        labels
+    }
 }
 
 pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart {
-    SessionPart {
+    let mut part = SessionPart {
         code: record.code.clone(),
         title: record.title.clone(),
         series: record.series.clone(),
@@ -191,9 +264,30 @@ pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart
         activities: state
             .export_parts()
             .into_iter()
-            .map(|(activity, results, responses)| ActivityPart { activity, results, responses })
+            .map(|(activity, results, responses)| {
+                let (groups, round_totals) = state.export_groups(&activity.id);
+                let groups = groups
+                    .into_iter()
+                    .map(|(label, results, answered)| GroupPart { label, results, answered })
+                    .collect();
+                ActivityPart { activity, results, responses, groups, round_totals }
+            })
             .collect(),
-    }
+        about_you: state.about_you.clone(),
+        booked: state.booked.clone(),
+        attendance: state.attendance(),
+        group_of: state.group_labels(),
+    };
+    // A row naming a small group would say who gave it: rows name a group only where the
+    // session's attendance by group shows it (the rule on who took part).
+    let k = part.about_you.as_ref().map_or(groups::DEFAULT_MIN_GROUP_SIZE, |about| about.min_group_size);
+    let hidden: Vec<String> = attendance_by_group(&part, k)
+        .into_iter()
+        .filter(|(_, shown)| shown.is_none())
+        .map(|(label, _)| label)
+        .collect();
+    part.group_of.retain(|_, label| !hidden.contains(label));
+    part
 }
 
 async fn load(journal: &Reader, record: &SessionRecord) -> Result<SessionPart, ExportError> {
@@ -241,14 +335,69 @@ pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) 
                 .collect();
             let latest = parts.last()?.1.activity.clone();
             let results = Aggregate::combine(&latest.spec, parts.iter().map(|(_, part)| &part.results));
+            // Groups add up by label, as the series asks the same question.
+            let mut labels: Vec<&str> = Vec::new();
+            for group in parts.iter().flat_map(|(_, part)| &part.groups) {
+                if !labels.contains(&group.label.as_str()) {
+                    labels.push(&group.label);
+                }
+            }
+            let groups = labels
+                .into_iter()
+                .map(|label| {
+                    let members: Vec<&GroupPart> =
+                        parts.iter().flat_map(|(_, part)| &part.groups).filter(|group| group.label == label).collect();
+                    GroupPart {
+                        label: label.to_owned(),
+                        results: Aggregate::combine(&latest.spec, members.iter().map(|group| &group.results)),
+                        answered: add_up(members.iter().map(|group| group.answered.as_slice())),
+                    }
+                })
+                .collect();
+            let round_totals = add_up(parts.iter().map(|(_, part)| part.round_totals.as_slice()));
             Some(Combined {
                 activity: latest,
                 results,
                 sessions: parts.iter().map(|(session, _)| session.code.clone()).collect(),
+                groups,
+                round_totals,
             })
         })
         .collect();
     Report { series, title, sessions, activities, generated_at: now_ms() }
+}
+
+/// Adds up counts per round over sessions (a later session may have more rounds).
+fn add_up<'a>(parts: impl Iterator<Item = &'a [u32]>) -> Vec<u32> {
+    let mut sum: Vec<u32> = Vec::new();
+    for part in parts {
+        if sum.len() < part.len() {
+            sum.resize(part.len(), 0);
+        }
+        for (total, n) in sum.iter_mut().zip(part) {
+            *total += n;
+        }
+    }
+    sum
+}
+
+/// Booked (if typed in) and took part, for one group of one session.
+pub type GroupAttendance = (Option<u32>, u32);
+
+/// One session's attendance per group as exports show it: booked and took part per group,
+/// or `None` where the suppression rule hides a group (fewer than K took part, or the others
+/// would give it away).
+pub fn attendance_by_group(session: &SessionPart, k: u32) -> Vec<(String, Option<GroupAttendance>)> {
+    let Some((groups, _)) = &session.attendance else { return Vec::new() };
+    let took_part: Vec<Vec<u32>> = groups.values().map(|a| vec![a.took_part]).collect();
+    let hidden = groups::suppressed(k, &[session.participants], &took_part);
+    let booked = |index: usize| session.booked.as_ref()?.groups.as_ref()?.get(index).copied().flatten();
+    groups
+        .iter()
+        .zip(hidden)
+        .enumerate()
+        .map(|(index, ((label, a), hidden))| (label.clone(), (!hidden).then_some((booked(index), a.took_part))))
+        .collect()
 }
 
 /// Renders a report in a format.

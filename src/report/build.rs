@@ -8,7 +8,7 @@
 use super::{Block, Document, LANGUAGE, Run, Table};
 use crate::activity::ReportPart;
 use crate::auth::display_join_code;
-use crate::export::{Combined, Report, human_time, rfc3339};
+use crate::export::{Combined, Report, attendance_by_group, human_time, rfc3339};
 
 /// The document of a report.
 pub fn document(report: &Report) -> Document {
@@ -27,6 +27,7 @@ pub fn document(report: &Report) -> Document {
         });
     }
     blocks.extend(attendance(report));
+    blocks.extend(group_attendance(report));
     let (mut found, mut words, mut notes) = (Vec::new(), Vec::new(), Vec::new());
     for combined in &report.activities {
         let part = match combined.activity.spec.report_part() {
@@ -35,6 +36,7 @@ pub fn document(report: &Report) -> Document {
             ReportPart::Notes => &mut notes,
         };
         part.extend(activity_blocks(report, combined));
+        part.extend(group_blocks(report, combined));
     }
     for (heading, part) in
         [("What we found", found), ("The most frequent words", words), ("Notes by board and theme", notes)]
@@ -118,4 +120,125 @@ fn attendance(report: &Report) -> Vec<Block> {
             numeric: vec![false, false, false, true, true],
         }),
     ]
+}
+
+// ---- groups ("About you") -------------------------------------------------------------------
+
+/// "Booked / took part" for a table cell.
+fn booked_took_part(booked: Option<u32>, took_part: u32) -> String {
+    match booked {
+        Some(booked) => format!("{booked} / {took_part}"),
+        None => format!("– / {took_part}"),
+    }
+}
+
+/// Attendance by group, per session and (in a series) added up: booked, opened the link,
+/// took part, and per group booked and took part, suppressed where the rule says.
+fn group_attendance(report: &Report) -> Vec<Block> {
+    let Some(table) = attendance_table(report) else { return Vec::new() };
+    let k = report.min_group_size();
+    vec![
+        Block::paragraph(format!(
+            "By group (the \u{201c}About you\u{201d} question). A group where fewer than {k} people took part is shown \
+             as \u{201c}fewer than {k}\u{201d}, and so is the next smallest group when the rest would give it away."
+        )),
+        Block::Table(table),
+    ]
+}
+
+/// The attendance-by-group table, for the report and the spreadsheet; `None` without groups.
+pub fn attendance_table(report: &Report) -> Option<Table> {
+    if !report.has_groups() {
+        return None;
+    }
+    let k = report.min_group_size();
+    let labels = report.group_labels();
+    let hidden = format!("fewer than {k}");
+    let mut rows = Vec::new();
+    // Series totals by label: booked (if every session gave it) and took part.
+    let mut sums: Vec<(Option<u32>, u32)> = vec![(Some(0), 0); labels.len()];
+    let mut booked_total = Some(0u32);
+    for session in &report.sessions {
+        let by_group = attendance_by_group(session, k);
+        let mut row = vec![
+            display_join_code(&session.code),
+            session.booked.as_ref().and_then(|b| b.total).map_or_else(|| "–".to_owned(), |n| n.to_string()),
+            session.opened.to_string(),
+            session.participants.to_string(),
+        ];
+        booked_total = booked_total.zip(session.booked.as_ref().and_then(|b| b.total)).map(|(a, b)| a + b);
+        for (index, label) in labels.iter().enumerate() {
+            let attendance = session.attendance.as_ref().and_then(|(groups, _)| groups.get(label).copied());
+            let booked = session
+                .about_you
+                .as_ref()
+                .and_then(|about| about.groups.iter().position(|l| l == label))
+                .and_then(|g| session.booked.as_ref()?.groups.as_ref()?.get(g).copied().flatten());
+            sums[index].0 = sums[index].0.zip(booked).map(|(a, b)| a + b);
+            sums[index].1 += attendance.map_or(0, |a| a.took_part);
+            let cell = match by_group.iter().find(|(l, _)| l == label) {
+                Some((_, Some((booked, took_part)))) => booked_took_part(*booked, *took_part),
+                Some((_, None)) => hidden.clone(),
+                None => "–".to_owned(),
+            };
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    if report.sessions.len() > 1 {
+        let took_part: Vec<Vec<u32>> = sums.iter().map(|(_, n)| vec![*n]).collect();
+        let suppressed = crate::session::groups::suppressed(k, &[report.participants()], &took_part);
+        let mut row = vec![
+            "All sessions".to_owned(),
+            booked_total.map_or_else(|| "–".to_owned(), |n| n.to_string()),
+            report.opened().to_string(),
+            report.participants().to_string(),
+        ];
+        for ((booked, took_part), hidden_here) in sums.iter().zip(suppressed) {
+            row.push(if hidden_here { hidden.clone() } else { booked_took_part(*booked, *took_part) });
+        }
+        rows.push(row);
+    }
+    let mut header = ["Session", "Booked", "Opened the link", "Took part"].map(str::to_owned).to_vec();
+    header.extend(labels.iter().map(|label| format!("{label}: booked / took part")));
+    let mut numeric = vec![true; header.len()];
+    numeric[0] = false;
+    Some(Table { caption: "Attendance by group".to_owned(), header, rows, numeric })
+}
+
+/// One activity's tables and charts again for each group, beside the total: the kind's own
+/// blocks (for a scale, the before/after table with each group's paired change), one level
+/// down and named by group; a group the rule suppresses is named and not shown.
+fn group_blocks(report: &Report, combined: &Combined) -> Vec<Block> {
+    if combined.groups.is_empty() {
+        return Vec::new();
+    }
+    let k = report.min_group_size();
+    let title = combined.activity.spec.title().to_owned();
+    let mut blocks = Vec::new();
+    for (group, results) in combined.shown_groups(k) {
+        let Some(results) = results else {
+            blocks.push(Block::heading(4, format!("{title}: {}", group.label)));
+            blocks.push(Block::paragraph(format!(
+                "Fewer than {k} people in this group answered (or the other groups would give them away): not shown."
+            )));
+            continue;
+        };
+        let mut first = true;
+        for block in combined.activity.spec.report_blocks(results, &[]) {
+            blocks.push(match block {
+                Block::Heading { level, text } => {
+                    let text = if first { format!("{text}: {}", group.label) } else { text };
+                    first = false;
+                    Block::Heading { level: (level + 1).min(6), text }
+                }
+                Block::Table(mut table) => {
+                    table.caption = format!("{}: {}", group.label, table.caption);
+                    Block::Table(table)
+                }
+                other => other,
+            });
+        }
+    }
+    blocks
 }

@@ -1015,6 +1015,35 @@ impl SessionState {
             .collect()
     }
 
+    /// One activity's figures per group for exports, unsuppressed (exports suppress by
+    /// [`groups::suppressed`] once series are added up): each group's label, results and
+    /// how many of it answered each round; and how many answered each round at all.
+    #[allow(clippy::type_complexity, reason = "a plain tuple per group, read by the export module only")]
+    pub fn export_groups(&self, activity: &str) -> (Vec<(String, Aggregate, Vec<u32>)>, Vec<u32>) {
+        let (Some(about_you), Ok((found, state)), Some(tallies)) =
+            (&self.about_you, self.activity_state(activity), self.tallies.get(activity))
+        else {
+            return (Vec::new(), Vec::new());
+        };
+        let groups = about_you
+            .groups
+            .iter()
+            .cloned()
+            .zip(state.group_results(&found.spec, tallies, View::Export))
+            .map(|(label, (results, answered))| (label, results, answered))
+            .collect();
+        (groups, state.round_respondents(&found.spec))
+    }
+
+    /// Every participant's group now, by label, for export rows.
+    pub fn group_labels(&self) -> HashMap<ParticipantId, String> {
+        let Some(about_you) = &self.about_you else { return HashMap::new() };
+        self.chosen
+            .iter()
+            .filter_map(|(participant, group)| Some((*participant, about_you.groups.get((*group)? as usize)?.clone())))
+            .collect()
+    }
+
     /// A participant's own saved answers in the current step.
     pub fn mine(&self, participant: ParticipantId) -> Option<Mine> {
         let (_, activity) = self.current()?;

@@ -6,6 +6,7 @@ mod common;
 mod crash;
 mod export;
 mod fixture;
+mod groups;
 mod hardening;
 mod http;
 mod integrity;

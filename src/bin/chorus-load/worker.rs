@@ -38,6 +38,10 @@ pub struct WorkerConfig {
     /// The worker ends itself at this wall-clock time, whatever happens.
     pub deadline_us: u64,
     pub total_phones: u32,
+    /// Groups of the session's "About you" question (0: none): phone `g` picks `g % groups`
+    /// as it joins, and its join ends with the `ack`.
+    #[serde(default)]
+    pub groups: u32,
 }
 
 /// How a phone's answer is written and counted.
@@ -639,6 +643,14 @@ async fn join(ctx: &Ctx, global: u32) -> Result<net::Ws, JoinError> {
             Some(Ok(Message::Text(text))) => {
                 let text = text.as_str();
                 if text.starts_with("{\"type\":\"welcome\"") {
+                    if ctx.cfg.groups == 0 {
+                        return Ok(ws);
+                    }
+                    // Id 0: the phone's answers count from 1.
+                    let group = json!({"type": "group", "id": 0, "group": global % ctx.cfg.groups}).to_string();
+                    ws.send(Message::text(group)).await.map_err(|e| JoinError::Handshake(e.to_string()))?;
+                }
+                if text.starts_with("{\"type\":\"ack\",\"id\":0}") {
                     return Ok(ws);
                 }
                 if text.starts_with("{\"type\":\"error\"") {
