@@ -255,6 +255,8 @@ describe('participant groups', () => {
     await column(console_, 'Young person').getByText(`Fewer than ${K} — not for sharing`).waitFor();
     await chips.getByRole('radio', { name: /^Young person.*not for sharing/ }).waitFor();
     assert.equal(await column(console_, 'Parent carer').getByText('not for sharing').count(), 0);
+    // The console's figures are the real ones: the one young person answered 5 both times.
+    await column(console_, 'Young person').getByText('5.0').first().waitFor();
     await fits(console_, 'groups-console-side-by-side');
     await noViolations(console_, 'console, results side by side');
     await shot(console_, 'groups-console-side-by-side');
