@@ -10,6 +10,7 @@ import { summariseCloud } from './format';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
 import Results from './Results.svelte';
+import Side from './Side.svelte';
 import Summary from './Summary.svelte';
 
 /** `results.data` of a word cloud, by its kind tag. */
@@ -42,4 +43,5 @@ export default defineKind({
   Summary,
   ConsolePanel,
   Compact,
+  Side,
 });
