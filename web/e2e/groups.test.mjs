@@ -21,6 +21,8 @@ const STATEMENTS = [
   'I feel listened to by the services my family uses',
   'I know who to contact when something goes wrong',
 ];
+const CHOICE = 'Which word should we use?';
+const OPTIONS = ['Co-production', 'Working together', 'Partnership'];
 const PROMPT = 'I am a…';
 const GROUPS = ['Parent carer', 'Young person', 'Professional', 'Other'];
 const K = 3;
@@ -111,6 +113,7 @@ describe('participant groups', () => {
           labels: { min: 'Not at all', max: 'Completely', points: [] },
           rounds: ['Before', 'After'],
         },
+        { id: '', kind: 'choice', title: CHOICE, options: OPTIONS, max_choices: 1, rounds: [] },
       ],
     });
     console_ = await openPage(browser, 'console', { viewport: CONSOLE });
@@ -327,6 +330,46 @@ describe('participant groups', () => {
     await projector.getByRole('heading', { name: /Professional/ }).waitFor();
     await shot(projector, 'groups-projector-one-group');
     await noViolations(projector, 'projector, one group');
+  });
+
+  step('another kind splits the same way: a choice side by side on the projector', async () => {
+    await console_.getByRole('button', { name: `Go to ${CHOICE}` }).click();
+    // Browser phones by tapping; the others over their sockets. Parent carers: Working
+    // together, Co-production ×2; professionals: Working together ×3; the young person:
+    // Partnership; the two who prefer not to say: Partnership.
+    for (const [phone, option] of [[phones[0], OPTIONS[1]], [phones[1], OPTIONS[1]], [phones[2], OPTIONS[2]]]) {
+      await phone.getByRole('heading', { name: CHOICE }).waitFor();
+      await phone.getByRole('radio', { name: option, exact: true }).check();
+      await phone.getByRole('button', { name: 'Send my choice' }).tap();
+      await phone.locator('.save').getByText('Saved').waitFor();
+    }
+    const activity = (await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key)).agenda[1].id;
+    for (const [i, choice] of [0, 0, 1, 1, 2, 2].entries()) {
+      const answer = await phones[3 + i].send({ type: 'answer', activity, round: null, choices: [choice] });
+      assert.equal(answer.type, 'ack', JSON.stringify(answer));
+    }
+    if (!(await projector.locator('table.side').count())) {
+      await console_.getByLabel('The projector may show').selectOption({ label: 'Every group side by side' });
+      await console_.getByRole('button', { name: 'Apply to the projector' }).click();
+    }
+    await showOnProjector(console_);
+    const side = projector.locator('table.side');
+    const row = (option) => side.getByRole('row').filter({ has: projector.getByRole('rowheader', { name: option }) });
+    // Everyone 4 of 9 (44%), parent carers 1 of 3 (33%), professionals 3 of 3 (100%).
+    await row(OPTIONS[1]).locator('td.cell .main', { hasText: '44%' }).waitFor();
+    assert.deepEqual(
+      (await row(OPTIONS[1]).locator('td.cell .main').allTextContents()).map((text) => text.trim()),
+      ['44%', '33%', '100%', '–'],
+    );
+    assert.deepEqual(
+      (await row(OPTIONS[0]).locator('td.cell .main').allTextContents()).map((text) => text.trim()),
+      ['22%', '67%', '0%', '–'],
+    );
+    await side.locator('td.fewer').first().waitFor();
+    assert.equal(await overflows(projector), false, 'the choice side by side needs scrolling');
+    await fits(projector, 'groups-projector-choice');
+    await noViolations(projector, 'projector, a choice side by side');
+    await shot(projector, 'groups-projector-choice-side-by-side-1280x720');
   });
 
   step('no page raised a script error or a CSP violation', async () => {
