@@ -150,7 +150,7 @@ describe('results by group', () => {
     expect(groupName(about.groups, 2)).toBe('Professional');
     expect(groupName(about.groups, null)).toBe('Prefer not to say');
     expect(fewerThan(5)).toBe('Fewer than 5 people in this group');
-    expect(fewerThan(undefined)).toBe('Too few people in this group to show');
+    expect(fewerThan(undefined)).toBe('Too few people to show');
   });
 
   it('lays small multiples out in the grid that gives each the most room', () => {

@@ -248,7 +248,7 @@ export function projectorDraw(
 
 /** What a suppressed group says instead of its figures. */
 export function fewerThan(k: number | null | undefined): string {
-  return typeof k === 'number' && k > 0 ? `Fewer than ${k} people in this group` : 'Too few people in this group to show';
+  return typeof k === 'number' && k > 0 ? `Fewer than ${k} people in this group` : 'Too few people to show';
 }
 
 /**
