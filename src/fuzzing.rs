@@ -31,6 +31,15 @@ use crate::journal::{Event, SessionRecord};
 use crate::protocol::{ClientMessage, Mine, ParticipantId, SessionState as Lifecycle, StepView};
 use crate::session::{Control, Core, Join, Proposal, RecentRequests, Request, SessionState, Settled};
 
+/// The "About you" question every run asks: three groups, K = 3.
+pub fn about_you() -> crate::session::groups::AboutYou {
+    crate::session::groups::AboutYou {
+        prompt: "I am a…".into(),
+        groups: vec!["Parent carer".into(), "Young person".into(), "Professional".into()],
+        min_group_size: 3,
+    }
+}
+
 /// The join code of the session under test.
 pub const CODE: &str = "48213377";
 /// The agenda's activity ids.
@@ -263,16 +272,19 @@ impl Harness {
         let mut agenda = agenda();
         normalise_agenda(&mut agenda, String::new).expect("the agenda under test is valid");
         let created = Event::AgendaReplaced { agenda };
-        let state = SessionState::replay(&record, [(0, created.clone())]);
+        // Every run asks "About you", so that every change also moves group tallies.
+        let about_you = Event::AboutYou { about_you: Some(about_you()) };
+        let state = SessionState::replay(&record, [(0, created.clone()), (0, about_you.clone())]);
         let stored = serde_json::to_string(&created).expect("an agenda serialises");
+        let stored_about = serde_json::to_string(&about_you).expect("a question serialises");
         let replica = SessionState::new(&record);
         Self {
             record,
             core: Core::new(state, RecentRequests::default(), u32::MAX),
             phones: HashMap::new(),
             participants: Vec::new(),
-            journal: vec![(0, stored)],
-            settled: 1,
+            journal: vec![(0, stored), (0, stored_about)],
+            settled: 2,
             replica,
             replicated: 0,
             clock: 0,
@@ -424,6 +436,9 @@ impl Harness {
                 Ok(_) => {
                     check_accepted(&before, &after, &event, author)?;
                     check_limits(&after)?;
+                    self.core.state().check_group_tallies().map_err(|detail| {
+                        violation("a group's tallies are not its members' answers", (&event, detail))
+                    })?;
                     let kind = serde_json::to_value(&event).ok().and_then(|v| v["type"].as_str().map(str::to_owned));
                     *self.tally.applied.entry(kind.unwrap_or_default()).or_default() += 1;
                     if let (Author::Joining(phone), Event::Joined { participant, .. }) = (author, &event) {

@@ -280,8 +280,15 @@ fn choice_answer(shown: Option<&'static str>) -> BoxedStrategy<Value> {
 }
 
 /// Anything a phone may send.
+/// The "About you" answer: mostly a group or "prefer not to say", sometimes out of range.
+fn about_you_answer() -> BoxedStrategy<Value> {
+    let group = prop_oneof![6 => (0u32..3).prop_map(|g| json!(g)), 2 => Just(Value::Null), 1 => Just(json!(3)), 1 => Just(json!(-1))];
+    (id(), group).prop_map(|(id, group)| json!({"type": "group", "id": id, "group": group})).boxed()
+}
+
 fn participant_message() -> BoxedStrategy<Value> {
     prop_oneof![
+        3 => about_you_answer(),
         3 => scale_answer(None),
         2 => choice_answer(None),
         3 => word_answer(),
@@ -442,8 +449,16 @@ fn facilitator_message() -> BoxedStrategy<Value> {
         4 => lock(),
         6 => voting(),
         1 => close(),
+        2 => projector_groups(),
     ]
     .boxed()
+}
+
+/// What the projector may show of the groups.
+fn projector_groups() -> BoxedStrategy<Value> {
+    let split =
+        prop_oneof![2 => Just(Value::Null), 2 => Just(json!("side_by_side")), 2 => (0u32..4).prop_map(|g| json!(g))];
+    (id(), split).prop_map(|(id, split)| json!({"type": "projector_groups", "id": id, "split": split})).boxed()
 }
 
 /// What the console sends while an activity of this kind is on screen: mostly moderation of

@@ -766,16 +766,19 @@ impl SessionState {
         if only.is_none() {
             self.tallies.clear();
         }
+        let mut members: Vec<(ParticipantId, u32)> =
+            self.chosen.iter().filter_map(|(participant, group)| Some((*participant, (*group)?))).collect();
+        members.sort_unstable();
         for activity in &self.agenda {
             if only.is_some_and(|id| id != activity.id) {
                 continue;
             }
             let Some(state) = self.activities.get(&activity.id) else { continue };
             let Some(mut tallies) = state.new_tallies(&activity.spec, groups) else { continue };
-            for (participant, group) in &self.chosen {
-                if let Some(group) = group {
-                    state.count(&activity.spec, &mut tallies, *group as usize, *participant, true);
-                }
+            // In participant order: words tied on count rank in the order they were counted,
+            // and a replay must rank them as the live session did.
+            for (participant, group) in &members {
+                state.count(&activity.spec, &mut tallies, *group as usize, *participant, true);
             }
             self.tallies.insert(activity.id.clone(), tallies);
         }
@@ -1035,6 +1038,38 @@ impl SessionState {
         (groups, state.round_respondents(&found.spec))
     }
 
+    /// Checks every activity's group tallies, kept as answers came in, against tallies
+    /// counted again from scratch from the answers; the property test and the fuzz target
+    /// call it after every change. Word lists are compared as sets, spellings ignoring case
+    /// (which tie shows first depends on the order words were counted in).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn check_group_tallies(&self) -> Result<(), String> {
+        let Some(about_you) = &self.about_you else { return Ok(()) };
+        for activity in &self.agenda {
+            let (Some(state), Some(kept)) = (self.activities.get(&activity.id), self.tallies.get(&activity.id)) else {
+                return Err(format!("{}: no tallies", activity.id));
+            };
+            let Some(mut again) = state.new_tallies(&activity.spec, about_you.groups.len()) else { continue };
+            for (participant, group) in &self.chosen {
+                if let Some(group) = group {
+                    state.count(&activity.spec, &mut again, *group as usize, *participant, true);
+                }
+            }
+            let same = |tallies: &ActivityTallies| {
+                state
+                    .group_results(&activity.spec, tallies, View::Export)
+                    .into_iter()
+                    .map(|(results, n)| (comparable(results), n))
+                    .collect::<Vec<_>>()
+            };
+            let (kept, again) = (same(kept), same(&again));
+            if kept != again {
+                return Err(format!("{}: kept {kept:#?}\ncounted again {again:#?}", activity.id));
+            }
+        }
+        Ok(())
+    }
+
     /// Every participant's group now, by label, for export rows.
     pub fn group_labels(&self) -> HashMap<ParticipantId, String> {
         let Some(about_you) = &self.about_you else { return HashMap::new() };
@@ -1056,6 +1091,28 @@ impl SessionState {
         state.mine(&activity.spec, participant, self.step.round, &mut mine);
         Some(mine)
     }
+}
+
+/// Results with their word lists in an order that does not depend on the order words were
+/// counted in, for comparing tallies.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn comparable(mut aggregate: Aggregate) -> Aggregate {
+    match &mut aggregate {
+        Aggregate::Wordcloud(cloud) => {
+            for entry in &mut cloud.entries {
+                entry.text = entry.text.to_lowercase();
+            }
+            cloud.entries.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        Aggregate::Jamboard(board) => {
+            for keyword in &mut board.keywords {
+                keyword.text = keyword.text.to_lowercase();
+            }
+            board.keywords.sort_by(|a, b| a.text.cmp(&b.text));
+        }
+        _ => {}
+    }
+    aggregate
 }
 
 /// Most pages the projector may be turned to: ten statements or 200 notes never need more.
@@ -1347,19 +1404,8 @@ mod tests {
 
     /// Ties in a word list fall in the order words were first counted, which moving people
     /// between tallies changes: compare word lists as sets, spellings ignoring case.
-    fn normalised(mut aggregate: Aggregate) -> Aggregate {
-        match &mut aggregate {
-            Aggregate::Wordcloud(cloud) => cloud.entries.sort_by(|a, b| a.id.cmp(&b.id)),
-            Aggregate::Jamboard(board) => {
-                // Which spelling shows ("Short" or "short") is a tie broken the same way.
-                for keyword in &mut board.keywords {
-                    keyword.text = keyword.text.to_lowercase();
-                }
-                board.keywords.sort_by(|a, b| a.text.cmp(&b.text));
-            }
-            _ => {}
-        }
-        aggregate
+    fn normalised(aggregate: Aggregate) -> Aggregate {
+        comparable(aggregate)
     }
 
     /// Each kind's tallies per group, kept as answers come in and moved when people change
