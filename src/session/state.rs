@@ -632,6 +632,13 @@ impl SessionState {
                 self.check_about_you_free()?;
                 self.about_you = about_you.clone();
                 self.split = None;
+                // Booked numbers per group belong to the groups they were typed for.
+                let groups_now = self.about_you.as_ref().map(|about| about.groups.len());
+                if let Some(booked) = &mut self.booked
+                    && booked.groups.as_ref().map(Vec::len) != groups_now
+                {
+                    booked.groups = None;
+                }
                 // Nobody has a group yet: everyone who joined is without one.
                 let groups = self.about_you.as_ref().map_or(0, |about| about.groups.len());
                 self.attendance = vec![Attendance::default(); groups + 1];
