@@ -474,6 +474,9 @@ pub struct SessionInfo {
     pub about_you: Option<AboutYou>,
     /// The numbers the organiser typed in as booked.
     pub booked: Option<Booked>,
+    /// Whether anyone has answered the "About you" question (a group or "prefer not to
+    /// say"): it can no longer be changed or removed.
+    pub about_you_answered: bool,
 }
 
 /// What the projector needs besides the live frames.
@@ -483,6 +486,8 @@ pub struct PresentInfo {
     pub title: String,
     pub state: SessionState,
     pub join_url: String,
+    /// The "About you" question, for the group labels of `step.split` and `by_group`.
+    pub about_you: Option<AboutYou>,
 }
 
 /// Messages the server sends over the WebSocket.

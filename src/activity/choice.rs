@@ -261,9 +261,12 @@ pub struct ChoiceTally {
 
 impl ChoiceState {
     /// Adds a participant's choices to a group's tally, or takes them away: O(rounds × choices).
-    fn count(&self, tally: &mut ChoiceTally, participant: ParticipantId, add: bool) {
+    fn count(&self, tally: &mut ChoiceTally, participant: ParticipantId, only: Option<usize>, add: bool) {
         let step = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
         for (r, answers) in self.answers.iter().enumerate() {
+            if only.is_some_and(|round| round != r) {
+                continue;
+            }
             if let Some(chosen) = answers.get(&participant) {
                 step(&mut tally.n[r]);
                 for &option in &chosen.options {
@@ -430,7 +433,19 @@ impl Kind for Choice {
     }
 
     fn count(&self, state: &ChoiceState, tally: &mut ChoiceTally, participant: ParticipantId, add: bool) {
-        state.count(tally, participant, add);
+        state.count(tally, participant, None, add);
+    }
+
+    fn count_event(
+        &self,
+        state: &ChoiceState,
+        tally: &mut ChoiceTally,
+        participant: ParticipantId,
+        event: &Self::Event,
+        add: bool,
+    ) {
+        let ChoiceEvent::ChoiceAnswer { round, .. } = event;
+        state.count(tally, participant, Some(*round), add);
     }
 
     fn tally_aggregate(&self, _: &ChoiceState, tally: &ChoiceTally, _: View) -> ChoiceAggregate {

@@ -279,6 +279,20 @@ pub trait Kind: Debug + Clone + PartialEq + Serialize + DeserializeOwned {
     /// group's tally to another's when they change group, so a tally always counts exactly
     /// its members' current answers.
     fn count(&self, state: &Self::State, tally: &mut Self::Tally, participant: ParticipantId, add: bool);
+    /// [`Kind::count`] of only the part of the participant's answers that `event` (theirs)
+    /// can change: what the session takes out and puts back around applying it. A kind whose
+    /// answer touches one round counts that round alone (the scale's answer its statement,
+    /// round and pairs), so an answer costs O(statements), not O(rounds × statements).
+    fn count_event(
+        &self,
+        state: &Self::State,
+        tally: &mut Self::Tally,
+        participant: ParticipantId,
+        _event: &Self::Event,
+        add: bool,
+    ) {
+        self.count(state, tally, participant, add);
+    }
     /// One group's results from its tally, as `view` shows them.
     fn tally_aggregate(&self, state: &Self::State, tally: &Self::Tally, view: View) -> Self::Aggregate;
     /// How many of the group answered, per round (one number for a kind without rounds):

@@ -358,6 +358,33 @@ macro_rules! registry {
                 }
             }
 
+            /// [`Self::count`] of only what `event` (the participant's) can change.
+            pub fn count_event(
+                &self,
+                spec: &ActivitySpec,
+                tallies: &mut ActivityTallies,
+                group: usize,
+                participant: ParticipantId,
+                event: &ActivityEvent,
+                add: bool,
+            ) {
+                match (self, spec, tallies, event) {
+                    $((
+                        Self::$variant(state),
+                        ActivitySpec::$variant(config),
+                        ActivityTallies::$variant(tallies),
+                        ActivityEvent::$variant(event),
+                    ) => {
+                        if let Some(tally) = tallies.get_mut(group) {
+                            config.count_event(state, tally, participant, event, add);
+                        }
+                    })+
+                    // An event of another kind is refused when applied: nothing to count.
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+
             /// Each group's results and how many of it answered each round, by group index.
             pub fn group_results(
                 &self,

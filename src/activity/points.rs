@@ -261,8 +261,11 @@ pub struct PointsTally {
 
 impl PointsState {
     /// Adds a participant's points to a group's tally, or takes them away: O(rounds × items).
-    fn count(&self, tally: &mut PointsTally, participant: ParticipantId, add: bool) {
+    fn count(&self, tally: &mut PointsTally, participant: ParticipantId, only: Option<usize>, add: bool) {
         for (r, answers) in self.answers.iter().enumerate() {
+            if only.is_some_and(|round| round != r) {
+                continue;
+            }
             if let Some(given) = answers.get(&participant) {
                 if add {
                     tally.n[r] += 1;
@@ -402,7 +405,19 @@ impl Kind for Points {
     }
 
     fn count(&self, state: &PointsState, tally: &mut PointsTally, participant: ParticipantId, add: bool) {
-        state.count(tally, participant, add);
+        state.count(tally, participant, None, add);
+    }
+
+    fn count_event(
+        &self,
+        state: &PointsState,
+        tally: &mut PointsTally,
+        participant: ParticipantId,
+        event: &Self::Event,
+        add: bool,
+    ) {
+        let PointsEvent::PointsAnswer { round, .. } = event;
+        state.count(tally, participant, Some(*round), add);
     }
 
     fn tally_aggregate(&self, _: &PointsState, tally: &PointsTally, _: View) -> PointsAggregate {

@@ -269,8 +269,11 @@ pub struct RankingTally {
 impl RankingState {
     /// Adds a participant's rankings to a group's tally, or takes them away:
     /// O(rounds × items).
-    fn count_participant(&self, tally: &mut RankingTally, participant: ParticipantId, add: bool) {
+    fn count_participant(&self, tally: &mut RankingTally, participant: ParticipantId, only: Option<usize>, add: bool) {
         for (r, answers) in self.answers.iter().enumerate() {
+            if only.is_some_and(|round| round != r) {
+                continue;
+            }
             if let Some(given) = answers.get(&participant) {
                 if add {
                     tally.n[r] += 1;
@@ -408,7 +411,19 @@ impl Kind for Ranking {
     }
 
     fn count(&self, state: &RankingState, tally: &mut RankingTally, participant: ParticipantId, add: bool) {
-        state.count_participant(tally, participant, add);
+        state.count_participant(tally, participant, None, add);
+    }
+
+    fn count_event(
+        &self,
+        state: &RankingState,
+        tally: &mut RankingTally,
+        participant: ParticipantId,
+        event: &Self::Event,
+        add: bool,
+    ) {
+        let RankingEvent::RankingAnswer { round, .. } = event;
+        state.count_participant(tally, participant, Some(*round), add);
     }
 
     fn tally_aggregate(&self, _: &RankingState, tally: &RankingTally, _: View) -> RankingAggregate {

@@ -371,24 +371,35 @@ pub struct ScaleTally {
 }
 
 impl ScaleState {
-    /// Adds a participant's answers to a group's tally, or takes them away:
-    /// O(rounds × statements), at most 60.
-    fn count(&self, tally: &mut ScaleTally, participant: ParticipantId, add: bool) {
+    /// Adds a participant's answers to a group's tally, or takes them away: all of them, or
+    /// with `only` one round and statement's (its count, the round's respondents and the
+    /// statement's pair), O(statements).
+    fn count(&self, tally: &mut ScaleTally, participant: ParticipantId, only: Option<(usize, usize)>, add: bool) {
         let step = |n: &mut u32| if add { *n += 1 } else { *n -= 1 };
         for (r, statements) in self.answers.iter().enumerate() {
+            if only.is_some_and(|(round, _)| round != r) {
+                continue;
+            }
             let mut answered = false;
             for (s, answers) in statements.iter().enumerate() {
                 if let Some(answer) = answers.get(&participant) {
                     answered = true;
-                    step(&mut tally.counts[r][s][(answer.value - self.min) as usize]);
+                    if only.is_none_or(|(_, statement)| statement == s) {
+                        step(&mut tally.counts[r][s][(answer.value - self.min) as usize]);
+                    }
                 }
             }
             if answered {
                 step(&mut tally.respondents[r]);
             }
         }
-        if self.answers.len() > 1 {
+        let rounds = self.answers.len();
+        let paired_round = |r: usize| r == 0 || r + 1 == rounds;
+        if rounds > 1 && only.is_none_or(|(round, _)| paired_round(round)) {
             for s in 0..tally.paired.len() {
+                if only.is_some_and(|(_, statement)| statement != s) {
+                    continue;
+                }
                 if let Some((first, last)) = self.first_and_last(participant, s) {
                     let paired = &mut tally.paired[s];
                     step(&mut paired.n);
@@ -550,7 +561,19 @@ impl Kind for Scale {
     }
 
     fn count(&self, state: &ScaleState, tally: &mut ScaleTally, participant: ParticipantId, add: bool) {
-        state.count(tally, participant, add);
+        state.count(tally, participant, None, add);
+    }
+
+    fn count_event(
+        &self,
+        state: &ScaleState,
+        tally: &mut ScaleTally,
+        participant: ParticipantId,
+        event: &ScaleEvent,
+        add: bool,
+    ) {
+        let ScaleEvent::ScaleAnswer { round, statement, .. } = event;
+        state.count(tally, participant, Some((*round, *statement)), add);
     }
 
     fn tally_aggregate(&self, _: &ScaleState, tally: &ScaleTally, _: View) -> ScaleAggregate {

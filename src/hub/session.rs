@@ -470,6 +470,7 @@ impl Session {
             present_key,
             about_you: self.core.state().about_you.clone(),
             booked: self.core.state().booked.clone(),
+            about_you_answered: self.core.state().about_you_answered(),
         }
     }
 

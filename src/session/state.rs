@@ -632,6 +632,13 @@ impl SessionState {
                 self.check_about_you_free()?;
                 self.about_you = about_you.clone();
                 self.split = None;
+                // Booked numbers per group belong to the groups they were typed for.
+                let groups_now = self.about_you.as_ref().map(|about| about.groups.len());
+                if let Some(booked) = &mut self.booked
+                    && booked.groups.as_ref().map(Vec::len) != groups_now
+                {
+                    booked.groups = None;
+                }
                 // Nobody has a group yet: everyone who joined is without one.
                 let groups = self.about_you.as_ref().map_or(0, |about| about.groups.len());
                 self.attendance = vec![Attendance::default(); groups + 1];
@@ -890,9 +897,9 @@ impl SessionState {
         let tallies = self.tallies.get_mut(id);
         let effect = match (group, tallies) {
             (Some((participant, group)), Some(tallies)) => {
-                state.count(&found.spec, tallies, group as usize, participant, false);
+                state.count_event(&found.spec, tallies, group as usize, participant, event, false);
                 let effect = state.apply(&found.spec, event, at);
-                state.count(&found.spec, tallies, group as usize, participant, true);
+                state.count_event(&found.spec, tallies, group as usize, participant, event, true);
                 effect
             }
             _ => state.apply(&found.spec, event, at),
@@ -1098,15 +1105,17 @@ impl SessionState {
 #[cfg(any(test, feature = "fuzzing"))]
 pub fn comparable(mut aggregate: Aggregate) -> Aggregate {
     match &mut aggregate {
+        // Which spelling of a word shows ("Families" or "family") is such a tie too: words
+        // are compared by what they count as.
         Aggregate::Wordcloud(cloud) => {
             for entry in &mut cloud.entries {
-                entry.text = entry.text.to_lowercase();
+                entry.text = entry.id.clone();
             }
             cloud.entries.sort_by(|a, b| a.id.cmp(&b.id));
         }
         Aggregate::Jamboard(board) => {
             for keyword in &mut board.keywords {
-                keyword.text = keyword.text.to_lowercase();
+                keyword.text = crate::text::group_key(&keyword.text);
             }
             board.keywords.sort_by(|a, b| a.text.cmp(&b.text));
         }

@@ -459,7 +459,13 @@ impl Connection {
         let welcome = if presenter {
             ServerMessage::WelcomePresent {
                 protocol: PROTOCOL_VERSION,
-                session: PresentInfo { code: info.code, title: info.title, state: info.state, join_url: info.join_url },
+                session: PresentInfo {
+                    code: info.code,
+                    title: info.title,
+                    state: info.state,
+                    join_url: info.join_url,
+                    about_you: info.about_you,
+                },
                 server_time: crate::journal::now_ms(),
             }
         } else {

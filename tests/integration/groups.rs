@@ -118,6 +118,7 @@ async fn a_series_of_four_venues_splits_every_result_by_group() {
         let (_, info) =
             get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
         assert_eq!(info["about_you"], about_you(), "run again copies the question");
+        assert_eq!(info["about_you_answered"], false);
         if let Some(booked) = &venue.booked {
             let url = server.url(&format!("/api/sessions/{}/booked", session.code));
             let (status, body) = put_json(&url, Some(&session.host_key), booked).await;
@@ -203,6 +204,8 @@ async fn run_venue(server: &TestServer, session: &Session, venue: &Venue, first:
     let (status, body) =
         put_json(&url, Some(&session.host_key), &json!({"agenda": session.body["agenda"], "about_you": changed})).await;
     assert_eq!((status, body["error"].as_str()), (409, Some("about_you_in_use")), "{body}");
+    let (_, info) = get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
+    assert_eq!(info["about_you_answered"], true);
     let same = json!({"agenda": session.body["agenda"], "about_you": about_you()});
     assert_eq!(put_json(&url, Some(&session.host_key), &same).await.0, 200, "sending it back unchanged is fine");
 
@@ -226,7 +229,8 @@ async fn run_venue(server: &TestServer, session: &Session, venue: &Venue, first:
 
     // The projector and phones: nothing by group until the facilitator allows a split;
     // then the group of three is suppressed.
-    let (mut projector, _) = Client::presenter(&ws, session).await;
+    let (mut projector, welcome) = Client::presenter(&ws, session).await;
+    assert_eq!(welcome["session"]["about_you"]["groups"], json!(GROUPS), "the projector knows the labels");
     host.ok(json!({"type": "set_open", "open": false})).await;
     host.ok(json!({"type": "reveal", "show": true})).await;
     let shown = projector.expect("results").await;

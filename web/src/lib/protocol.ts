@@ -171,7 +171,12 @@ about_you: AboutYou | null,
 /**
  * The numbers the organiser typed in as booked.
  */
-booked: Booked | null, };
+booked: Booked | null, 
+/**
+ * Whether anyone has answered the "About you" question (a group or "prefer not to
+ * say"): it can no longer be changed or removed.
+ */
+about_you_answered: boolean, };
 
 export type Results = { 
 /**
@@ -219,7 +224,11 @@ export type GroupFigures<A> = SuppressedMark | A;
 
 export type Attendance = { joined: number, took_part: number, };
 
-export type PresentInfo = { code: string, title: string, state: SessionState, join_url: string, };
+export type PresentInfo = { code: string, title: string, state: SessionState, join_url: string, 
+/**
+ * The "About you" question, for the group labels of `step.split` and `by_group`.
+ */
+about_you: AboutYou | null, };
 
 export type CreateSession = { title: string, copy_from?: CopyFrom | null, agenda?: Array<Activity> | null, 
 /**
