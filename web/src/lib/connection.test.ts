@@ -237,6 +237,7 @@ describe('the page connection', () => {
         present_key: 'pk',
         about_you: null,
         booked: null,
+        about_you_answered: false,
       },
     });
     const id = connection.request({ type: 'goto', activity: 'a1', round: 'After' });

@@ -122,17 +122,16 @@ export function aboutYouChanged(draft: AboutYouDraft, saved: KnownAboutYou | nul
 }
 
 /**
- * Why the question cannot be changed now, or null: once anyone has answered it, the server
- * refuses (`about_you_in_use`). Known from the session's own flag where the server sends
- * one, else from the console's counts (anyone in a group has answered).
+ * Why the question cannot be changed now, or null: once anyone has answered it ("prefer not
+ * to say" included), the server refuses (`about_you_in_use`). Known from the session's flag,
+ * and from the console's live counts (anyone in a group has answered) between two welcomes.
  */
 export function aboutYouLock(
-  session: object | null | undefined,
+  session: { about_you_answered?: boolean } | null | undefined,
   groups: Record<string, GroupCounts> | null | undefined,
 ): string | null {
   const inGroups = Object.values(groups ?? {}).reduce((sum, counts) => sum + (counts?.joined ?? 0), 0);
-  const answered = (session as { about_you_answered?: boolean } | null | undefined)?.about_you_answered === true;
-  if (answered || inGroups > 0) {
+  if (session?.about_you_answered === true || inGroups > 0) {
     return 'People have answered the “About you” question, so it can no longer be changed or removed: their answers would no longer match it. Run the session again to ask another.';
   }
   return null;

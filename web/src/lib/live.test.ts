@@ -69,6 +69,7 @@ const session: SessionInfo = {
   present_key: 'pk',
   about_you: null,
   booked: null,
+  about_you_answered: false,
 };
 
 function host(): LiveState {
@@ -618,7 +619,7 @@ describe('projector frames', () => {
         type: 'welcome_present',
         protocol: 1,
         server_time: 0,
-        session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377' },
+        session: { code: '48213377', title: 'Training day', state: 'live', join_url: 'http://x/j/48213377', about_you: null },
       },
       { type: 'step', ...stepOf(scale, 'Before') },
       { type: 'results', activity: 'a1', seq: 1, data: aggregate },

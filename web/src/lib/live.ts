@@ -526,9 +526,9 @@ export function applyServerMessage(state: LiveState, message: ServerMessage): vo
       state.notice = null;
       state.results = null;
       state.present = message.session;
-      // The projector's welcome may carry the question (its labels and K); without it the
-      // labels come from the results' `by_group`, in the question's order.
-      state.aboutYou = (message.session as { about_you?: KnownAboutYou | null }).about_you ?? null;
+      // The question's labels and K; a server without it leaves the labels to the results'
+      // `by_group` (in the question's order) and says "too few" without K.
+      state.aboutYou = message.session.about_you ?? null;
       state.clockOffset = clockOffset(message.server_time);
       state.title = message.session.title;
       state.state = message.session.state;
