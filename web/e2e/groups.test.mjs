@@ -219,7 +219,8 @@ describe('participant groups', () => {
       for (let s = 0; s < STATEMENTS.length; s += 1) {
         await phone.getByRole('radio', { name: value, exact: true }).nth(s).tap();
       }
-      await phone.getByText('Saved').first().waitFor();
+      // Every statement saved before the room moves on (a tap still on its way would be refused).
+      await phone.locator('.status.ok', { hasText: 'Saved' }).nth(STATEMENTS.length - 1).waitFor();
     }
     const activity = (await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key)).agenda[0].id;
     const bySocket = async (round, shift) => {
@@ -239,7 +240,8 @@ describe('participant groups', () => {
       for (let s = 0; s < STATEMENTS.length; s += 1) {
         await phone.getByRole('radio', { name: value, exact: true }).nth(s).tap();
       }
-      await phone.getByText('Saved').first().waitFor();
+      // Every statement saved before the room moves on (a tap still on its way would be refused).
+      await phone.locator('.status.ok', { hasText: 'Saved' }).nth(STATEMENTS.length - 1).waitFor();
     }
     await bySocket('After', 2);
     // Everyone: 9 answers. One group: its own panel. Side by side: the total first.
