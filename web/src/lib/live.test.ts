@@ -609,3 +609,17 @@ describe('projector frames', () => {
     expect(state.counts?.joined).toBe(2);
   });
 });
+
+describe('"what we heard"', () => {
+  it('a phone learns the summary’s address when it is published and forgets it when revoked', () => {
+    const state = participant();
+    expect(state.whatWeHeard).toBeNull();
+    applyServerMessage(state, { type: 'what_we_heard', url: '/r/abc' } as unknown as ServerMessage);
+    expect(state.whatWeHeard).toBe('/r/abc');
+    // Another frame leaves it alone.
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(state.whatWeHeard).toBe('/r/abc');
+    applyServerMessage(state, { type: 'what_we_heard', url: null } as unknown as ServerMessage);
+    expect(state.whatWeHeard).toBeNull();
+  });
+});

@@ -18,6 +18,7 @@ import type {
   SessionState,
   StepView,
 } from './protocol';
+import { whatWeHeardFrom } from './report';
 
 export type Role = 'participant' | 'host' | 'present';
 
@@ -160,6 +161,8 @@ export interface LiveState {
   mine: Record<string, Mine>;
   /** Console: requests by id. */
   requests: Record<number, RequestSlot>;
+  /** The published "what we heard" summary's address (`/r/<id>`), or null. */
+  whatWeHeard: string | null;
 }
 
 export function initialState(role: Role, code: string): LiveState {
@@ -191,6 +194,7 @@ export function initialState(role: Role, code: string): LiveState {
     submitted: {},
     mine: {},
     requests: {},
+    whatWeHeard: null,
   };
 }
 
@@ -434,6 +438,8 @@ function findAnswer(state: LiveState, id: number): AnswerSlot | undefined {
 
 /** Applies one server frame. Returns nothing; the caller reads the state. */
 export function applyServerMessage(state: LiveState, message: ServerMessage): void {
+  const heard = whatWeHeardFrom(message);
+  if (heard !== undefined) state.whatWeHeard = heard;
   switch (message.type) {
     case 'welcome':
       state.welcomed = true;
