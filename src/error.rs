@@ -61,6 +61,17 @@ pub enum ErrorCode {
     /// An answer whose parts do not fit together: no choice, an option chosen twice, more
     /// choices than allowed.
     InvalidAnswer,
+    /// A report's content that does not fit its shape: a bad id, a generated section
+    /// written over, a quote filed under a theme the report does not have.
+    InvalidReport,
+    /// A report's title or text over its limit.
+    TooLong,
+    /// More than 50 quotes in a report.
+    TooManyQuotes,
+    /// More than 20 themes in a report.
+    TooManyThemes,
+    /// A quote that points at no word or note of the report (or a hidden one).
+    UnknownQuote,
 }
 
 impl ErrorCode {
@@ -77,7 +88,12 @@ impl ErrorCode {
             | Self::InvalidText
             | Self::StopWord
             | Self::Inappropriate
-            | Self::InvalidAnswer => StatusCode::BAD_REQUEST,
+            | Self::InvalidAnswer
+            | Self::InvalidReport
+            | Self::TooLong
+            | Self::TooManyQuotes
+            | Self::TooManyThemes
+            | Self::UnknownQuote => StatusCode::BAD_REQUEST,
             Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers | Self::TooManyEntries => {
                 StatusCode::CONFLICT
             }

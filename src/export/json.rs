@@ -73,6 +73,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     };
     out["activities"] = serde_json::to_value(activities)?;
     out["responses"] = Value::Array(responses);
+    out["report"] = serde_json::to_value(&report.content)?;
     out["generated_at"] = json!(rfc3339(report.generated_at));
     let mut bytes = serde_json::to_vec_pretty(&out)?;
     bytes.push(b'\n');

@@ -23,6 +23,7 @@ use crate::activity::{Activity, Aggregate, Response};
 use crate::error::{ErrorCode, Refusal};
 pub use crate::figures::{one_decimal, round_one, signed_one_decimal};
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
+use crate::report::content::ReportContent;
 use crate::session::SessionState;
 
 /// An export format.
@@ -130,6 +131,10 @@ pub struct SessionPart {
     /// Opened the join link (a tab opened and never used counts here, not above).
     pub opened: u32,
     pub activities: Vec<ActivityPart>,
+    /// What the organiser wrote for this session's report, and (in a series' first
+    /// session) for the series report.
+    pub report: Option<ReportContent>,
+    pub series_report: Option<ReportContent>,
 }
 
 /// One activity of one session: its configuration, results and responses.
@@ -159,6 +164,8 @@ pub struct Report {
     pub sessions: Vec<SessionPart>,
     /// Added up over the sessions (for one session, its own results).
     pub activities: Vec<Combined>,
+    /// What the organiser wrote and picked (every generated section in it).
+    pub content: ReportContent,
     pub generated_at: i64,
 }
 
@@ -193,6 +200,8 @@ pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart
             .into_iter()
             .map(|(activity, results, responses)| ActivityPart { activity, results, responses })
             .collect(),
+        report: state.report.clone(),
+        series_report: state.series_report.clone(),
     }
 }
 
@@ -248,7 +257,13 @@ pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) 
             })
         })
         .collect();
-    Report { series, title, sessions, activities, generated_at: now_ms() }
+    // A series report's content is kept with the series' first session.
+    let content = match &series {
+        None => sessions.first().and_then(|session| session.report.as_ref()),
+        Some(_) => sessions.first().and_then(|session| session.series_report.as_ref()),
+    };
+    let content = ReportContent::or_default(content);
+    Report { series, title, sessions, activities, content, generated_at: now_ms() }
 }
 
 /// Renders a report in a format.

@@ -63,6 +63,8 @@ pub struct Frames {
     pub closed: Option<Frame>,
     /// Console and projector, once closed: every activity's results.
     pub summary: Option<Frame>,
+    /// "What we heard" published or revoked (issue 15).
+    pub what_we_heard: Option<Frame>,
     /// Changes only when the activity or round on screen changes: phones then need their own
     /// answers there (`mine`), which a reveal or "stop answers" does not call for.
     pub scope: u64,
@@ -83,6 +85,7 @@ pub struct WelcomeParts {
     pub state: crate::protocol::SessionState,
     pub step: StepView,
     pub mine: Option<Mine>,
+    pub what_we_heard: Option<String>,
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
@@ -446,6 +449,7 @@ impl Session {
             state: self.core.state().lifecycle(),
             step: self.core.state().step_view(),
             mine: self.core.state().mine(participant),
+            what_we_heard: self.core.state().summary_url(),
         }
     }
 
@@ -464,6 +468,7 @@ impl Session {
             with_answers: self.core.state().with_answers(),
             join_url,
             present_key,
+            summary: crate::report::summary::info(self.core.state()),
         }
     }
 
@@ -482,7 +487,14 @@ impl Session {
                     self.publish_agenda();
                 }
             }
-            Change::Joined => {}
+            Change::Joined | Change::Report => {}
+            Change::Summary => {
+                self.publish_all();
+                let frame = self.next_frame(&ServerMessage::WhatWeHeard { url: self.core.state().summary_url() });
+                for outlet in [&self.outlets.staff, &self.outlets.projector, &self.outlets.audience] {
+                    outlet.send_modify(|frames| frames.what_we_heard = frame.clone());
+                }
+            }
             Change::Step | Change::Agenda => self.publish_all(),
             Change::Closed => {
                 self.publish_all();
@@ -704,6 +716,7 @@ pub fn welcome_message(joined: &Joined, token: String) -> ServerMessage {
         state: joined.welcome.state,
         step: joined.welcome.step.clone(),
         mine: joined.welcome.mine.clone(),
+        what_we_heard: joined.welcome.what_we_heard.clone(),
         server_time: now_ms(),
     }
 }

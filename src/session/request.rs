@@ -38,6 +38,21 @@ pub enum Control {
     },
     Close,
     RemoveSilent,
+    /// Save the report's content (checked already), the session's or the series'.
+    Report {
+        content: Box<crate::report::content::ReportContent>,
+        series: bool,
+    },
+    /// Publish "what we heard" with these sections; `new_id` is its address if it is not
+    /// published already.
+    Publish {
+        sections: Vec<String>,
+        new_id: String,
+    },
+    /// Revoke "what we heard".
+    Revoke,
+    /// Show or hide the QR code of "what we heard" on the projector.
+    SummaryQr(bool),
     /// A control of the activity's kind (a word cloud's merge, a board's moves and themes…).
     Kind(ActivityControl),
 }
@@ -57,6 +72,7 @@ impl Control {
             ClientMessage::Reset { id, activity } => (id, Self::Reset { activity }),
             ClientMessage::CloseSession { id } => (id, Self::Close),
             ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
+            ClientMessage::ShowSummaryQr { id, show } => (id, Self::SummaryQr(show)),
             message => {
                 let (id, control) = ActivityControl::from_message(message).ok()?;
                 (id, Self::Kind(control))
@@ -78,6 +94,10 @@ impl Control {
             Self::Reset { activity } => state.propose_reset(activity),
             Self::Close => state.propose_close(),
             Self::RemoveSilent => state.propose_remove_silent(),
+            Self::Report { content, series } => state.propose_report(content, *series),
+            Self::Publish { sections, new_id } => state.propose_publish(sections, new_id.clone()),
+            Self::Revoke => state.propose_revoke(),
+            Self::SummaryQr(show) => state.propose_summary_qr(*show),
             Self::Kind(control) => state.propose_control(control, item),
         }
     }

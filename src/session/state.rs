@@ -50,6 +50,19 @@ pub enum Change {
     /// Answers to this activity changed.
     Results(String),
     Closed,
+    /// The report's content was saved: nothing on screen shows it.
+    Report,
+    /// "What we heard" was published, revoked, or its QR code shown or hidden.
+    Summary,
+}
+
+/// "What we heard", as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The unguessable part of its address, `/r/<id>`.
+    pub id: String,
+    /// The report's sections shown, in report order.
+    pub sections: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +91,16 @@ pub struct SessionState {
     removed: std::collections::HashSet<ParticipantId>,
     /// Highest item number (word-cloud entry) handed out.
     pub last_item: u32,
+    /// What the organiser wrote and picked for this session's report (the last saved).
+    pub report: Option<crate::report::content::ReportContent>,
+    /// The same for the series report, kept with the series' first session.
+    pub series_report: Option<crate::report::content::ReportContent>,
+    /// "What we heard", while it is published.
+    pub summary: Option<Published>,
+    /// Addresses of "what we heard" that were revoked: they answer 410, not 404.
+    pub revoked: Vec<String>,
+    /// Whether the projector shows the QR code of "what we heard" (while it is published).
+    pub summary_qr: bool,
 }
 
 impl SessionState {
@@ -99,6 +122,11 @@ impl SessionState {
             last_participant: 0,
             removed: std::collections::HashSet::new(),
             last_item: 0,
+            report: None,
+            series_report: None,
+            summary: None,
+            revoked: Vec::new(),
+            summary_qr: false,
         }
     }
 
@@ -417,6 +445,68 @@ impl SessionState {
         Ok(activities)
     }
 
+    /// Checks saving the report's content (already checked by [`ReportContent::check`]);
+    /// allowed in a closed session.
+    ///
+    /// [`ReportContent::check`]: crate::report::content::ReportContent::check
+    pub fn propose_report(
+        &self,
+        content: &crate::report::content::ReportContent,
+        series: bool,
+    ) -> Result<Event, Refusal> {
+        Ok(Event::ReportSaved { content: Box::new(content.clone()), series })
+    }
+
+    /// Checks publishing "what we heard" with these sections of the session's report (at
+    /// least one, each once). Publishing again keeps the address; after a revoke, `new_id`
+    /// is the new one.
+    pub fn propose_publish(&self, sections: &[String], new_id: String) -> Result<Event, Refusal> {
+        let content = crate::report::content::ReportContent::or_default(self.report.as_ref());
+        if sections.is_empty() {
+            return Err(Refusal::new(ErrorCode::InvalidReport, "Choose at least one section to publish."));
+        }
+        for (n, id) in sections.iter().enumerate() {
+            let Some(section) = content.sections.iter().find(|section| &section.id == id) else {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidReport,
+                    format!("The report has no section \"{}\".", id.chars().take(40).collect::<String>()),
+                ));
+            };
+            if section.hidden {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidReport,
+                    format!("The section \"{id}\" is hidden in the report: show it first to publish it."),
+                ));
+            }
+            if sections[..n].contains(id) {
+                return Err(Refusal::new(ErrorCode::InvalidReport, format!("The section \"{id}\" is chosen twice.")));
+            }
+        }
+        let id = self.summary.as_ref().map_or(new_id, |published| published.id.clone());
+        Ok(Event::SummaryPublished { id: Some(id), sections: sections.to_vec() })
+    }
+
+    /// Checks revoking "what we heard".
+    pub fn propose_revoke(&self) -> Result<Event, Refusal> {
+        if self.summary.is_none() {
+            return Err(Refusal::new(ErrorCode::NotFound, "\"What we heard\" is not published."));
+        }
+        Ok(Event::SummaryPublished { id: None, sections: Vec::new() })
+    }
+
+    /// Checks showing or hiding the QR code of "what we heard" on the projector.
+    pub fn propose_summary_qr(&self, show: bool) -> Result<Event, Refusal> {
+        if show && self.summary.is_none() {
+            return Err(Refusal::new(ErrorCode::NotOpen, "Publish \"what we heard\" first to show its QR code."));
+        }
+        Ok(Event::SummaryQr { show })
+    }
+
+    /// The address of "what we heard" while it is published: `/r/<id>`.
+    pub fn summary_url(&self) -> Option<String> {
+        self.summary.as_ref().map(|published| format!("/r/{}", published.id))
+    }
+
     // ---- the fold ---------------------------------------------------------------------------
 
     /// Applies a committed event. Deterministic: the same events in the same order always give
@@ -566,6 +656,29 @@ impl SessionState {
                 self.timer = None;
                 Ok(Change::Closed)
             }
+            Event::ReportSaved { content, series } => {
+                let slot = if *series { &mut self.series_report } else { &mut self.report };
+                *slot = Some((**content).clone());
+                Ok(Change::Report)
+            }
+            Event::SummaryPublished { id: Some(id), sections } => {
+                if let Some(old) = self.summary.take().filter(|old| &old.id != id) {
+                    self.revoked.push(old.id);
+                }
+                self.summary = Some(Published { id: id.clone(), sections: sections.clone() });
+                Ok(Change::Summary)
+            }
+            Event::SummaryPublished { id: None, .. } => {
+                if let Some(old) = self.summary.take() {
+                    self.revoked.push(old.id);
+                }
+                self.summary_qr = false;
+                Ok(Change::Summary)
+            }
+            Event::SummaryQr { show } => {
+                self.summary_qr = *show && self.summary.is_some();
+                Ok(Change::Summary)
+            }
         }
     }
 
@@ -637,6 +750,7 @@ impl SessionState {
                 stop_answers: timer.stop_answers,
             }),
             still_open,
+            summary_qr: self.summary_url().filter(|_| self.summary_qr),
         }
     }
 
