@@ -16,18 +16,20 @@ import {
   isWritten,
   matchesFilter,
   moveSection,
+  publishableSections,
   removeSection,
   removeTheme,
   reportProblems,
   sameContent,
   sectionName,
   summaryOf,
-  summaryQrShown,
+  summaryQr,
   toggleStar,
   whatWeHeardFrom,
   type Candidate,
   type ReportContent,
 } from './report';
+import type { ServerMessage, SessionInfo, StepView } from './protocol';
 
 function content(): ReportContent {
   return {
@@ -45,7 +47,8 @@ function content(): ReportContent {
 
 const ids = (c: ReportContent) => c.sections.map((s) => s.id);
 
-function candidate(activity: string, item: number, session = '48213377'): Candidate {
+function candidate(activity: string, n: number, session = '48213377'): Candidate {
+  const item = String(n);
   return { session, activity, activity_title: `Activity ${activity}`, item, kind: 'note', text: `note ${item}`, board: 'Barriers', count: 1 };
 }
 
@@ -94,6 +97,16 @@ describe('the report’s sections', () => {
     removeSection(c, 'introduction');
     expect(ids(c)).not.toContain('introduction');
   });
+
+  it('adds no section past the limit of sections', () => {
+    const c = content();
+    while (c.sections.length < REPORT_LIMITS.sections) expect(addSection(c)).not.toBeNull();
+    expect(addSection(c)).toBeNull();
+    expect(c.sections).toHaveLength(REPORT_LIMITS.sections);
+    expect(reportProblems(c)).toEqual([]);
+    c.sections.push({ id: 'extra', title: 'Extra', text: '', hidden: false });
+    expect(reportProblems(c).map((p) => p.message)).toContain('There are 31 sections; the most is 30.');
+  });
 });
 
 describe('quotes and themes', () => {
@@ -101,7 +114,7 @@ describe('quotes and themes', () => {
     const c = content();
     const ref = candidate('a1', 3);
     expect(toggleStar(c, ref)).toBe(true);
-    expect(findQuote(c, ref)).toEqual({ session: '48213377', activity: 'a1', item: 3, theme: null });
+    expect(findQuote(c, ref)).toEqual({ session: '48213377', activity: 'a1', item: '3', theme: null });
     const theme = addTheme(c, 'Communication');
     expect(theme).toBe('t1');
     fileQuote(c, ref, theme);
@@ -117,7 +130,7 @@ describe('quotes and themes', () => {
     const c = content();
     const theme = addTheme(c);
     expect(fileQuote(c, candidate('a1', 1), theme)).toBe(true);
-    expect(c.quotes).toEqual([{ session: '48213377', activity: 'a1', item: 1, theme: 't1' }]);
+    expect(c.quotes).toEqual([{ session: '48213377', activity: 'a1', item: '1', theme: 't1' }]);
   });
 
   it('refuses a quote past the limit and a theme past the limit', () => {
@@ -151,9 +164,9 @@ describe('quotes and themes', () => {
       candidate('a1', 1, '11111111'),
     ]);
     expect(groups.map((g) => [g.session, g.activity, g.items.map((i) => i.item)])).toEqual([
-      ['48213377', 'a1', [1, 2]],
-      ['48213377', 'a2', [1]],
-      ['11111111', 'a1', [1]],
+      ['48213377', 'a1', ['1', '2']],
+      ['48213377', 'a2', ['1']],
+      ['11111111', 'a1', ['1']],
     ]);
   });
 });
@@ -199,10 +212,12 @@ describe('limits', () => {
     addTheme(c, ' ');
     const problems = reportProblems(c);
     expect(problems.map((p) => p.field)).toEqual([
-      fieldIds.sectionTitle('introduction'),
-      fieldIds.sectionText('next_steps'),
-      fieldIds.themeTitle('t1'),
+      fieldIds().sectionTitle('introduction'),
+      fieldIds().sectionText('next_steps'),
+      fieldIds().themeTitle('t1'),
     ]);
+    // The series' report (the other tab) names its own fields.
+    expect(reportProblems(c, 'series-')[0]!.field).toBe('series-section-title-introduction');
     expect(problems[0]!.message).toContain('the most is 120');
     expect(problems[1]!.message).toContain('20,001 characters');
     expect(problems[2]!.message).toBe('Theme 1 needs a title.');
@@ -247,43 +262,52 @@ describe('what is sent', () => {
     expect(sameContent(saved, edited)).toBe(true);
   });
 
-  it('offers the shown sections for "what we heard", and sends the chosen in report order', () => {
+  it('offers the shown sections for "what we heard", and sends the chosen in report order, never a hidden one', () => {
     const c = content();
     expect(defaultSummarySections(c)).toEqual(['introduction', 'attendance', 'activities', 'themes']);
-    expect(inReportOrder(c, ['themes', 'next_steps', 'introduction', 'nope'])).toEqual(['introduction', 'themes', 'next_steps']);
+    expect(publishableSections(c).map((s) => s.id)).toEqual(['introduction', 'attendance', 'activities', 'themes']);
+    expect(inReportOrder(c, ['themes', 'next_steps', 'introduction', 'nope'])).toEqual(['introduction', 'themes']);
+    c.sections[4]!.hidden = false;
+    expect(inReportOrder(c, ['themes', 'next_steps', 'introduction'])).toEqual(['introduction', 'themes', 'next_steps']);
   });
 });
 
 describe('"what we heard" in server frames', () => {
+  const frame = (m: object) => m as ServerMessage;
+
   it('reads the address from a phone’s welcome and from the what_we_heard frame', () => {
-    expect(whatWeHeardFrom({ type: 'welcome', what_we_heard: '/r/abc' } as never)).toBe('/r/abc');
-    expect(whatWeHeardFrom({ type: 'welcome', what_we_heard: null } as never)).toBeNull();
-    expect(whatWeHeardFrom({ type: 'welcome' })).toBeUndefined();
-    expect(whatWeHeardFrom({ type: 'what_we_heard', url: '/r/x_y-Z' } as never)).toBe('/r/x_y-Z');
-    expect(whatWeHeardFrom({ type: 'what_we_heard', url: null } as never)).toBeNull();
-    expect(whatWeHeardFrom({ type: 'step' })).toBeUndefined();
+    const address = '/r/48213377' + 'a'.repeat(32);
+    expect(whatWeHeardFrom(frame({ type: 'welcome', what_we_heard: address }))).toBe(address);
+    expect(whatWeHeardFrom(frame({ type: 'welcome', what_we_heard: null }))).toBeNull();
+    // An older server's welcome says nothing: what the page knows stays.
+    expect(whatWeHeardFrom(frame({ type: 'welcome' }))).toBeUndefined();
+    expect(whatWeHeardFrom(frame({ type: 'what_we_heard', url: '/r/x_y-Z' }))).toBe('/r/x_y-Z');
+    expect(whatWeHeardFrom(frame({ type: 'what_we_heard', url: null }))).toBeNull();
+    expect(whatWeHeardFrom(frame({ type: 'session_closed' }))).toBeUndefined();
   });
 
   it('never takes an address that is not a summary’s (no link elsewhere)', () => {
-    expect(whatWeHeardFrom({ type: 'what_we_heard', url: 'https://evil.example/r/1' } as never)).toBeNull();
-    expect(whatWeHeardFrom({ type: 'what_we_heard', url: 'javascript:alert(1)' } as never)).toBeNull();
+    for (const url of ['https://evil.example/r/1', 'javascript:alert(1)', '/r/../host/1', '//evil.example/r/1']) {
+      expect(whatWeHeardFrom(frame({ type: 'what_we_heard', url }))).toBeNull();
+    }
   });
 
-  it('reads it from a projector’s or console’s session info', () => {
-    expect(whatWeHeardFrom({ type: 'welcome_present', session: { what_we_heard: '/r/p' } } as never)).toBe('/r/p');
-    expect(whatWeHeardFrom({ type: 'welcome_host', session: { summary: { url: '/r/h', sections: ['themes'] } } } as never)).toBe(
-      '/r/h',
-    );
-    expect(whatWeHeardFrom({ type: 'welcome_host', session: { summary: null } } as never)).toBeNull();
-    expect(whatWeHeardFrom({ type: 'welcome_host', session: {} } as never)).toBeUndefined();
+  it('reads it from the console’s session info', () => {
+    expect(whatWeHeardFrom(frame({ type: 'welcome_host', session: { summary: { url: '/r/h', sections: ['themes'] } } }))).toBe('/r/h');
+    expect(whatWeHeardFrom(frame({ type: 'welcome_host', session: { summary: null } }))).toBeNull();
+    expect(whatWeHeardFrom(frame({ type: 'welcome_host', session: {} }))).toBeUndefined();
   });
 
-  it('reads the published summary and the projector toggle', () => {
-    expect(summaryOf({ summary: { url: '/r/a', sections: ['themes', 3] } })).toEqual({ url: '/r/a', sections: ['themes'] });
-    expect(summaryOf({ summary: null })).toBeNull();
-    expect(summaryOf({})).toBeNull();
-    expect(summaryQrShown({ show_summary_qr: true })).toBe(true);
-    expect(summaryQrShown({ show_summary_qr: false })).toBe(false);
-    expect(summaryQrShown({})).toBe(false);
+  it('reads the published summary and the projector’s QR', () => {
+    const info = (summary: unknown) => ({ summary }) as unknown as SessionInfo;
+    expect(summaryOf(info({ url: '/r/a', sections: ['themes'] }))).toEqual({ url: '/r/a', sections: ['themes'] });
+    expect(summaryOf(info(null))).toBeNull();
+    expect(summaryOf(info(undefined))).toBeNull();
+    const step = (summary_qr: unknown) => ({ summary_qr }) as unknown as StepView;
+    expect(summaryQr(step('/r/a'))).toBe('/r/a');
+    expect(summaryQr(step(null))).toBeNull();
+    expect(summaryQr(step(undefined))).toBeNull();
+    expect(summaryQr(step('https://elsewhere.example/'))).toBeNull();
+    expect(summaryQr(null)).toBeNull();
   });
 });

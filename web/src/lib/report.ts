@@ -3,58 +3,26 @@
 // anyway) and the edits the console's Report page makes. Plain functions over plain objects,
 // so that they can be tested without a browser.
 
-/** A section of the report: written (it has a `title`) or made from the answers (it has not). */
-export interface ReportSection {
-  id: string;
-  title?: string | null;
-  text?: string | null;
-  hidden: boolean;
-}
+import type {
+  Candidate,
+  Quote as ReportQuote,
+  ReportContent,
+  ReportSection,
+  ServerMessage,
+  SessionInfo,
+  StepView,
+  SummaryInfo,
+} from './protocol';
 
-/** A theme the organiser files quotes under; it spans boards and activities. */
-export interface ReportTheme {
-  id: string;
-  title: string;
-  text: string;
-}
-
-/** A starred word-cloud entry or jam-board note, filed under a theme (or none). */
-export interface ReportQuote {
-  session: string;
-  activity: string;
-  item: number;
-  theme: string | null;
-}
-
-export interface ReportContent {
-  sections: ReportSection[];
-  themes: ReportTheme[];
-  quotes: ReportQuote[];
-}
-
-/** Something that can be starred: a word-cloud entry or a jam-board note. */
-export interface Candidate {
-  session: string;
-  activity: string;
-  activity_title: string;
-  item: number;
-  kind: 'word' | 'note';
-  text: string;
-  /** The note's column or board; null for a word. */
-  board: string | null;
-  /** How many people sent the word (1 for a note). */
-  count: number;
-}
-
-/** `GET /api/sessions/{code}/report` (and `…/series/report`). */
-export interface ReportView {
-  content: ReportContent;
-  candidates: Candidate[];
-  state: 'live' | 'closed';
-}
+// The wire's shapes (generated from src/protocol.rs): a section is written when it has a
+// `title`, made from the answers when it has not; a quote's `item` is a note's id or a
+// word-cloud group's id, as results name them.
+export type { Candidate, ReportContent, ReportQuote, ReportSection, SummaryInfo };
+export type { ReportTheme, ReportView } from './protocol';
 
 /** The server's limits (src/report/), checked here too. */
 export const REPORT_LIMITS = {
+  sections: 30,
   titleChars: 120,
   textChars: 20_000,
   themes: 20,
@@ -107,8 +75,9 @@ export function freeId(prefix: string, taken: { id: string }[]): string {
   }
 }
 
-/** Adds an empty written section at the end and answers its id. */
-export function addSection(content: ReportContent, title = 'New section'): string {
+/** Adds an empty written section at the end and answers its id, or null when there are as many as may be. */
+export function addSection(content: ReportContent, title = 'New section'): string | null {
+  if (content.sections.length >= REPORT_LIMITS.sections) return null;
   const id = freeId('w', content.sections);
   content.sections.push({ id, title, text: '', hidden: false });
   return id;
@@ -203,13 +172,26 @@ export interface ReportProblem {
   message: string;
 }
 
-/** The page's field ids, shared by the page and `reportProblems`. */
-export const fieldIds = {
-  sectionTitle: (id: string) => `section-title-${id}`,
-  sectionText: (id: string) => `section-text-${id}`,
-  themeTitle: (id: string) => `theme-title-${id}`,
-  themeText: (id: string) => `theme-text-${id}`,
-};
+/**
+ * The page's element ids, shared by the page and `reportProblems`; `prefix` keeps the
+ * session's and the series' reports (both on the page, one hidden) apart.
+ */
+export function fieldIds(prefix = '') {
+  return {
+    sectionTitle: (id: string) => `${prefix}section-title-${id}`,
+    sectionText: (id: string) => `${prefix}section-text-${id}`,
+    sectionUp: (id: string) => `${prefix}section-up-${id}`,
+    sectionDown: (id: string) => `${prefix}section-down-${id}`,
+    addSection: `${prefix}add-section`,
+    themeTitle: (id: string) => `${prefix}theme-title-${id}`,
+    themeText: (id: string) => `${prefix}theme-text-${id}`,
+    addTheme: `${prefix}add-theme`,
+    filter: `${prefix}quote-filter`,
+    /** The n-th candidate's theme picker, and the n-th group's heading. */
+    candidateTheme: (n: number) => `${prefix}candidate-theme-${n}`,
+    group: (n: number) => `${prefix}candidate-group-${n}`,
+  };
+}
 
 function checkTitle(what: string, title: string, field: string, out: ReportProblem[]): void {
   const n = charCount(title.trim());
@@ -230,21 +212,25 @@ function checkText(what: string, text: string, field: string, out: ReportProblem
 }
 
 /** Everything the server would refuse in this content, in page order; empty when it may be saved. */
-export function reportProblems(content: ReportContent): ReportProblem[] {
+export function reportProblems(content: ReportContent, prefix = ''): ReportProblem[] {
+  const ids = fieldIds(prefix);
   const out: ReportProblem[] = [];
+  if (content.sections.length > REPORT_LIMITS.sections) {
+    out.push({ field: null, message: `There are ${content.sections.length} sections; the most is ${REPORT_LIMITS.sections}.` });
+  }
   content.sections.forEach((section, i) => {
     if (!isWritten(section)) return;
     const what = `Section ${i + 1}`;
-    checkTitle(what, section.title ?? '', fieldIds.sectionTitle(section.id), out);
-    checkText(what, section.text ?? '', fieldIds.sectionText(section.id), out);
+    checkTitle(what, section.title ?? '', ids.sectionTitle(section.id), out);
+    checkText(what, section.text ?? '', ids.sectionText(section.id), out);
   });
   if (content.themes.length > REPORT_LIMITS.themes) {
     out.push({ field: null, message: `There are ${content.themes.length} themes; the most is ${REPORT_LIMITS.themes}.` });
   }
   content.themes.forEach((theme, i) => {
     const what = `Theme ${i + 1}`;
-    checkTitle(what, theme.title, fieldIds.themeTitle(theme.id), out);
-    checkText(what, theme.text, fieldIds.themeText(theme.id), out);
+    checkTitle(what, theme.title, ids.themeTitle(theme.id), out);
+    checkText(what, theme.text, ids.themeText(theme.id), out);
   });
   if (content.quotes.length > REPORT_LIMITS.quotes) {
     out.push({
@@ -271,15 +257,15 @@ export function sameContent(a: ReportContent, b: ReportContent): boolean {
   return JSON.stringify(contentToSend(a)) === JSON.stringify(contentToSend(b));
 }
 
-/** The sections "what we heard" offers by default: those shown in the report, in its order. */
+/** The sections "what we heard" offers ticked at first: all those it may show, in report order. */
 export function defaultSummarySections(content: ReportContent): string[] {
   return content.sections.filter((s) => !s.hidden).map((s) => s.id);
 }
 
-/** The chosen ids in report order (the order the server wants them in). */
+/** The chosen ids that may be published, in report order (the order the server wants them in). */
 export function inReportOrder(content: ReportContent, chosen: Iterable<string>): string[] {
   const set = new Set(chosen);
-  return content.sections.filter((s) => set.has(s.id)).map((s) => s.id);
+  return content.sections.filter((s) => set.has(s.id) && !s.hidden).map((s) => s.id);
 }
 
 /** Consecutive candidates of the same board (a jam board's columns), for sub-headings. */
@@ -302,49 +288,43 @@ export function matchesFilter(candidate: Candidate, filter: string): boolean {
   );
 }
 
-/** A published summary: its address (`/r/<id>`) and the sections it shows. */
-export interface SummaryInfo {
-  url: string;
-  sections: string[];
+/** The published summary a session's info carries, if any. */
+export function summaryOf(session: SessionInfo): SummaryInfo | null {
+  const summary = session.summary;
+  return summary && isSummaryUrl(summary.url) ? { url: summary.url, sections: summary.sections } : null;
 }
 
-/** The published summary a session's info carries (`summary`), if any. */
-export function summaryOf(session: object): SummaryInfo | null {
-  const summary = (session as { summary?: unknown }).summary;
-  if (typeof summary !== 'object' || summary === null) return null;
-  const { url, sections } = summary as Partial<SummaryInfo>;
-  if (typeof url !== 'string') return null;
-  return { url, sections: Array.isArray(sections) ? sections.filter((s) => typeof s === 'string') : [] };
+/** The summary's address while the projector shows its QR code (a step's `summary_qr`), or null. */
+export function summaryQr(step: StepView | null): string | null {
+  const url = step?.summary_qr;
+  return isSummaryUrl(url) ? url : null;
 }
 
-/** Whether the projector shows the summary's QR code (a step's `show_summary_qr`). */
-export function summaryQrShown(step: object): boolean {
-  return (step as { show_summary_qr?: unknown }).show_summary_qr === true;
+/** Only the server's own summary pages are linked to (`/r/…`), never another address. */
+function isSummaryUrl(url: unknown): url is string {
+  return typeof url === 'string' && /^\/r\/[A-Za-z0-9_-]+$/.test(url);
 }
 
 /**
  * The "what we heard" address a server frame tells, null when it says there is none, and
  * undefined when the frame does not say: a phone's `welcome` (`what_we_heard`), the
- * `what_we_heard` frame (`url`), and the projector's or console's welcome (its session's
- * `what_we_heard` or `summary`).
+ * `what_we_heard` frame, and the console's welcome (its session's `summary`).
  */
-export function whatWeHeardFrom(message: { type: string }): string | null | undefined {
-  const m = message as Record<string, unknown>;
-  const url = (v: unknown) => (typeof v === 'string' && v.startsWith('/r/') ? v : null);
+export function whatWeHeardFrom(message: ServerMessage): string | null | undefined {
+  const url = (v: unknown) => (isSummaryUrl(v) ? v : null);
   switch (message.type) {
     case 'welcome':
-      return 'what_we_heard' in m ? url(m.what_we_heard) : undefined;
+      return message.what_we_heard === undefined ? undefined : url(message.what_we_heard);
     case 'what_we_heard':
-      return url(m.url);
-    case 'welcome_present':
-    case 'welcome_host': {
-      const session = m.session as Record<string, unknown> | undefined;
-      if (!session) return undefined;
-      if ('what_we_heard' in session) return url(session.what_we_heard);
-      if ('summary' in session) return summaryOf(session)?.url ?? null;
-      return undefined;
-    }
+      return url(message.url);
+    case 'welcome_host':
+      return message.session.summary === undefined ? undefined : url(message.session.summary?.url);
     default:
       return undefined;
   }
+}
+
+/** The sections "what we heard" may show: those shown in the report (the server refuses a hidden one). */
+export function publishableSections(content: ReportContent): ReportSection[] {
+  return content.sections.filter((s) => !s.hidden);
 }
