@@ -259,6 +259,7 @@ function stepFrom(frame: StepView): StepView {
     page: frame.page ?? null,
     timer: frame.timer ?? null,
     still_open: frame.still_open ?? [],
+    summary_qr: frame.summary_qr ?? null,
   };
 }
 
