@@ -111,6 +111,13 @@ describe('the findings report and "what we heard"', () => {
     }
     const boardSent = await bulkParticipants(server.url, session.code, notes);
     assert.deepEqual(boardSent.refused, []);
+
+    // While the session runs, its report says the figures are as of now.
+    const early = await openPage(browser, 'report while live', { viewport: { width: 1280, height: 720 } });
+    await early.goto(`${server.url}/host/${session.code}/report#key=${session.host_key}`);
+    await early.getByText('This session is still running: the report’s figures are as of now').waitFor();
+    assert.ok(pageProblems([early]).length === 0, pageProblems([early]).join('; '));
+    await early.context().close();
     // The browser phones' notes are kept before the room closes.
     for (let i = 0; i < 100; i++) {
       const texts = (host.results(board)?.frames ?? []).flatMap((f) => f.notes.map((n) => n.text));
@@ -155,6 +162,9 @@ describe('the findings report and "what we heard"', () => {
     await report.getByLabel('Theme for “Not enough time for the planning stage”').selectOption({ label: 'Time and money' });
     assert.ok(await report.getByText('4 of 50 quotes starred').isVisible());
 
+    await report.getByRole('button', { name: 'Add “Why we did it”' }).click();
+    await report.locator('#section-text-introduction').fill('We wanted families to shape the short breaks service.');
+    assert.equal(await report.getByRole('button', { name: 'Add “Why we did it”' }).count(), 0, 'offered once');
     await report.getByRole('button', { name: 'Add a written section' }).click();
     const title = report.getByLabel('Title of section', { exact: false }).last();
     assert.equal(await title.evaluate((el) => el === document.activeElement), true, 'the new section’s title has the focus');
@@ -271,6 +281,7 @@ describe('the findings report and "what we heard"', () => {
     await phone.waitForURL(/\/r\//);
     const body = await phone.locator('body').innerText();
     assert.match(body, /What we will do next/);
+    assert.match(body, /We wanted families to shape the short breaks service/);
     assert.match(body, /Nobody explains what happens to our ideas/);
     assert.match(body, /honest voices/);
     assert.doesNotMatch(body, /Unstarred note that must stay private/);

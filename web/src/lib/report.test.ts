@@ -15,6 +15,7 @@ import {
   inReportOrder,
   isWritten,
   matchesFilter,
+  missingSuggestions,
   moveSection,
   publishableSections,
   removeSection,
@@ -96,6 +97,17 @@ describe('the report’s sections', () => {
     expect(ids(c)).toContain('attendance');
     removeSection(c, 'introduction');
     expect(ids(c)).not.toContain('introduction');
+  });
+
+  it('offers the usual written sections until the report has them, the introduction first', () => {
+    const c: ReportContent = { sections: [{ id: 'attendance', hidden: false }, { id: 'themes', hidden: false }], themes: [], quotes: [] };
+    expect(missingSuggestions(c).map((s) => s.id)).toEqual(['introduction', 'next_steps']);
+    expect(addSection(c, 'You said – we are doing', 'next_steps')).toBe('next_steps');
+    expect(addSection(c, 'Why we did it', 'introduction')).toBe('introduction');
+    expect(ids(c)).toEqual(['introduction', 'attendance', 'themes', 'next_steps']);
+    expect(missingSuggestions(c)).toEqual([]);
+    // Asked again, it is an ordinary new section.
+    expect(addSection(c, 'Why we did it', 'introduction')).toBe('w1');
   });
 
   it('adds no section past the limit of sections', () => {

@@ -75,9 +75,29 @@ export function freeId(prefix: string, taken: { id: string }[]): string {
   }
 }
 
-/** Adds an empty written section at the end and answers its id, or null when there are as many as may be. */
-export function addSection(content: ReportContent, title = 'New section'): string | null {
+/** The written sections an organiser's write-up usually has, offered until the report has them. */
+export const SUGGESTED_SECTIONS: readonly { id: string; title: string }[] = [
+  { id: 'introduction', title: 'Why we did it' },
+  { id: 'next_steps', title: 'You said – we are doing' },
+];
+
+/** The suggested sections the report does not have yet. */
+export function missingSuggestions(content: ReportContent): { id: string; title: string }[] {
+  return SUGGESTED_SECTIONS.filter((s) => !content.sections.some((section) => section.id === s.id));
+}
+
+/**
+ * Adds an empty written section and answers its id, or null when there are as many as may
+ * be. A suggested one ("Why we did it") keeps its own id and goes first; the others go last.
+ */
+export function addSection(content: ReportContent, title = 'New section', wanted?: string): string | null {
   if (content.sections.length >= REPORT_LIMITS.sections) return null;
+  if (wanted && !content.sections.some((s) => s.id === wanted)) {
+    const section = { id: wanted, title, text: '', hidden: false };
+    if (wanted === 'introduction') content.sections.unshift(section);
+    else content.sections.push(section);
+    return wanted;
+  }
   const id = freeId('w', content.sections);
   content.sections.push({ id, title, text: '', hidden: false });
   return id;
