@@ -255,6 +255,33 @@ describe('the findings report and "what we heard"', () => {
     }
   });
 
+  step('the series report is its own tab, reached with the arrow keys, and saved apart', async () => {
+    await report.getByRole('tab', { name: 'This session' }).focus();
+    await report.keyboard.press('ArrowRight');
+    const seriesTab = report.getByRole('tab', { name: 'Whole series' });
+    assert.equal(await seriesTab.getAttribute('aria-selected'), 'true');
+    assert.equal(await seriesTab.evaluate((el) => el === document.activeElement), true);
+    const panel = report.getByRole('tabpanel', { name: 'Whole series' });
+    await panel.getByRole('heading', { name: 'Quotes', exact: true }).waitFor();
+    assert.equal(await panel.getByRole('button', { name: /^honest voices/ }).getAttribute('aria-pressed'), 'false', 'its own picks');
+    await panel.getByRole('button', { name: /^kind care/ }).click();
+    await panel.getByRole('button', { name: 'Save the series report' }).click();
+    await panel.locator('.save-state').getByText('Saved').waitFor();
+    const series = await api(server.url, 'GET', `/api/sessions/${session.code}/series/report`, undefined, session.host_key);
+    const quoted = series.content.quotes.map((q) =>
+      series.candidates.find((c) => c.session === q.session && c.activity === q.activity && c.item === q.item)?.text,
+    );
+    assert.deepEqual(quoted, ['kind care']);
+    assert.equal(series.content.quotes[0].session, session.code);
+    const own = await api(server.url, 'GET', `/api/sessions/${session.code}/report`, undefined, session.host_key);
+    assert.equal(own.content.quotes.length, 4, 'the session’s report is untouched');
+    await noViolations(report, 'series report tab');
+    await report.keyboard.press('ArrowLeft');
+    await report.getByRole('tab', { name: 'This session' }).focus();
+    await report.keyboard.press('Home');
+    assert.equal(await report.getByRole('tab', { name: 'This session' }).getAttribute('aria-selected'), 'true');
+  });
+
   step('"what we heard" is published; a phone that took part sees the link and opens the page', async () => {
     await report.getByRole('checkbox', { name: 'What we will do next', exact: true }).check();
     await report.getByRole('button', { name: 'Publish “what we heard”' }).click();
