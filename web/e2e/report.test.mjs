@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { api, bulkParticipants, hostSocket, launchBrowser, openPage, pageProblems, shot, startServer } from './harness.mjs';
+import { OUT, api, bulkParticipants, hostSocket, launchBrowser, openPage, pageProblems, shot, startServer } from './harness.mjs';
 import { NARROW, PHONE, fits, joinPhone, noViolations, overflows, walk } from './kinds.mjs';
 
 const TITLE = 'Co-production training day';
@@ -141,7 +141,6 @@ describe('the findings report and "what we heard"', () => {
     assert.match(new URL(report.url()).pathname, new RegExp(`^/host/${session.code}/report$`));
     const candidates = await report.locator('button[aria-pressed]').count();
     assert.equal(candidates, WORDS.length + 1 + 60 + 2, 'every word and note is a candidate');
-    await noViolations(report, 'report page, closed session, nothing picked');
   });
 
   step('the organiser stars quotes, files them under two themes and writes a section', async () => {
@@ -228,14 +227,27 @@ describe('the findings report and "what we heard"', () => {
       await report.setViewportSize(size);
       await report.waitForTimeout(200);
       await shot(report, `report-page-${size.width}x${size.height}`);
-      await report.screenshot({ path: `${new URL('../test-output/', import.meta.url).pathname}report-page-${size.width}x${size.height}-window.png` });
+      await report.screenshot({ path: `${OUT}report-page-${size.width}x${size.height}-window.png` });
       await fits(report, `report page ${size.width}`);
+    }
+    // The sticky save bar never covers what has the focus (WCAG 2.4.11): moving the focus back
+    // up the page, by keyboard, scrolls each control clear of the bar.
+    await report.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await report.getByRole('button', { name: 'Add a theme' }).focus();
+    for (let i = 0; i < 12; i++) {
+      await report.keyboard.press('Shift+Tab');
+      const { top, barBottom, inBar } = await report.evaluate(() => ({
+        top: document.activeElement.getBoundingClientRect().top,
+        barBottom: document.querySelector('.save-bar').getBoundingClientRect().bottom,
+        inBar: !!document.activeElement.closest('.save-bar'),
+      }));
+      assert.ok(inBar || top >= barBottom - 1, `focus at ${top}px is under the save bar (to ${barBottom}px)`);
     }
     // 200% zoom of a 1280 px window: the page at 640 CSS pixels.
     await report.setViewportSize({ width: 640, height: 360 });
     await report.waitForTimeout(200);
     await fits(report, 'report page at 200% zoom');
-    await report.screenshot({ path: `${new URL('../test-output/', import.meta.url).pathname}report-page-200pc-window.png` });
+    await report.screenshot({ path: `${OUT}report-page-200pc-window.png` });
     await report.setViewportSize({ width: 1280, height: 720 });
     await noViolations(report, 'report page, quotes picked and saved');
   });
@@ -265,13 +277,15 @@ describe('the findings report and "what we heard"', () => {
     await panel.getByRole('heading', { name: 'Quotes', exact: true }).waitFor();
     assert.equal(await panel.getByRole('button', { name: /^honest voices/ }).getAttribute('aria-pressed'), 'false', 'its own picks');
     await panel.getByRole('button', { name: /^kind care/ }).click();
+    const put = report.waitForResponse((r) => r.url().endsWith('/series/report') && r.request().method() === 'PUT');
     await panel.getByRole('button', { name: 'Save the series report' }).click();
+    const sent = (await put).request().postData();
     await panel.locator('.save-state').getByText('Saved').waitFor();
     const series = await api(server.url, 'GET', `/api/sessions/${session.code}/series/report`, undefined, session.host_key);
     const quoted = series.content.quotes.map((q) =>
       series.candidates.find((c) => c.session === q.session && c.activity === q.activity && c.item === q.item)?.text,
     );
-    assert.deepEqual(quoted, ['kind care']);
+    assert.deepEqual(quoted, ['kind care'], `sent ${sent}; read back ${JSON.stringify(series.content)}`);
     assert.equal(series.content.quotes[0].session, session.code);
     const own = await api(server.url, 'GET', `/api/sessions/${session.code}/report`, undefined, session.host_key);
     assert.equal(own.content.quotes.length, 4, 'the session’s report is untouched');
@@ -289,6 +303,11 @@ describe('the findings report and "what we heard"', () => {
     await link.waitFor();
     heardUrl = await link.getAttribute('href');
     assert.match(new URL(heardUrl).pathname, /^\/r\/[A-Za-z0-9_-]{22,}$/);
+    await report.setViewportSize({ width: 1280, height: 1000 });
+    const card = report.getByRole('region', { name: 'What we heard' });
+    await card.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await report.screenshot({ path: `${OUT}report-publish-card.png`, clip: await card.boundingBox() });
+    await report.setViewportSize({ width: 1280, height: 720 });
     await noViolations(report, 'report page, published');
 
     const seeIt = phone.getByRole('link', { name: 'See what we heard' });
