@@ -116,7 +116,21 @@ describe('the findings report and "what we heard"', () => {
     const early = await openPage(browser, 'report while live', { viewport: { width: 1280, height: 720 } });
     await early.goto(`${server.url}/host/${session.code}/report#key=${session.host_key}`);
     await early.getByText('This session is still running: the report’s figures are as of now').waitFor();
-    assert.ok(pageProblems([early]).length === 0, pageProblems([early]).join('; '));
+    // The organiser stars a word that the facilitator then hides: the server refuses the save
+    // with its own words, shown on the page, and keeps nothing of it.
+    await star(early, 'fair change').first().click();
+    const live = await api(server.url, 'GET', `/api/sessions/${session.code}/report`, undefined, session.host_key);
+    const word = live.candidates.find((c) => c.text === 'fair change');
+    assert.equal((await host.send({ type: 'hide', activity: cloud, item: word.item, hidden: true })).type, 'ack');
+    await early.getByRole('button', { name: 'Save the report' }).click();
+    const refusal = early.getByRole('group', { name: 'The report was not saved.' });
+    await refusal.getByText('points at a word or note this report does not have (or that is hidden)').waitFor();
+    assert.ok(await early.getByText('Unsaved changes').isVisible(), 'the change is still there to fix');
+    await noViolations(early, 'report page, a save refused by the server');
+    const kept = await api(server.url, 'GET', `/api/sessions/${session.code}/report`, undefined, session.host_key);
+    assert.deepEqual(kept.content.quotes, [], 'nothing was saved');
+    assert.equal((await host.send({ type: 'hide', activity: cloud, item: word.item, hidden: false })).type, 'ack');
+    assert.deepEqual(pageProblems([early]), []);
     await early.context().close();
     // The browser phones' notes are kept before the room closes.
     for (let i = 0; i < 100; i++) {
