@@ -205,6 +205,13 @@ describe('the findings report and "what we heard"', () => {
     await report.getByRole('checkbox', { name: 'Show “Who took part” in the report' }).focus();
     await report.keyboard.press('Space');
     assert.equal(await report.getByRole('checkbox', { name: 'Show “Who took part” in the report' }).isChecked(), false);
+    // A section added by mistake is deleted with the keyboard; the focus stays among the sections.
+    await report.getByRole('button', { name: 'Add a written section' }).click();
+    await report.locator('#section-title-w2').fill('Mistake');
+    await report.getByRole('button', { name: 'Delete “Mistake”' }).focus();
+    await report.keyboard.press('Enter');
+    assert.equal(await report.locator('#section-title-w2').count(), 0);
+    assert.match(await report.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Move “.+” (up|down)$/);
     // A locked section offers no fields.
     assert.ok(await report.getByText('Made from the answers; cannot be edited').first().isVisible());
 
