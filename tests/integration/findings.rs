@@ -396,3 +396,67 @@ async fn awc_delete(url: &str, bearer: Option<&str>) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
 }
+
+/// The series report: its candidates span the sessions, a theme gathers quotes from two of
+/// them, and its content is kept with the series' first session whichever session's
+/// console saves it; the session's own report stays apart.
+#[actix_web::test]
+async fn the_series_report_spans_sessions() {
+    let server = TestServer::start().await;
+    let first = play(&server).await;
+    let (status, copy) = post_json(
+        &server.url("/api/sessions"),
+        None,
+        &json!({"title": "Session 2", "copy_from": {"code": first.session.code, "host_key": first.session.host_key}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{copy}");
+    let second = Session {
+        code: copy["code"].as_str().expect("code").to_owned(),
+        host_key: copy["host_key"].as_str().expect("key").to_owned(),
+        present_key: copy["present_key"].as_str().expect("key").to_owned(),
+        body: copy,
+    };
+    let (mut host, _) = Client::host(&server.ws_url(), &second).await;
+    host.ok(json!({"type": "goto", "activity": first.board})).await;
+    let (mut phone, _) = Client::participant(&server.ws_url(), &second.code, None).await;
+    phone.ok(json!({"type": "note_add", "activity": first.board, "frame": 0, "text": "No cover for staff", "color": "pink"})).await;
+    let note = phone.expect("mine").await["notes"][0]["id"].as_str().expect("id").to_owned();
+
+    let series_url = server.url(&format!("/api/sessions/{}/series/report", second.code));
+    let (status, view) = get_json(&series_url, Some(&second.host_key)).await;
+    assert_eq!(status, 200, "{view}");
+    let sessions: Vec<&str> =
+        view["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["session"].as_str()).collect();
+    assert!(sessions.contains(&first.session.code.as_str()) && sessions.contains(&second.code.as_str()));
+    let content = json!({
+        "themes": [{"id": "time", "title": "Time"}],
+        "quotes": [
+            {"session": first.session.code, "activity": first.board, "item": first.notes[0], "theme": "time"},
+            {"session": second.code, "activity": first.board, "item": note, "theme": "time"}
+        ]
+    });
+    let (status, saved) = put_json(&series_url, Some(&second.host_key), &content).await;
+    assert_eq!(status, 200, "{saved}");
+    // The session report does not take a quote of another session.
+    let (status, body) = put_json(&report_url(&server, &first.session), Some(&first.session.host_key), &content).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("unknown_quote")));
+    // The first session's console sees the same series content.
+    let first_series = server.url(&format!("/api/sessions/{}/series/report", first.session.code));
+    let (_, seen) = get_json(&first_series, Some(&first.session.host_key)).await;
+    assert_eq!(seen["content"], saved["content"]);
+    let (_, own) = get_json(&report_url(&server, &first.session), Some(&first.session.host_key)).await;
+    assert_eq!(own["content"]["quotes"], json!([]), "the session's own report is apart");
+
+    let mut response = awc::Client::new()
+        .get(server.url(&format!("/api/sessions/{}/series/export/html", second.code)))
+        .bearer_auth(&second.host_key)
+        .send()
+        .await
+        .expect("export");
+    let html = String::from_utf8(response.body().limit(1 << 24).await.expect("body").to_vec()).expect("UTF-8");
+    let theme = html.find("<h3>Time</h3>").expect("the theme");
+    let quotes = &html[theme..];
+    assert!(quotes.contains("“Not enough time”") && quotes.contains("“No cover for staff”"), "quotes of both sessions");
+    assert!(quotes.contains(&format!("session {} {}", &second.code[..4], &second.code[4..])), "says which session");
+}
