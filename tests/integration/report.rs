@@ -648,3 +648,32 @@ fn a_running_session_and_an_untitled_board() {
         assert!(!export::render(&report, format).expect("render").is_empty());
     }
 }
+
+/// Writes the documents the pictures in docs/exports.md are taken from, with an organiser's
+/// content free of the tests' hostile text, to `CHORUS_REPORT_PICTURES` (a directory): the
+/// series report in HTML, DOCX and PDF, and the "what we heard" page of its first session.
+/// Run with `CHORUS_REPORT_PICTURES=/tmp/pictures cargo test --test integration
+/// report::pictures -- --ignored`; docs/exports.md says how the pictures are taken.
+#[test]
+#[ignore = "writes the documents for the docs' pictures; run by hand"]
+fn pictures() {
+    let dir = PathBuf::from(std::env::var_os("CHORUS_REPORT_PICTURES").expect("CHORUS_REPORT_PICTURES"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut report = series();
+    let mut content = series_content();
+    content.sections[0].title = Some("Why we did it".into());
+    content.sections[0].text = Some(
+        "Parents and staff told us that decisions about their children's services were made without them. \
+         Over four workshops we asked what co-production means to them, what gets in the way, and what works.\n\n\
+         - Four workshops, a week apart\n- Staff and parents together in each"
+            .into(),
+    );
+    report.content = content.check().expect("valid");
+    for format in [Format::Html, Format::Docx, Format::Pdf] {
+        let bytes = export::render(&report, format).expect("render");
+        std::fs::write(dir.join(format!("report.{}", format.extension())), bytes).expect("write");
+    }
+    let sections: Vec<String> = ["introduction", "activities", "themes", "next_steps"].map(str::to_owned).to_vec();
+    let document = report::public_document(&report, &sections);
+    std::fs::write(dir.join("summary.html"), report::summary::page(&document).expect("page")).expect("write");
+}
