@@ -88,6 +88,61 @@ pub fn plain_page(heading: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::{Event, SessionRecord};
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            code: "12345678".into(),
+            series: "12345678".into(),
+            title: "Training".into(),
+            host_key_hash: String::new(),
+            present_key_hash: String::new(),
+            created_at: 0,
+            closed_at: None,
+        }
+    }
+
+    /// Publishing keeps its address until revoked; a revoked address stays gone (410) after a
+    /// replay, and publishing after a revoke makes a new one. The QR code shows only while
+    /// published.
+    #[test]
+    fn publish_republish_revoke_and_replay() {
+        let mut state = SessionState::new(&record());
+        let mut events = Vec::new();
+        let mut apply = |state: &mut SessionState, event: Event| {
+            state.apply(&event, 1).expect("applied");
+            events.push(event);
+        };
+        let sections = vec!["themes".to_owned()];
+        assert!(state.propose_summary_qr(true).is_err(), "nothing to show yet");
+        assert!(state.propose_publish(&[], new_id("12345678")).is_err());
+        assert!(state.propose_publish(&["nothing".into()], new_id("12345678")).is_err());
+        let first = state.propose_publish(&sections, new_id("12345678")).expect("publish");
+        apply(&mut state, first);
+        let id = state.summary.as_ref().expect("published").id.clone();
+        assert_eq!(lookup(&state, &id), Lookup::Shown(sections.clone()));
+        let again = state.propose_publish(&["attendance".into(), "themes".into()], new_id("12345678")).expect("again");
+        apply(&mut state, again);
+        assert_eq!(lookup(&state, &id), Lookup::Shown(vec!["attendance".into(), "themes".into()]), "same address");
+        let qr = state.propose_summary_qr(true).expect("qr");
+        apply(&mut state, qr);
+        assert_eq!(state.step_view().summary_qr, Some(format!("/r/{id}")));
+        let revoke = state.propose_revoke().expect("revoke");
+        apply(&mut state, revoke);
+        assert_eq!(lookup(&state, &id), Lookup::Revoked);
+        assert_eq!(state.step_view().summary_qr, None, "revoking hides the QR code");
+        assert!(state.propose_revoke().is_err(), "nothing left to revoke");
+        let renewed = state.propose_publish(&sections, new_id("12345678")).expect("publish again");
+        apply(&mut state, renewed);
+        let new = state.summary.as_ref().expect("published").id.clone();
+        assert_ne!(new, id);
+        assert_eq!(lookup(&state, &new_id("12345678")), Lookup::Unknown);
+
+        let replayed = SessionState::replay(&record(), events.into_iter().map(|event| (1, event)));
+        assert_eq!(lookup(&replayed, &id), Lookup::Revoked);
+        assert_eq!(lookup(&replayed, &new), Lookup::Shown(sections));
+        assert_eq!(info(&replayed).map(|info| info.url), Some(format!("/r/{new}")));
+    }
 
     #[test]
     fn ids_are_the_code_and_128_bits() {

@@ -99,6 +99,10 @@ async fn store(
     } else {
         handle
     };
+    // Each save stores the whole content: it counts against the session's cap on stored
+    // changes as participants' messages do, so saving in a loop cannot fill the disk.
+    let size = serde_json::to_vec(&content).map_or(0, |bytes| bytes.len());
+    owner.spend_write(None, size)?;
     let control = Control::Report { content: Box::new(content.clone()), series };
     owner.request(|reply| Command::Control { control, reply }).await??;
     report.content = content;

@@ -195,6 +195,10 @@ async fn report_content_is_checked_saved_and_survives_a_restart() {
         assert_eq!((status, body["error"].as_str()), (400, Some(code)), "{body}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+    // Over 4 MiB: refused on its announced length, before the body is read.
+    let head = too_large_head(&server, session).await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("too_large"), "{head}");
     let (status, body) = put_json(&url, Some("not the key"), &good).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")));
     let (status, body) = put_json(&url, None, &good).await;
@@ -459,4 +463,22 @@ async fn the_series_report_spans_sessions() {
     let quotes = &html[theme..];
     assert!(quotes.contains("“Not enough time”") && quotes.contains("“No cover for staff”"), "quotes of both sessions");
     assert!(quotes.contains(&format!("session {} {}", &second.code[..4], &second.code[4..])), "says which session");
+}
+
+/// Sends the head of a `PUT …/report` announcing 5 MiB and returns what the server answers.
+async fn too_large_head(server: &TestServer, session: &Session) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(&server.addr).await.expect("connect");
+    let head = format!(
+        "PUT /api/sessions/{}/report HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        session.code,
+        server.addr,
+        session.host_key,
+        5 << 20
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(PATIENCE, stream.read(&mut answer)).await.expect("in time").expect("read");
+    String::from_utf8_lossy(&answer[..n]).into_owned()
 }

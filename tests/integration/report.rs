@@ -605,6 +605,10 @@ fn timing() {
         );
     };
     time("document model", &|report| report::document(report).blocks.len());
+    let sections: Vec<String> = ["introduction", "attendance", "activities", "themes"].map(str::to_owned).to_vec();
+    time("what we heard page", &|report| {
+        report::summary::page(&report::public_document(report, &sections)).expect("page").len()
+    });
     for format in [Format::Html, Format::Xlsx, Format::Docx, Format::Pdf] {
         time(format.extension(), &|report| export::render(report, format).expect("render").len());
     }
