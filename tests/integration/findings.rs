@@ -349,15 +349,22 @@ async fn what_we_heard_is_published_shown_and_revoked() {
     let (_, page, _) = get_page(&server.url(&url)).await;
     assert!(page.contains("You said – we are doing") && !page.contains("Not enough time"));
 
-    // A made-up address, and one of the right shape that was never published.
+    // A made-up address, and ones of the right shape that were never published. Each is a
+    // guess: this address already gave a wrong key above, so its budget runs out (429, see
+    // the_page_is_for_a_whole_room_and_guessing_is_limited).
     let never = format!("{}{}", session.code, "0".repeat(32));
     for made_up in
         ["/r/nothing".to_owned(), format!("/r/{never}"), "/r/99999999ffffffffffffffffffffffffffffffff".to_owned()]
     {
         let (status, page, _) = get_page(&server.url(&made_up)).await;
-        assert_eq!(status, 404, "{made_up}");
-        assert!(page.contains("There is nothing at this address"));
+        match status {
+            404 => assert!(page.contains("There is nothing at this address")),
+            429 => assert!(page.contains("Too many tries")),
+            other => panic!("{made_up}: {other}"),
+        }
     }
+    let (status, _, _) = get_page(&server.url(&url)).await;
+    assert_eq!(status, 200, "the right address still opens");
 
     let (status, _) = awc_delete(&summary, key).await;
     assert_eq!(status, 204);
@@ -481,4 +488,52 @@ async fn too_large_head(server: &TestServer, session: &Session) -> String {
     let mut answer = vec![0u8; 4096];
     let n = tokio::time::timeout(PATIENCE, stream.read(&mut answer)).await.expect("in time").expect("read");
     String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
+/// A room behind one address opens the page of a closed session many times after a restart
+/// (the session not in memory): never counted as guessing. Made-up addresses are, and past
+/// the budget the address hears "too many tries" for them, not "nothing here".
+#[actix_web::test]
+async fn the_page_is_for_a_whole_room_and_guessing_is_limited() {
+    let server = TestServer::start().await;
+    let played = play(&server).await;
+    let session = Session {
+        code: played.session.code.clone(),
+        host_key: played.session.host_key.clone(),
+        present_key: played.session.present_key.clone(),
+        body: Value::Null,
+    };
+    let key = Some(session.host_key.as_str());
+    let (status, _) = put_json(&report_url(&server, &session), key, &content(&played)).await;
+    assert_eq!(status, 200);
+    let (status, published) = post_json(
+        &server.url(&format!("/api/sessions/{}/summary", session.code)),
+        key,
+        &json!({"sections": ["themes"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let url = published["url"].as_str().expect("url").to_owned();
+    let (status, _) = post_json(&server.url(&format!("/api/sessions/{}/close", session.code)), key, &json!({})).await;
+    assert_eq!(status, 200);
+    drop(played);
+    let data_dir = server.stop().await;
+    let settings = chorus::config::Settings::new(data_dir.path());
+    let server = TestServer::start_in(data_dir, settings).await;
+    for visit in 0..30 {
+        let (status, page, _) = get_page(&server.url(&url)).await;
+        assert_eq!(status, 200, "visit {visit}: {page}");
+    }
+    let mut statuses = Vec::new();
+    for n in 0..10 {
+        let made_up = format!("/r/{}{:032x}", session.code, n);
+        statuses.push(get_page(&server.url(&made_up)).await.0);
+    }
+    assert_eq!(statuses[0], 404);
+    assert_eq!(statuses.last(), Some(&429), "guessing is limited: {statuses:?}");
+    let (status, page, _) = get_page(&server.url(&format!("/r/{}{:032x}", session.code, 99))).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Too many tries"));
+    let (status, _, _) = get_page(&server.url(&url)).await;
+    assert_eq!(status, 200, "the right address is never refused: its secret cannot be guessed");
 }
