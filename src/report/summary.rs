@@ -11,7 +11,10 @@
 use askama::Template;
 
 use super::Block;
+use super::content::ReportContent;
 use crate::auth;
+use crate::error::{ErrorCode, Refusal};
+use crate::journal::Event;
 use crate::protocol::SummaryInfo;
 use crate::session::SessionState;
 
@@ -34,6 +37,58 @@ pub fn code_of(id: &str) -> Option<&str> {
 /// Whether two ids are the same, in time independent of where they differ.
 pub fn same_id(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The event saving a report's content (already checked by
+/// [`ReportContent::check`](super::content::ReportContent::check)); taken in a closed session
+/// too: reports are written after the workshop.
+pub fn propose_report(content: &ReportContent, series: bool) -> Event {
+    Event::ReportSaved { content: Box::new(content.clone()), series }
+}
+
+/// Checks publishing "what we heard" with these sections of the session's report (at least
+/// one, each once, none hidden). Publishing again keeps the address; after a revoke,
+/// `new_id` is the new one.
+pub fn propose_publish(state: &SessionState, sections: &[String], new_id: String) -> Result<Event, Refusal> {
+    let content = ReportContent::or_default(state.report.as_ref());
+    if sections.is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidReport, "Choose at least one section to publish."));
+    }
+    for (n, id) in sections.iter().enumerate() {
+        let Some(section) = content.sections.iter().find(|section| &section.id == id) else {
+            return Err(Refusal::new(
+                ErrorCode::InvalidReport,
+                format!("The report has no section \"{}\".", id.chars().take(40).collect::<String>()),
+            ));
+        };
+        if section.hidden {
+            return Err(Refusal::new(
+                ErrorCode::InvalidReport,
+                format!("The section \"{id}\" is hidden in the report: show it first to publish it."),
+            ));
+        }
+        if sections[..n].contains(id) {
+            return Err(Refusal::new(ErrorCode::InvalidReport, format!("The section \"{id}\" is chosen twice.")));
+        }
+    }
+    let id = state.summary.as_ref().map_or(new_id, |published| published.id.clone());
+    Ok(Event::SummaryPublished { id: Some(id), sections: sections.to_vec() })
+}
+
+/// Checks revoking "what we heard".
+pub fn propose_revoke(state: &SessionState) -> Result<Event, Refusal> {
+    if state.summary.is_none() {
+        return Err(Refusal::new(ErrorCode::NotFound, "\"What we heard\" is not published."));
+    }
+    Ok(Event::SummaryPublished { id: None, sections: Vec::new() })
+}
+
+/// Checks showing or hiding the QR code of "what we heard" on the projector.
+pub fn propose_qr(state: &SessionState, show: bool) -> Result<Event, Refusal> {
+    if show && state.summary.is_none() {
+        return Err(Refusal::new(ErrorCode::NotOpen, "Publish \"what we heard\" first to show its QR code."));
+    }
+    Ok(Event::SummaryQr { show })
 }
 
 /// What the console is told about the summary.
@@ -88,7 +143,7 @@ pub fn plain_page(heading: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{Event, SessionRecord};
+    use crate::journal::SessionRecord;
 
     fn record() -> SessionRecord {
         SessionRecord {
@@ -114,25 +169,26 @@ mod tests {
             events.push(event);
         };
         let sections = vec!["themes".to_owned()];
-        assert!(state.propose_summary_qr(true).is_err(), "nothing to show yet");
-        assert!(state.propose_publish(&[], new_id("12345678")).is_err());
-        assert!(state.propose_publish(&["nothing".into()], new_id("12345678")).is_err());
-        let first = state.propose_publish(&sections, new_id("12345678")).expect("publish");
+        assert!(propose_qr(&state, true).is_err(), "nothing to show yet");
+        assert!(propose_publish(&state, &[], new_id("12345678")).is_err());
+        assert!(propose_publish(&state, &["nothing".into()], new_id("12345678")).is_err());
+        let first = propose_publish(&state, &sections, new_id("12345678")).expect("publish");
         apply(&mut state, first);
         let id = state.summary.as_ref().expect("published").id.clone();
         assert_eq!(lookup(&state, &id), Lookup::Shown(sections.clone()));
-        let again = state.propose_publish(&["attendance".into(), "themes".into()], new_id("12345678")).expect("again");
+        let again =
+            propose_publish(&state, &["attendance".into(), "themes".into()], new_id("12345678")).expect("again");
         apply(&mut state, again);
         assert_eq!(lookup(&state, &id), Lookup::Shown(vec!["attendance".into(), "themes".into()]), "same address");
-        let qr = state.propose_summary_qr(true).expect("qr");
+        let qr = propose_qr(&state, true).expect("qr");
         apply(&mut state, qr);
         assert_eq!(state.step_view().summary_qr, Some(format!("/r/{id}")));
-        let revoke = state.propose_revoke().expect("revoke");
+        let revoke = propose_revoke(&state).expect("revoke");
         apply(&mut state, revoke);
         assert_eq!(lookup(&state, &id), Lookup::Revoked);
         assert_eq!(state.step_view().summary_qr, None, "revoking hides the QR code");
-        assert!(state.propose_revoke().is_err(), "nothing left to revoke");
-        let renewed = state.propose_publish(&sections, new_id("12345678")).expect("publish again");
+        assert!(propose_revoke(&state).is_err(), "nothing left to revoke");
+        let renewed = propose_publish(&state, &sections, new_id("12345678")).expect("publish again");
         apply(&mut state, renewed);
         let new = state.summary.as_ref().expect("published").id.clone();
         assert_ne!(new, id);
