@@ -52,7 +52,7 @@ pub enum Change {
     Closed,
     /// The report's content was saved: nothing on screen shows it.
     Report,
-    /// "What we heard" was published, revoked, or its QR code shown or hidden.
+    /// "What we heard" was published or revoked.
     Summary,
 }
 
@@ -620,7 +620,8 @@ impl SessionState {
             }
             Event::SummaryQr { show } => {
                 self.summary_qr = *show && self.summary.is_some();
-                Ok(Change::Summary)
+                // The step carries it (`summary_qr`).
+                Ok(Change::Step)
             }
         }
     }
