@@ -117,7 +117,7 @@ impl ReportContent {
     /// Checks the content against the limits, and adds any generated section it lacks at
     /// the end (so content saved before a section existed still shows it). Quotes are
     /// checked against the data by [`Self::check_quotes`].
-    pub fn check(mut self) -> Result<Self, Refusal> {
+    pub fn check(self) -> Result<Self, Refusal> {
         if self.sections.len() > MAX_SECTIONS {
             return Err(invalid(format!("A report has at most {MAX_SECTIONS} sections.")));
         }
@@ -177,12 +177,7 @@ impl ReportContent {
                 return Err(invalid(format!("Quote {} is starred twice.", n + 1)));
             }
         }
-        for id in GENERATED {
-            if !self.sections.iter().any(|section| section.id == id) {
-                self.sections.push(ReportSection::generated(id));
-            }
-        }
-        Ok(self)
+        Ok(self.with_generated())
     }
 
     /// Every quote points at something that can be starred.
@@ -211,11 +206,6 @@ impl ReportContent {
             }
         }
         self
-    }
-
-    /// Whether a section of this id is in the report.
-    pub fn has_section(&self, id: &str) -> bool {
-        self.sections.iter().any(|section| section.id == id)
     }
 }
 

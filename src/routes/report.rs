@@ -99,6 +99,10 @@ async fn store(
     } else {
         handle
     };
+    // Each save stores the whole content: it counts against the session's cap on stored
+    // changes as participants' messages do, so saving in a loop cannot fill the disk.
+    let size = serde_json::to_vec(&content).map_or(0, |bytes| bytes.len());
+    owner.spend_write(None, size)?;
     let control = Control::Report { content: Box::new(content.clone()), series };
     owner.request(|reply| Command::Control { control, reply }).await??;
     report.content = content;
@@ -150,16 +154,26 @@ async fn find_summary(
             "Check the address you were given. If you scanned a code, try scanning it again.",
         )
     };
-    let Some(code) = summary::code_of(id) else { return Err(not_found()) };
     let peer = app.client(req);
-    // Anyone may open it, so a wrong address counts as a guess, as a wrong key does.
-    if app.hub.join_guarded(peer, code) {
-        return Err(plain(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many tries",
-            "Too many addresses were tried from your network. Please wait a few minutes and try again.",
-        ));
-    }
+    // Anyone may open it. A wrong address counts as a guess against the caller's address, as
+    // a wrong key does, and past its budget for guesses the caller hears "too many tries"
+    // instead of "nothing here". A right address is never counted nor refused: a room of
+    // people behind one network address all open it (its 128-bit secret is no more guessable
+    // for it), often after the session closed, when `Hub::join_guarded` would count each
+    // visit as a miss.
+    let miss = || {
+        let guarded = peer.is_some_and(|address| app.hub.budgets().failed_joins.guard(address, || false));
+        if guarded {
+            plain(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many tries",
+                "Too many addresses were tried from your network. Please wait a few minutes and try again.",
+            )
+        } else {
+            not_found()
+        }
+    };
+    let Some(code) = summary::code_of(id) else { return Err(miss()) };
     let reader = app.hub.journal().reader();
     let unavailable = |_| {
         plain(
@@ -170,10 +184,7 @@ async fn find_summary(
     };
     let record = match reader.session(code).await.map_err(unavailable)? {
         Some(record) => record,
-        None => {
-            let _ = app.hub.wrong_key(peer, false);
-            return Err(not_found());
-        }
+        None => return Err(miss()),
     };
     let events = reader.events(code).await.map_err(unavailable)?;
     let state = SessionState::replay(&record, events.into_iter().map(|stored| (stored.at, stored.event)));
@@ -184,10 +195,7 @@ async fn find_summary(
             "This page has been taken down",
             "The organiser has taken this summary down, so there is nothing to show here any more.",
         )),
-        Lookup::Unknown => {
-            let _ = app.hub.wrong_key(peer, false);
-            Err(not_found())
-        }
+        Lookup::Unknown => Err(miss()),
     }
 }
 

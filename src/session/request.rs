@@ -12,6 +12,7 @@ use crate::activity::{ActivityControl, ActivityRequest, Answer};
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, now_ms};
 use crate::protocol::{ClientMessage, ParticipantId, RequestId};
+use crate::report::summary;
 
 /// Facilitator controls.
 #[derive(Debug, Clone)]
@@ -94,10 +95,11 @@ impl Control {
             Self::Reset { activity } => state.propose_reset(activity),
             Self::Close => state.propose_close(),
             Self::RemoveSilent => state.propose_remove_silent(),
-            Self::Report { content, series } => state.propose_report(content, *series),
-            Self::Publish { sections, new_id } => state.propose_publish(sections, new_id.clone()),
-            Self::Revoke => state.propose_revoke(),
-            Self::SummaryQr(show) => state.propose_summary_qr(*show),
+            // The report and "what we heard" (issue 15) are checked in `report::summary`.
+            Self::Report { content, series } => Ok(summary::propose_report(content, *series)),
+            Self::Publish { sections, new_id } => summary::propose_publish(state, sections, new_id.clone()),
+            Self::Revoke => summary::propose_revoke(state),
+            Self::SummaryQr(show) => summary::propose_qr(state, *show),
             Self::Kind(control) => state.propose_control(control, item),
         }
     }

@@ -52,7 +52,7 @@ pub enum Change {
     Closed,
     /// The report's content was saved: nothing on screen shows it.
     Report,
-    /// "What we heard" was published, revoked, or its QR code shown or hidden.
+    /// "What we heard" was published or revoked.
     Summary,
 }
 
@@ -445,63 +445,6 @@ impl SessionState {
         Ok(activities)
     }
 
-    /// Checks saving the report's content (already checked by [`ReportContent::check`]);
-    /// allowed in a closed session.
-    ///
-    /// [`ReportContent::check`]: crate::report::content::ReportContent::check
-    pub fn propose_report(
-        &self,
-        content: &crate::report::content::ReportContent,
-        series: bool,
-    ) -> Result<Event, Refusal> {
-        Ok(Event::ReportSaved { content: Box::new(content.clone()), series })
-    }
-
-    /// Checks publishing "what we heard" with these sections of the session's report (at
-    /// least one, each once). Publishing again keeps the address; after a revoke, `new_id`
-    /// is the new one.
-    pub fn propose_publish(&self, sections: &[String], new_id: String) -> Result<Event, Refusal> {
-        let content = crate::report::content::ReportContent::or_default(self.report.as_ref());
-        if sections.is_empty() {
-            return Err(Refusal::new(ErrorCode::InvalidReport, "Choose at least one section to publish."));
-        }
-        for (n, id) in sections.iter().enumerate() {
-            let Some(section) = content.sections.iter().find(|section| &section.id == id) else {
-                return Err(Refusal::new(
-                    ErrorCode::InvalidReport,
-                    format!("The report has no section \"{}\".", id.chars().take(40).collect::<String>()),
-                ));
-            };
-            if section.hidden {
-                return Err(Refusal::new(
-                    ErrorCode::InvalidReport,
-                    format!("The section \"{id}\" is hidden in the report: show it first to publish it."),
-                ));
-            }
-            if sections[..n].contains(id) {
-                return Err(Refusal::new(ErrorCode::InvalidReport, format!("The section \"{id}\" is chosen twice.")));
-            }
-        }
-        let id = self.summary.as_ref().map_or(new_id, |published| published.id.clone());
-        Ok(Event::SummaryPublished { id: Some(id), sections: sections.to_vec() })
-    }
-
-    /// Checks revoking "what we heard".
-    pub fn propose_revoke(&self) -> Result<Event, Refusal> {
-        if self.summary.is_none() {
-            return Err(Refusal::new(ErrorCode::NotFound, "\"What we heard\" is not published."));
-        }
-        Ok(Event::SummaryPublished { id: None, sections: Vec::new() })
-    }
-
-    /// Checks showing or hiding the QR code of "what we heard" on the projector.
-    pub fn propose_summary_qr(&self, show: bool) -> Result<Event, Refusal> {
-        if show && self.summary.is_none() {
-            return Err(Refusal::new(ErrorCode::NotOpen, "Publish \"what we heard\" first to show its QR code."));
-        }
-        Ok(Event::SummaryQr { show })
-    }
-
     /// The address of "what we heard" while it is published: `/r/<id>`.
     pub fn summary_url(&self) -> Option<String> {
         self.summary.as_ref().map(|published| format!("/r/{}", published.id))
@@ -677,7 +620,8 @@ impl SessionState {
             }
             Event::SummaryQr { show } => {
                 self.summary_qr = *show && self.summary.is_some();
-                Ok(Change::Summary)
+                // The step carries it (`summary_qr`).
+                Ok(Change::Step)
             }
         }
     }
