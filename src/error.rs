@@ -75,6 +75,17 @@ pub enum ErrorCode {
     /// Booked numbers that are not whole numbers from 0 to 100,000, do not match the groups,
     /// or add up to more than the total.
     InvalidBooked,
+    /// A report's content that does not fit its shape: a bad id, a generated section
+    /// written over, a quote filed under a theme the report does not have.
+    InvalidReport,
+    /// A report's title or text over its limit.
+    TooLong,
+    /// More than 50 quotes in a report.
+    TooManyQuotes,
+    /// More than 20 themes in a report.
+    TooManyThemes,
+    /// A quote that points at no word or note of the report (or a hidden one).
+    UnknownQuote,
 }
 
 impl ErrorCode {
@@ -96,7 +107,12 @@ impl ErrorCode {
             | Self::InvalidGroupSize
             | Self::NoAboutYou
             | Self::InvalidGroup
-            | Self::InvalidBooked => StatusCode::BAD_REQUEST,
+            | Self::InvalidBooked
+            | Self::InvalidReport
+            | Self::TooLong
+            | Self::TooManyQuotes
+            | Self::TooManyThemes
+            | Self::UnknownQuote => StatusCode::BAD_REQUEST,
             Self::AboutYouInUse => StatusCode::CONFLICT,
             Self::NotJoined | Self::AlreadyJoined | Self::NotOpen | Self::ActivityHasAnswers | Self::TooManyEntries => {
                 StatusCode::CONFLICT

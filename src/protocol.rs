@@ -98,6 +98,14 @@ pub enum ClientMessage {
         #[ts(type = "number")]
         id: RequestId,
     },
+    /// Facilitator: show (or hide) the QR code of "what we heard" on the projector, with its
+    /// address; refused with `not_open` while it is not published. `StepView.summary_qr`
+    /// carries it.
+    ShowSummaryQr {
+        #[ts(type = "number")]
+        id: RequestId,
+        show: bool,
+    },
     /// Participant: an answer to the current step. A scale answer names `round`, `statement`
     /// (0-based) and `value`; a later answer to the same statement and round replaces it.
     /// A word-cloud answer has `text`: 1–3 words, at most 40 characters.
@@ -302,6 +310,7 @@ impl ClientMessage {
             | Self::Reveal { id, .. }
             | Self::CloseSession { id }
             | Self::RemoveSilent { id }
+            | Self::ShowSummaryQr { id, .. }
             | Self::Hide { id, .. }
             | Self::Merge { id, .. }
             | Self::Reset { id, .. }
@@ -363,6 +372,11 @@ pub struct StepView {
     pub still_open: Vec<String>,
     /// What the projector shows of the groups (see `projector_groups`): null = everyone only.
     pub split: Option<Split>,
+    /// The address of "what we heard" (`/r/<id>`) while the facilitator shows its QR code on
+    /// the projector (`show_summary_qr`); null otherwise.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub summary_qr: Option<String>,
 }
 
 /// A countdown on the current activity.
@@ -477,6 +491,41 @@ pub struct SessionInfo {
     /// Whether anyone has answered the "About you" question (a group or "prefer not to
     /// say"): it can no longer be changed or removed.
     pub about_you_answered: bool,
+    /// "What we heard", while it is published.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub summary: Option<SummaryInfo>,
+}
+
+/// "What we heard" as published: its address and the report's sections it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SummaryInfo {
+    /// `/r/<id>`, relative to the server.
+    pub url: String,
+    pub sections: Vec<String>,
+}
+
+/// `POST /api/sessions/{code}/summary` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PublishSummary {
+    /// The report's section ids to publish, in report order; at least one.
+    pub sections: Vec<String>,
+}
+
+/// `201` answer to `POST /api/sessions/{code}/summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PublishedSummary {
+    pub url: String,
+}
+
+/// `GET`/`PUT /api/sessions/{code}/report` (and `…/series/report`) answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReportView {
+    pub content: crate::report::content::ReportContent,
+    /// Everything that can be starred (hidden words and notes left out), in agenda order.
+    pub candidates: Vec<crate::report::content::Candidate>,
+    /// `live` while any session of the report is running.
+    pub state: SessionState,
 }
 
 /// What the projector needs besides the live frames.
@@ -504,6 +553,10 @@ pub enum ServerMessage {
         state: SessionState,
         step: StepView,
         mine: Option<Mine>,
+        /// The address of "what we heard" (`/r/<id>`) if the organiser has published it.
+        #[serde(default)]
+        #[ts(optional = nullable)]
+        what_we_heard: Option<String>,
         /// The server's clock, in milliseconds since the Unix epoch, for timers.
         #[ts(type = "number")]
         server_time: i64,
@@ -575,6 +628,9 @@ pub enum ServerMessage {
     /// Console and projector, once the session is closed: every activity's results, for the
     /// closing summary (hidden items left out on the projector).
     Summary { activities: Vec<ActivityResults> },
+    /// Phones, projector and console: "what we heard" was published (its address) or
+    /// revoked (null).
+    WhatWeHeard { url: Option<String> },
 }
 
 /// `POST /api/sessions` body.
@@ -685,6 +741,16 @@ pub fn typescript() -> String {
         crate::session::groups::SuppressedMark::decl(&cfg),
         crate::session::groups::GroupFigures::<Aggregate>::decl(&cfg),
         crate::session::groups::Attendance::decl(&cfg),
+        SummaryInfo::decl(&cfg),
+        PublishSummary::decl(&cfg),
+        PublishedSummary::decl(&cfg),
+        ReportView::decl(&cfg),
+        crate::report::content::ReportContent::decl(&cfg),
+        crate::report::content::ReportSection::decl(&cfg),
+        crate::report::content::ReportTheme::decl(&cfg),
+        crate::report::content::Quote::decl(&cfg),
+        crate::report::content::Candidate::decl(&cfg),
+        crate::report::content::CandidateKind::decl(&cfg),
         PresentInfo::decl(&cfg),
         CreateSession::decl(&cfg),
         CopyFrom::decl(&cfg),

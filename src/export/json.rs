@@ -146,6 +146,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     if report.has_groups() {
         out["attendance"] = attendance(report);
     }
+    out["report"] = serde_json::to_value(&report.content)?;
     out["generated_at"] = json!(rfc3339(report.generated_at));
     let mut bytes = serde_json::to_vec_pretty(&out)?;
     bytes.push(b'\n');

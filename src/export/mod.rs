@@ -28,6 +28,7 @@ use crate::error::{ErrorCode, Refusal};
 pub use crate::figures::{one_decimal, round_one, signed_one_decimal};
 use crate::journal::{JournalError, Reader, SessionRecord, now_ms};
 use crate::protocol::ParticipantId;
+use crate::report::content::ReportContent;
 use crate::session::SessionState;
 use crate::session::groups::{self, AboutYou, Attendance, Booked};
 
@@ -144,6 +145,10 @@ pub struct SessionPart {
     pub attendance: Option<(IndexMap<String, Attendance>, Attendance)>,
     /// Each participant's group now, by label: their answers count for it.
     pub group_of: HashMap<ParticipantId, String>,
+    /// What the organiser wrote for this session's report, and (in a series' first
+    /// session) for the series report.
+    pub report: Option<ReportContent>,
+    pub series_report: Option<ReportContent>,
 }
 
 /// One activity of one session: its configuration, results and responses.
@@ -204,6 +209,8 @@ pub struct Report {
     pub sessions: Vec<SessionPart>,
     /// Added up over the sessions (for one session, its own results).
     pub activities: Vec<Combined>,
+    /// What the organiser wrote and picked (every generated section in it).
+    pub content: ReportContent,
     pub generated_at: i64,
 }
 
@@ -277,6 +284,8 @@ pub fn session_part(record: &SessionRecord, state: &SessionState) -> SessionPart
         booked: state.booked.clone(),
         attendance: state.attendance(),
         group_of: state.group_labels(),
+        report: state.report.clone(),
+        series_report: state.series_report.clone(),
     };
     // A row naming a small group would say who gave it: rows name a group only where the
     // session's attendance by group shows it (the rule on who took part).
@@ -364,7 +373,13 @@ pub fn build(series: Option<String>, title: String, sessions: Vec<SessionPart>) 
             })
         })
         .collect();
-    Report { series, title, sessions, activities, generated_at: now_ms() }
+    // A series report's content is kept with the series' first session.
+    let content = match &series {
+        None => sessions.first().and_then(|session| session.report.as_ref()),
+        Some(_) => sessions.first().and_then(|session| session.series_report.as_ref()),
+    };
+    let content = ReportContent::or_default(content);
+    Report { series, title, sessions, activities, content, generated_at: now_ms() }
 }
 
 /// Adds up counts per round over sessions (a later session may have more rounds).

@@ -64,6 +64,8 @@ pub struct Frames {
     pub closed: Option<Frame>,
     /// Console and projector, once closed: every activity's results.
     pub summary: Option<Frame>,
+    /// "What we heard" published or revoked (issue 15).
+    pub what_we_heard: Option<Frame>,
     /// Changes only when the activity or round on screen changes: phones then need their own
     /// answers there (`mine`), which a reveal or "stop answers" does not call for.
     pub scope: u64,
@@ -86,6 +88,7 @@ pub struct WelcomeParts {
     pub mine: Option<Mine>,
     /// The "About you" question, the participant's group and whether they chose.
     pub about_you: (Option<crate::protocol::AboutYouQuestion>, Option<u32>, bool),
+    pub what_we_heard: Option<String>,
 }
 
 pub type Reply<T> = oneshot::Sender<Result<T, Refusal>>;
@@ -450,6 +453,7 @@ impl Session {
             step: self.core.state().step_view(),
             mine: self.core.state().mine(participant),
             about_you: self.core.state().about_you_for(participant),
+            what_we_heard: self.core.state().summary_url(),
         }
     }
 
@@ -471,6 +475,7 @@ impl Session {
             about_you: self.core.state().about_you.clone(),
             booked: self.core.state().booked.clone(),
             about_you_answered: self.core.state().about_you_answered(),
+            summary: crate::report::summary::info(self.core.state()),
         }
     }
 
@@ -489,7 +494,14 @@ impl Session {
                     self.publish_agenda();
                 }
             }
-            Change::Joined => {}
+            Change::Joined | Change::Report => {}
+            Change::Summary => {
+                self.publish_all();
+                let frame = self.next_frame(&ServerMessage::WhatWeHeard { url: self.core.state().summary_url() });
+                for outlet in [&self.outlets.staff, &self.outlets.projector, &self.outlets.audience] {
+                    outlet.send_modify(|frames| frames.what_we_heard = frame.clone());
+                }
+            }
             Change::Step | Change::Agenda => self.publish_all(),
             Change::Closed => {
                 self.publish_all();
@@ -731,6 +743,7 @@ pub fn welcome_message(joined: &Joined, token: String) -> ServerMessage {
         state: joined.welcome.state,
         step: joined.welcome.step.clone(),
         mine: joined.welcome.mine.clone(),
+        what_we_heard: joined.welcome.what_we_heard.clone(),
         server_time: now_ms(),
         about_you: joined.welcome.about_you.0.clone(),
         group: joined.welcome.about_you.1,

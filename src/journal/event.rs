@@ -100,6 +100,24 @@ pub enum Event {
     ProjectorGroups {
         split: Option<Split>,
     },
+    /// The organiser saved the report's content (the whole of it; the last one counts). With
+    /// `series`, the content of the series report, kept with the series' first session.
+    /// Taken in a closed session too: reports are written after the workshop.
+    ReportSaved {
+        content: Box<crate::report::content::ReportContent>,
+        #[serde(default)]
+        series: bool,
+    },
+    /// "What we heard" was published at `/r/<id>` with these sections (`id` null: revoked).
+    SummaryPublished {
+        id: Option<String>,
+        #[serde(default)]
+        sections: Vec<String>,
+    },
+    /// The facilitator showed or hid the QR code of "what we heard" on the projector.
+    SummaryQr {
+        show: bool,
+    },
     /// An event of an activity's kind (an answer, an entry, a note, …): the kind's own, each
     /// tagged by its `type` as the others are, so the stored JSON is the same as before
     /// kinds became slices.

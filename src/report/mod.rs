@@ -15,12 +15,14 @@
 
 pub mod build;
 pub mod chart;
+pub mod content;
 pub mod docx;
 pub mod pdf;
+pub mod summary;
 
 use serde::Serialize;
 
-pub use build::document;
+pub use build::{document, public_document};
 
 /// The language every report is written in (BCP 47), set in each format's metadata.
 pub const LANGUAGE: &str = "en-GB";

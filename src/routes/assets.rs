@@ -12,7 +12,7 @@ use rust_embed::RustEmbed;
 struct Web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for page in ["/", "/j/{code}", "/host/{code}", "/present/{code}"] {
+    for page in ["/", "/j/{code}", "/host/{code}", "/host/{code}/report", "/present/{code}"] {
         cfg.route(page, web::get().to(index));
     }
     cfg.default_service(web::to(asset));

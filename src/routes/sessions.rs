@@ -23,7 +23,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 
 /// The session, if the request holds its host key. A wrong code or key counts as a guess
 /// against the caller's address, as it does over the WebSocket.
-async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
+pub(super) async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
     let peer = app.client(req);
     let guarded = app.hub.join_guarded(peer, code);
     let handle = app.hub.find(code, peer, guarded).await?;
@@ -33,7 +33,7 @@ async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<Sessio
     }
 }
 
-async fn info(app: &AppState, req: &HttpRequest, handle: &SessionHandle) -> Result<SessionInfo, Refusal> {
+pub(super) async fn info(app: &AppState, req: &HttpRequest, handle: &SessionHandle) -> Result<SessionInfo, Refusal> {
     let join_url = format!("{}/j/{}", app.base_url(req), handle.code);
     let present_key = bearer(req).map(auth::present_key_for).unwrap_or_default();
     handle.request(|reply| Command::Info { join_url, present_key, reply }).await?

@@ -12,6 +12,7 @@ use crate::activity::{ActivityControl, ActivityRequest, Answer};
 use crate::error::{ErrorCode, Refusal};
 use crate::journal::{Event, now_ms};
 use crate::protocol::{ClientMessage, ParticipantId, RequestId};
+use crate::report::summary;
 
 /// Facilitator controls.
 #[derive(Debug, Clone)]
@@ -44,6 +45,21 @@ pub enum Control {
     AboutYou(Option<crate::session::groups::AboutYou>),
     /// The booked numbers (HTTP).
     Booked(crate::session::groups::Booked),
+    /// Save the report's content (checked already), the session's or the series'.
+    Report {
+        content: Box<crate::report::content::ReportContent>,
+        series: bool,
+    },
+    /// Publish "what we heard" with these sections; `new_id` is its address if it is not
+    /// published already.
+    Publish {
+        sections: Vec<String>,
+        new_id: String,
+    },
+    /// Revoke "what we heard".
+    Revoke,
+    /// Show or hide the QR code of "what we heard" on the projector.
+    SummaryQr(bool),
     /// A control of the activity's kind (a word cloud's merge, a board's moves and themes…).
     Kind(ActivityControl),
 }
@@ -64,6 +80,7 @@ impl Control {
             ClientMessage::CloseSession { id } => (id, Self::Close),
             ClientMessage::RemoveSilent { id } => (id, Self::RemoveSilent),
             ClientMessage::ProjectorGroups { id, split } => (id, Self::ProjectorGroups(split)),
+            ClientMessage::ShowSummaryQr { id, show } => (id, Self::SummaryQr(show)),
             message => {
                 let (id, control) = ActivityControl::from_message(message).ok()?;
                 (id, Self::Kind(control))
@@ -88,6 +105,11 @@ impl Control {
             Self::ProjectorGroups(split) => state.propose_split(*split),
             Self::AboutYou(about_you) => state.propose_about_you(about_you.clone()),
             Self::Booked(booked) => state.propose_booked(booked.clone()),
+            // The report and "what we heard" (issue 15) are checked in `report::summary`.
+            Self::Report { content, series } => Ok(summary::propose_report(content, *series)),
+            Self::Publish { sections, new_id } => summary::propose_publish(state, sections, new_id.clone()),
+            Self::Revoke => summary::propose_revoke(state),
+            Self::SummaryQr(show) => summary::propose_qr(state, *show),
             Self::Kind(control) => state.propose_control(control, item),
         }
     }

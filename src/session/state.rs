@@ -55,6 +55,19 @@ pub enum Change {
     /// Answers to this activity changed.
     Results(String),
     Closed,
+    /// The report's content was saved: nothing on screen shows it.
+    Report,
+    /// "What we heard" was published or revoked.
+    Summary,
+}
+
+/// "What we heard", as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The unguessable part of its address, `/r/<id>`.
+    pub id: String,
+    /// The report's sections shown, in report order.
+    pub sections: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +112,16 @@ pub struct SessionState {
     tallies: HashMap<String, ActivityTallies>,
     /// Moves on whenever `attendance` changes, so the session task knows to publish it.
     attendance_version: u64,
+    /// What the organiser wrote and picked for this session's report (the last saved).
+    pub report: Option<crate::report::content::ReportContent>,
+    /// The same for the series report, kept with the series' first session.
+    pub series_report: Option<crate::report::content::ReportContent>,
+    /// "What we heard", while it is published.
+    pub summary: Option<Published>,
+    /// Addresses of "what we heard" that were revoked: they answer 410, not 404.
+    pub revoked: Vec<String>,
+    /// Whether the projector shows the QR code of "what we heard" (while it is published).
+    pub summary_qr: bool,
 }
 
 impl SessionState {
@@ -127,6 +150,11 @@ impl SessionState {
             attendance: vec![Attendance::default()],
             tallies: HashMap::new(),
             attendance_version: 0,
+            report: None,
+            series_report: None,
+            summary: None,
+            revoked: Vec::new(),
+            summary_qr: false,
         }
     }
 
@@ -445,6 +473,11 @@ impl SessionState {
         Ok(activities)
     }
 
+    /// The address of "what we heard" while it is published: `/r/<id>`.
+    pub fn summary_url(&self) -> Option<String> {
+        self.summary.as_ref().map(|published| format!("/r/{}", published.id))
+    }
+
     // ---- the fold ---------------------------------------------------------------------------
 
     /// Applies a committed event. Deterministic: the same events in the same order always give
@@ -665,6 +698,30 @@ impl SessionState {
                     Some(activity) => Ok(Change::Results(activity.clone())),
                     None => Ok(Change::Joined),
                 }
+            }
+            Event::ReportSaved { content, series } => {
+                let slot = if *series { &mut self.series_report } else { &mut self.report };
+                *slot = Some((**content).clone());
+                Ok(Change::Report)
+            }
+            Event::SummaryPublished { id: Some(id), sections } => {
+                if let Some(old) = self.summary.take().filter(|old| &old.id != id) {
+                    self.revoked.push(old.id);
+                }
+                self.summary = Some(Published { id: id.clone(), sections: sections.clone() });
+                Ok(Change::Summary)
+            }
+            Event::SummaryPublished { id: None, .. } => {
+                if let Some(old) = self.summary.take() {
+                    self.revoked.push(old.id);
+                }
+                self.summary_qr = false;
+                Ok(Change::Summary)
+            }
+            Event::SummaryQr { show } => {
+                self.summary_qr = *show && self.summary.is_some();
+                // The step carries it (`summary_qr`).
+                Ok(Change::Step)
             }
         }
     }
@@ -975,6 +1032,7 @@ impl SessionState {
             }),
             still_open,
             split: self.about_you.as_ref().and(self.split),
+            summary_qr: self.summary_url().filter(|_| self.summary_qr),
         }
     }
 

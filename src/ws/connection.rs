@@ -74,8 +74,8 @@ impl Drop for Counted {
 /// Why a connection ends, and the close frame that says so.
 struct Goodbye(CloseCode, &'static str);
 
-/// How many slots a view has (agenda, step, results, counts, closed, summary).
-const VIEW_SLOTS: usize = 6;
+/// How many slots a view has (agenda, step, results, counts, closed, summary, what we heard).
+const VIEW_SLOTS: usize = 7;
 
 /// The versions of each view slot this connection has sent.
 #[derive(Default)]
@@ -86,6 +86,7 @@ struct Sent {
     agenda: u64,
     closed: u64,
     summary: u64,
+    what_we_heard: u64,
     scope: u64,
 }
 
@@ -253,6 +254,7 @@ impl Connection {
                 (&frames.counts, &mut sent.counts),
                 (&frames.closed, &mut sent.closed),
                 (&frames.summary, &mut sent.summary),
+                (&frames.what_we_heard, &mut sent.what_we_heard),
             ];
             let mut out = Vec::with_capacity(slots.len());
             for (frame, sent) in slots {

@@ -151,7 +151,7 @@ async fn qr_health_pages_and_headers() {
     let (status, body) = get_json(&server.url("/healthz"), None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
 
-    for page in ["/", &format!("/j/{}", session.code), "/host/12345678", "/present/12345678"] {
+    for page in ["/", &format!("/j/{}", session.code), "/host/12345678", "/host/12345678/report", "/present/12345678"] {
         let response = awc::Client::new().get(server.url(page)).send().await.expect("page");
         assert_eq!(response.status(), 200, "{page}");
         let headers = response.headers();

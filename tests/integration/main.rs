@@ -5,6 +5,7 @@ mod choice;
 mod common;
 mod crash;
 mod export;
+mod findings;
 mod fixture;
 mod groups;
 mod hardening;

@@ -14,6 +14,7 @@ use chorus::activity::scale::ScaleEvent;
 use chorus::activity::wordcloud::WordCloudEvent;
 use chorus::export::{self, Format, Report, one_decimal, signed_one_decimal};
 use chorus::journal::{Event, SessionRecord};
+use chorus::report::content::ReportContent;
 use chorus::report::{self, Document};
 use chorus::session::SessionState;
 use serde_json::{Value, json};
@@ -24,6 +25,13 @@ const HOSTILE: &str = "#exit() ] * $x$ \\ <script>alert(1)</script> _y_ @ref // 
 const HOSTILE_THEME: &str = "Time & money <b>*bold*</b> #set text(red)";
 /// A board's title (a heading in the report), hostile too.
 const HOSTILE_TITLE: &str = "Personal pledges = #pagebreak() [*x*] `raw` <h1>";
+
+/// An organiser's section title, hostile too: the organiser's words are text in every format.
+const HOSTILE_SECTION: &str = "Why we did it <script>alert('x')</script> #set page(fill: red) & *more*";
+/// A line of an organiser's text, as hostile.
+const HOSTILE_LINE: &str = "We <b>listened</b> #emph[here] $5 & `more` \\ [link](x)";
+/// A section the organiser hid: in no format.
+const HIDDEN_SECTION: &str = "Draft notes, not for the report";
 
 const STATEMENTS: [&str; 4] = [
     "I understand the term co-production",
@@ -133,6 +141,36 @@ fn workshop(k: usize, people: u32) -> Vec<Event> {
 
 const CODES: [&str; 4] = ["31415926", "27182818", "14142135", "17320508"];
 
+/// What the organiser wrote for the series report: an introduction, the generated
+/// sections moved about, themes with quotes from three sessions (a note of the first, a
+/// note of the third, a word of the second) and one unfiled (a pledge of the fourth), next
+/// steps, and a hidden draft.
+fn series_content() -> ReportContent {
+    serde_json::from_value(json!({
+        "sections": [
+            {"id": "introduction", "title": HOSTILE_SECTION,
+             "text": format!("# Background\nFour workshops for staff\nand parents.\n\n- {HOSTILE_LINE}\n- We met four times")},
+            {"id": "attendance"},
+            {"id": "activities"},
+            {"id": "themes"},
+            {"id": "next_steps", "title": "You said – we are doing", "text": "- We will meet monthly\n- We will pay for cover"},
+            {"id": "draft", "title": HIDDEN_SECTION, "text": "Not for anyone", "hidden": true}
+        ],
+        "themes": [
+            {"id": "time", "title": "Time", "text": "What this means: staff need time to take part."},
+            {"id": "together", "title": "Working together", "text": ""}
+        ],
+        "quotes": [
+            {"session": CODES[0], "activity": "board", "item": "10", "theme": "time"},
+            {"session": CODES[2], "activity": "board", "item": "11", "theme": "time"},
+            // A word-cloud group's id is its stemmed key.
+            {"session": CODES[1], "activity": "word", "item": "togeth", "theme": "together"},
+            {"session": CODES[3], "activity": "pledges", "item": "30", "theme": null}
+        ]
+    }))
+    .expect("content")
+}
+
 /// The series report of the four workshops, a week apart, at fixed times.
 fn series() -> Report {
     series_of(took_part)
@@ -152,7 +190,13 @@ fn series_of(people: impl Fn(usize) -> u32) -> Report {
                 closed_at: None,
             };
             let start = record.created_at;
-            let events = workshop(k, people(k)).into_iter().enumerate().map(|(i, e)| (start + 60_000 * i as i64, e));
+            let mut events = workshop(k, people(k));
+            if k == 0 {
+                // Written after the workshop closed, kept with the series' first session.
+                let content = series_content().check().expect("a valid content");
+                events.push(Event::ReportSaved { content: Box::new(content), series: true });
+            }
+            let events = events.into_iter().enumerate().map(|(i, e)| (start + 60_000 * i as i64, e));
             export::session_part(&record, &SessionState::replay(&record, events))
         })
         .collect();
@@ -276,7 +320,22 @@ fn the_report_document_has_every_section() {
     assert_eq!(document.language, "en-GB");
     let headings: Vec<(u8, &str)> = document.headings().collect();
     let level_two: Vec<&str> = headings.iter().filter(|(level, _)| *level == 2).map(|(_, text)| *text).collect();
-    assert_eq!(level_two, ["Who attended", "What we found", "The most frequent words", "Notes by board and theme"]);
+    assert_eq!(
+        level_two,
+        [
+            HOSTILE_SECTION,
+            "Who attended",
+            "What we found",
+            "The most frequent words",
+            "Notes by board and theme",
+            "Themes: what we heard",
+            "You said – we are doing"
+        ],
+        "the organiser's order; the hidden draft left out"
+    );
+    assert!(headings.contains(&(3, "Background")), "a heading written in the text");
+    assert!(headings.contains(&(3, "Time")) && headings.contains(&(3, "Working together")));
+    assert!(headings.contains(&(3, "Quotes")) || headings.contains(&(3, "Other quotes")));
     assert_eq!(headings[0], (1, "Co-production training"));
     for pair in headings.windows(2) {
         assert!(pair[1].0 <= pair[0].0 + 1, "a heading level is skipped: {pair:?}");
@@ -305,6 +364,61 @@ fn the_report_document_has_every_section() {
     let words = document.tables().find(|t| t.caption == "The most frequent words").expect("words");
     assert_eq!((words.rows[0][1].to_lowercase(), words.rows[0][2].clone()), (top.clone(), top_count.to_string()));
     assert_eq!(words.rows.len(), counts.len(), "every word, up to 25");
+
+    // The themes with their quotes, from the sessions they were said in.
+    let time = document.blocks.iter().position(|b| *b == report::Block::heading(3, "Time")).expect("Time");
+    let quotes: Vec<String> = document.blocks[time..]
+        .iter()
+        .find_map(|b| match b {
+            report::Block::List { items } => {
+                Some(items.iter().map(|runs| runs.iter().map(|r| r.text.as_str()).collect::<String>()).collect())
+            }
+            _ => None,
+        })
+        .expect("the theme's quotes");
+    assert_eq!(
+        quotes,
+        [
+            "“Not enough time” – What gets in the way, and what works?, Barriers, session 3141 5926",
+            "“Time and money” – What gets in the way, and what works?, Barriers, session 1414 2135",
+        ]
+    );
+    let words_theme =
+        document.blocks.iter().position(|b| *b == report::Block::heading(3, "Working together")).expect("theme");
+    let report::Block::List { items } = &document.blocks[words_theme + 1] else { panic!("quotes of the theme") };
+    let word: String = items[0].iter().map(|r| r.text.as_str()).collect();
+    // In session 2 one person gave "Together" (WORDS[(p + 1) % 7] for p = 6), so no count.
+    assert_eq!(word, "“Together” – What word would you use instead of co-production?, session 2718 2818");
+}
+
+/// The organiser's words are text in every format: a title and a line full of HTML, typst
+/// and Markdown come out verbatim in the DOCX and the PDF and escaped in the HTML; the
+/// hidden section is in none of them.
+#[test]
+fn organisers_text_is_text_in_every_format() {
+    let rendered = rendered();
+    let docx = docx_read_back();
+    let headings: Vec<&str> = docx["paragraphs"]
+        .as_array()
+        .expect("paragraphs")
+        .iter()
+        .filter(|p| p["style"] == "Heading 2")
+        .filter_map(|p| p["text"].as_str())
+        .collect();
+    assert!(headings.contains(&HOSTILE_SECTION), "{headings:?}");
+    assert!(strings(&docx["list_items"]).iter().any(|t| t == HOSTILE_LINE), "the list item verbatim");
+    let all_text = docx.to_string();
+    assert!(!all_text.contains(HIDDEN_SECTION));
+    let text = pdf_text();
+    assert!(text.contains(HOSTILE_SECTION), "the title verbatim in the PDF");
+    assert!(text.contains(HOSTILE_LINE), "the line verbatim in the PDF");
+    assert!(text.contains("“Not enough time”") && text.contains("You said – we are doing"));
+    assert!(!text.contains(HIDDEN_SECTION));
+    let escape = |t: &str| t.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('\'', "&#39;");
+    assert!(rendered.html.contains(&escape(HOSTILE_SECTION)), "escaped in the HTML");
+    assert!(rendered.html.contains(&escape(HOSTILE_LINE)));
+    assert!(!rendered.html.contains("<script") && !rendered.html.contains("<b>listened"));
+    assert!(!rendered.html.contains(HIDDEN_SECTION));
 }
 
 /// The DOCX opens in python-docx: its title and language, Word's heading styles in the
@@ -491,6 +605,10 @@ fn timing() {
         );
     };
     time("document model", &|report| report::document(report).blocks.len());
+    let sections: Vec<String> = ["introduction", "attendance", "activities", "themes"].map(str::to_owned).to_vec();
+    time("what we heard page", &|report| {
+        report::summary::page(&report::public_document(report, &sections)).expect("page").len()
+    });
     for format in [Format::Html, Format::Xlsx, Format::Docx, Format::Pdf] {
         time(format.extension(), &|report| export::render(report, format).expect("render").len());
     }
@@ -533,4 +651,33 @@ fn a_running_session_and_an_untitled_board() {
     for format in [Format::Docx, Format::Pdf] {
         assert!(!export::render(&report, format).expect("render").is_empty());
     }
+}
+
+/// Writes the documents the pictures in docs/exports.md are taken from, with an organiser's
+/// content free of the tests' hostile text, to `CHORUS_REPORT_PICTURES` (a directory): the
+/// series report in HTML, DOCX and PDF, and the "what we heard" page of its first session.
+/// Run with `CHORUS_REPORT_PICTURES=/tmp/pictures cargo test --test integration
+/// report::pictures -- --ignored`; docs/exports.md says how the pictures are taken.
+#[test]
+#[ignore = "writes the documents for the docs' pictures; run by hand"]
+fn pictures() {
+    let dir = PathBuf::from(std::env::var_os("CHORUS_REPORT_PICTURES").expect("CHORUS_REPORT_PICTURES"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut report = series();
+    let mut content = series_content();
+    content.sections[0].title = Some("Why we did it".into());
+    content.sections[0].text = Some(
+        "Parents and staff told us that decisions about their children's services were made without them. \
+         Over four workshops we asked what co-production means to them, what gets in the way, and what works.\n\n\
+         - Four workshops, a week apart\n- Staff and parents together in each"
+            .into(),
+    );
+    report.content = content.check().expect("valid");
+    for format in [Format::Html, Format::Docx, Format::Pdf] {
+        let bytes = export::render(&report, format).expect("render");
+        std::fs::write(dir.join(format!("report.{}", format.extension())), bytes).expect("write");
+    }
+    let sections: Vec<String> = ["introduction", "activities", "themes", "next_steps"].map(str::to_owned).to_vec();
+    let document = report::public_document(&report, &sections);
+    std::fs::write(dir.join("summary.html"), report::summary::page(&document).expect("page")).expect("write");
 }

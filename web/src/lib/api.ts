@@ -1,7 +1,8 @@
 // The HTTP side of the server: creating a session and replacing its agenda.
 
 import type { AboutYou } from './groups';
-import type { Activity, CreateSession, Created, ErrorCode, HttpError, ReplaceAgenda } from './protocol';
+import type { Activity, CreateSession, Created, ErrorCode, HttpError, ReplaceAgenda, SessionInfo } from './protocol';
+import type { ReportContent, ReportView } from './report';
 
 /** A refusal from the server, or a failure to reach it, with a message for people. */
 export class ApiError extends Error {
@@ -51,11 +52,13 @@ export async function errorFrom(response: Response): Promise<ApiError> {
 }
 
 async function send<T>(method: string, url: string, body: unknown, bearer: string | null): Promise<T> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
   let response: Response;
   try {
-    response = await fetch(url, { method, headers, body: JSON.stringify(body), credentials: 'same-origin' });
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    response = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, null, UNREACHABLE);
   }
@@ -82,7 +85,7 @@ export function replaceAgenda(
   return send<unknown>('PUT', `/api/sessions/${code}/agenda`, body, hostKey);
 }
 
-export type ExportFormat = 'json' | 'csv' | 'xlsx' | 'html';
+export type ExportFormat = 'json' | 'csv' | 'xlsx' | 'html' | 'docx' | 'pdf';
 
 /** A file to save, with the name the server gave it. */
 export interface Download {
@@ -128,4 +131,35 @@ export async function fetchExport(
  */
 export function putBooked(code: string, hostKey: string, booked: { total: number | null; groups: (number | null)[] | null }): Promise<unknown> {
   return send<unknown>('PUT', `/api/sessions/${code}/booked`, booked, hostKey);
+}
+
+/** Whose report: one session's, or its whole series' (kept with the series' first session). */
+export type ReportScope = 'session' | 'series';
+
+const reportPath = (code: string, scope: ReportScope) =>
+  scope === 'series' ? `/api/sessions/${code}/series/report` : `/api/sessions/${code}/report`;
+
+/** `GET /api/sessions/{code}` with the host key. */
+export function getSession(code: string, hostKey: string): Promise<SessionInfo> {
+  return send<SessionInfo>('GET', `/api/sessions/${code}`, undefined, hostKey);
+}
+
+/** `GET /api/sessions/{code}/report` (or `…/series/report`): the content, the candidates, the state. */
+export function getReport(code: string, hostKey: string, scope: ReportScope): Promise<ReportView> {
+  return send<ReportView>('GET', reportPath(code, scope), undefined, hostKey);
+}
+
+/** `PUT /api/sessions/{code}/report` (or `…/series/report`): answers as `GET` does. */
+export function putReport(code: string, hostKey: string, scope: ReportScope, content: ReportContent): Promise<ReportView> {
+  return send<ReportView>('PUT', reportPath(code, scope), content, hostKey);
+}
+
+/** `POST /api/sessions/{code}/summary`: publishes "what we heard" with these sections. */
+export function publishSummary(code: string, hostKey: string, sections: string[]): Promise<{ url: string }> {
+  return send<{ url: string }>('POST', `/api/sessions/${code}/summary`, { sections }, hostKey);
+}
+
+/** `DELETE /api/sessions/{code}/summary`: its address answers 410 from then on. */
+export function unpublishSummary(code: string, hostKey: string): Promise<null> {
+  return send<null>('DELETE', `/api/sessions/${code}/summary`, undefined, hostKey);
 }

@@ -721,3 +721,27 @@ describe('the About-you question', () => {
     expect((projector.step as { split?: unknown }).split).toBe('side_by_side');
   });
 });
+
+describe('"what we heard"', () => {
+  it('a phone learns the summary’s address when it is published and forgets it when revoked', () => {
+    const state = participant();
+    expect(state.whatWeHeard).toBeNull();
+    applyServerMessage(state, { type: 'what_we_heard', url: '/r/abc' });
+    expect(state.whatWeHeard).toBe('/r/abc');
+    // Another frame leaves it alone.
+    applyServerMessage(state, { type: 'session_closed' });
+    expect(state.whatWeHeard).toBe('/r/abc');
+    applyServerMessage(state, { type: 'what_we_heard', url: null });
+    expect(state.whatWeHeard).toBeNull();
+  });
+
+  it('the projector keeps the step’s summary QR address, and an older server’s step has none', () => {
+    const state = initialState('present', '48213377');
+    applyServerMessage(state, { type: 'step', ...stepOf(null), summary_qr: '/r/abc' });
+    expect(state.step?.summary_qr).toBe('/r/abc');
+    const older = { type: 'step', ...stepOf(null) } as Record<string, unknown>;
+    delete older.summary_qr;
+    applyServerMessage(state, older as unknown as ServerMessage);
+    expect(state.step?.summary_qr).toBeNull();
+  });
+});

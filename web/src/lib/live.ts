@@ -19,6 +19,7 @@ import type {
   StepView,
 } from './protocol';
 import type { Booked, GroupCounts, KnownAboutYou } from './groups';
+import { whatWeHeardFrom } from './report';
 
 export type Role = 'participant' | 'host' | 'present';
 
@@ -179,6 +180,8 @@ export interface LiveState {
   mine: Record<string, Mine>;
   /** Console: requests by id. */
   requests: Record<number, RequestSlot>;
+  /** The published "what we heard" summary's address (`/r/<id>`), or null. */
+  whatWeHeard: string | null;
 }
 
 export function initialState(role: Role, code: string): LiveState {
@@ -214,6 +217,7 @@ export function initialState(role: Role, code: string): LiveState {
     submitted: {},
     mine: {},
     requests: {},
+    whatWeHeard: null,
   };
 }
 
@@ -305,6 +309,7 @@ function stepFrom(frame: StepView): StepView {
     still_open: frame.still_open ?? [],
     // Servers before issue 14 did not send it: everyone only.
     split: frame.split ?? null,
+    summary_qr: frame.summary_qr ?? null,
   };
 }
 
@@ -484,6 +489,8 @@ function findAnswer(state: LiveState, id: number): AnswerSlot | undefined {
 
 /** Applies one server frame. Returns nothing; the caller reads the state. */
 export function applyServerMessage(state: LiveState, message: ServerMessage): void {
+  const heard = whatWeHeardFrom(message);
+  if (heard !== undefined) state.whatWeHeard = heard;
   switch (message.type) {
     case 'welcome':
       state.welcomed = true;

@@ -1,7 +1,7 @@
 // Generated from the Rust types in src/protocol.rs and src/activity/ by
 // `UPDATE_PROTOCOL_TS=1 cargo test protocol_ts`. Do not edit by hand.
 
-export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "remove_silent", id: number, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, 
+export type ClientMessage = { "type": "join", code: string, token?: string | null, } | { "type": "host", code: string, key: string, } | { "type": "present", code: string, key: string, } | { "type": "goto", id: number, activity: string | null, round?: string | null, } | { "type": "set_open", id: number, open: boolean, } | { "type": "reveal", id: number, show: boolean, } | { "type": "hide", id: number, activity: string, item: string, hidden: boolean, } | { "type": "merge", id: number, activity: string, from: string, into: string, } | { "type": "reset", id: number, activity: string, } | { "type": "close_session", id: number, } | { "type": "remove_silent", id: number, } | { "type": "show_summary_qr", id: number, show: boolean, } | { "type": "answer", id: number, activity: string, round?: string | null, statement?: number | null, value?: number | null, text?: string | null, 
 /**
  * Multiple choice: the chosen options' indices.
  */
@@ -21,6 +21,10 @@ export type ServerMessage = { "type": "welcome", protocol: number, participant_i
  */
 token: string, title: string, state: SessionState, step: StepView, mine: Mine | null, 
 /**
+ * The address of "what we heard" (`/r/<id>`) if the organiser has published it.
+ */
+what_we_heard?: string | null, 
+/**
  * The server's clock, in milliseconds since the Unix epoch, for timers.
  */
 server_time: number, 
@@ -35,7 +39,7 @@ group: number | null,
 /**
  * Whether the participant has answered the question ("prefer not to say" included).
  */
-group_chosen: boolean, } | { "type": "welcome_host", protocol: number, session: SessionInfo, server_time: number, } | { "type": "welcome_present", protocol: number, session: PresentInfo, server_time: number, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Results, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, took_part: number, answered: number, groups?: { [key in string]: Attendance }, not_said?: Attendance, } | { "type": "agenda", agenda: Array<Activity>, with_answers: Array<string>, } | { "type": "session_closed" } | { "type": "summary", activities: Array<ActivityResults>, };
+group_chosen: boolean, } | { "type": "welcome_host", protocol: number, session: SessionInfo, server_time: number, } | { "type": "welcome_present", protocol: number, session: PresentInfo, server_time: number, } | { "type": "ack", id: number, } | { "type": "error", id: number | null, error: ErrorCode, message: string, } | { "type": "step" } & StepView | { "type": "results", activity: string, seq: number, data: Results, } | { "type": "mine" } & Mine | { "type": "counts", joined: number, online: number, took_part: number, answered: number, groups?: { [key in string]: Attendance }, not_said?: Attendance, } | { "type": "agenda", agenda: Array<Activity>, with_answers: Array<string>, } | { "type": "session_closed" } | { "type": "summary", activities: Array<ActivityResults>, } | { "type": "what_we_heard", url: string | null, };
 
 export type SessionState = "live" | "closed";
 
@@ -90,7 +94,12 @@ still_open: Array<string>,
 /**
  * What the projector shows of the groups (see `projector_groups`): null = everyone only.
  */
-split: Split | null, };
+split: Split | null, 
+/**
+ * The address of "what we heard" (`/r/<id>`) while the facilitator shows its QR code on
+ * the projector (`show_summary_qr`); null otherwise.
+ */
+summary_qr?: string | null, };
 
 export type TimerView = { 
 /**
@@ -176,7 +185,11 @@ booked: Booked | null,
  * Whether anyone has answered the "About you" question (a group or "prefer not to
  * say"): it can no longer be changed or removed.
  */
-about_you_answered: boolean, };
+about_you_answered: boolean, 
+/**
+ * "What we heard", while it is published.
+ */
+summary?: SummaryInfo | null, };
 
 export type Results = { 
 /**
@@ -224,6 +237,70 @@ export type GroupFigures<A> = SuppressedMark | A;
 
 export type Attendance = { joined: number, took_part: number, };
 
+export type SummaryInfo = { 
+/**
+ * `/r/<id>`, relative to the server.
+ */
+url: string, sections: Array<string>, };
+
+export type PublishSummary = { 
+/**
+ * The report's section ids to publish, in report order; at least one.
+ */
+sections: Array<string>, };
+
+export type PublishedSummary = { url: string, };
+
+export type ReportView = { content: ReportContent, 
+/**
+ * Everything that can be starred (hidden words and notes left out), in agenda order.
+ */
+candidates: Array<Candidate>, 
+/**
+ * `live` while any session of the report is running.
+ */
+state: SessionState, };
+
+export type ReportContent = { 
+/**
+ * In report order.
+ */
+sections: Array<ReportSection>, themes: Array<ReportTheme>, quotes: Array<Quote>, };
+
+export type ReportSection = { id: string, title?: string, text?: string, hidden: boolean, };
+
+export type ReportTheme = { id: string, title: string, 
+/**
+ * What it means, in the organiser's words.
+ */
+text: string, };
+
+export type Quote = { 
+/**
+ * The session's code.
+ */
+session: string, activity: string, 
+/**
+ * The item as results name it: a word-cloud group's `id`, or a note's `id`.
+ */
+item: string, 
+/**
+ * A theme's id, or null.
+ */
+theme: string | null, };
+
+export type Candidate = { session: string, activity: string, activity_title: string, item: string, kind: CandidateKind, text: string, 
+/**
+ * The note's frame (column) title; null for a word.
+ */
+board: string | null, 
+/**
+ * How many gave the word; a note's dots.
+ */
+count: number, };
+
+export type CandidateKind = "word" | "note";
+
 export type PresentInfo = { code: string, title: string, state: SessionState, join_url: string, 
 /**
  * The "About you" question, for the group labels of `step.split` and `by_group`.
@@ -249,7 +326,7 @@ about_you?: AboutYou | null, };
 
 export type HttpError = { error: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries" | "invalid_answer" | "invalid_about_you" | "invalid_group_size" | "about_you_in_use" | "no_about_you" | "invalid_group" | "invalid_booked";
+export type ErrorCode = "invalid_message" | "unknown_type" | "not_joined" | "already_joined" | "not_found" | "unauthorized" | "forbidden" | "unknown_activity" | "unknown_statement" | "unknown_round" | "out_of_range" | "not_open" | "session_closed" | "rate_limited" | "invalid_agenda" | "activity_has_answers" | "not_saved" | "too_large" | "limit_reached" | "unavailable" | "internal" | "invalid_text" | "stop_word" | "inappropriate" | "too_many_entries" | "invalid_answer" | "invalid_about_you" | "invalid_group_size" | "about_you_in_use" | "no_about_you" | "invalid_group" | "invalid_booked" | "invalid_report" | "too_long" | "too_many_quotes" | "too_many_themes" | "unknown_quote";
 
 export type Activity = { 
 /**

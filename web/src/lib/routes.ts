@@ -5,11 +5,14 @@ export type Route =
   | { page: 'participant'; code: string }
   | { page: 'console'; code: string }
   | { page: 'presenter'; code: string }
+  | { page: 'report'; code: string }
   | { page: 'missing' };
 
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { page: 'landing' };
+  const report = /^\/host\/(\d{8})\/report$/.exec(path);
+  if (report) return { page: 'report', code: report[1] ?? '' };
   const match = /^\/(j|host|present)\/([^/]+)$/.exec(path);
   if (!match) return { page: 'missing' };
   const code = decodeURIComponent(match[2] ?? '');
@@ -35,6 +38,7 @@ export function keyFromHash(hash: string): string | null {
 export const paths = {
   join: (code: string) => `/j/${code}`,
   console: (code: string, key: string) => `/host/${code}#key=${encodeURIComponent(key)}`,
+  report: (code: string, key: string) => `/host/${code}/report#key=${encodeURIComponent(key)}`,
   presenter: (code: string, key: string) => `/present/${code}#key=${encodeURIComponent(key)}`,
   qr: (code: string) => `/api/sessions/${code}/qr.svg`,
 };
