@@ -401,7 +401,12 @@ impl Session {
                         let _ = reply.send(Ok(()));
                     }
                     Ok(Proposal::New(event, fingerprint)) => {
-                        self.journal(event, Some(fingerprint), Waiter::Ack(vec![reply])).await;
+                        // Resent while its first copy is still being written: answered with it.
+                        if let Some(Waiter::Ack(replies)) = self.core.waiting(participant, fingerprint) {
+                            replies.push(reply);
+                        } else {
+                            self.journal(event, Some(fingerprint), Waiter::Ack(vec![reply])).await;
+                        }
                     }
                     Err(refusal) => {
                         let _ = reply.send(Err(refusal));

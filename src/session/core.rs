@@ -108,6 +108,18 @@ impl<W> Core<W> {
         self.in_flight.len()
     }
 
+    /// The waiter of the event in flight that `participant`'s request (`fingerprint`) made,
+    /// if it is not settled yet. A request resent before its first copy is committed (its
+    /// phone lost the connection and reached the session again at once, through another node
+    /// of a cluster say) must wait for that copy rather than be applied a second time:
+    /// [`RecentRequests`] only knows requests once they are settled.
+    pub fn waiting(&mut self, participant: ParticipantId, fingerprint: u64) -> Option<&mut W> {
+        self.in_flight
+            .iter_mut()
+            .find(|sent| sent.request == Some(fingerprint) && sent.event.participant() == Some(participant))
+            .map(|sent| &mut sent.waiter)
+    }
+
     /// A phone joins: resumes when `resume` is a known token hash, otherwise becomes a new
     /// participant whose token hash is `fresh`. With `resume_only` (the caller is guarded for
     /// guessing codes) a token that matches nobody is refused rather than made a participant.
@@ -276,6 +288,33 @@ mod tests {
         assert!(core.settle(true).expect("settled").outcome.is_ok());
         assert_eq!(core.participate(participant, 7, &answer(4)), Ok(Proposal::Seen));
         assert!(matches!(core.participate(participant, 7, &answer(5)), Ok(Proposal::New(..))));
+    }
+
+    /// A request resent while its first copy is in flight finds that copy's waiter (and is
+    /// answered with it, not applied again); another request, or another participant's with
+    /// the same id, does not; once settled, the resent request is known as seen.
+    #[test]
+    fn a_request_resent_while_in_flight_finds_its_first_copy() {
+        let mut core = core(10);
+        let (first, second) = (join(&mut core, "t1"), join(&mut core, "t2"));
+        core.settle(true);
+        core.settle(true);
+        let goto = core.control(&Control::Goto { activity: Some("a".into()), round: Some("Before".into()) });
+        core.accept(goto.expect("goto"), 2, None, "goto");
+        core.settle(true);
+
+        let Ok(Proposal::New(event, fingerprint)) = core.participate(first, 7, &answer(4)) else {
+            panic!("a new answer")
+        };
+        core.accept(event, 3, Some(fingerprint), "first copy");
+        assert!(matches!(core.participate(first, 7, &answer(4)), Ok(Proposal::New(..))), "not settled yet");
+        assert_eq!(core.waiting(first, fingerprint).map(|waiter| *waiter), Some("first copy"));
+        assert_eq!(core.waiting(second, fingerprint), None, "another participant's request");
+        let Ok(Proposal::New(_, other)) = core.participate(first, 8, &answer(4)) else { panic!("a new answer") };
+        assert_eq!(core.waiting(first, other), None, "another request");
+        assert!(core.settle(true).expect("settled").outcome.is_ok());
+        assert_eq!(core.waiting(first, fingerprint), None);
+        assert_eq!(core.participate(first, 7, &answer(4)), Ok(Proposal::Seen));
     }
 
     /// An answer checked while the facilitator's "stop answers" is in flight is refused when
