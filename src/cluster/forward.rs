@@ -30,7 +30,7 @@ use tracing::{debug, warn};
 /// refused plainly instead of misread.
 pub const WIRE_VERSION: u32 = 1;
 /// How long a forwarded request waits for the owner's answer.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The subject a session's owner listens on.
 pub fn subject(session: &str) -> String {

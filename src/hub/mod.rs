@@ -523,6 +523,7 @@ impl Hub {
         let online = Arc::new(AtomicU32::new(0));
         let limits = &self.inner.limits;
         let id = self.inner.next_remote.fetch_add(1, Ordering::Relaxed);
+        let failed = Arc::new(tokio::sync::Notify::new());
         let handle = SessionHandle {
             code: record.code.clone(),
             host_key_hash: record.host_key_hash.as_str().into(),
@@ -540,7 +541,7 @@ impl Hub {
             budgets: self.inner.budgets.clone(),
             usage: Arc::new(Usage::default()),
             caps: (limits.session_events, limits.session_bytes),
-            remote: Some(Arc::new(RemoteLink { cluster: cluster.clone(), id })),
+            remote: Some(Arc::new(RemoteLink { cluster: cluster.clone(), id, failed: failed.clone() })),
         };
         let relay = remote::Relay {
             cluster: cluster.clone(),
@@ -552,6 +553,7 @@ impl Hub {
             online,
             frames,
             id,
+            failed,
         };
         info!(session = record.code, owner = relay.owner, "session relayed from its owner");
         self.inner.sessions_runtime.spawn(relay.run());

@@ -426,6 +426,8 @@ pub(super) struct Relay {
     pub frames: async_nats::Subscriber,
     /// Tells this relay's handle from a later one for the same session.
     pub id: u64,
+    /// Told when a call to the owner failed.
+    pub failed: Arc<tokio::sync::Notify>,
 }
 
 /// Subscribes to a session's frames and asks its owner for the views: what a relay starts
@@ -458,6 +460,7 @@ impl Relay {
                         Err(err) => debug!(%err, "published frames could not be read"),
                     }
                 }
+                () = self.failed.notified() => break "a call to its owner failed",
                 alive = &mut beat => {
                     if !alive {
                         break "its owner does not answer";
@@ -508,11 +511,18 @@ impl Relay {
 
     /// Sends a command to the owner; its answer goes back to whoever asked.
     fn forward(&self, command: Command) {
-        let (cluster, code) = (self.cluster.clone(), self.code.clone());
+        let (cluster, code, failed) = (self.cluster.clone(), self.code.clone(), self.failed.clone());
         tokio::spawn(async move {
             let call = |call: Call| {
-                let (cluster, code) = (cluster.clone(), code.clone());
-                async move { cluster.call(&code, &call).await.map_err(CallError::refusal) }
+                let (cluster, code, failed) = (cluster.clone(), code.clone(), failed.clone());
+                async move {
+                    cluster.call(&code, &call).await.map_err(|err| {
+                        if matches!(err, CallError::Forward(_)) {
+                            failed.notify_one();
+                        }
+                        err.refusal()
+                    })
+                }
             };
             match command {
                 Command::Join { resume, fresh, resume_only, reply } => {
@@ -558,6 +568,9 @@ fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Res
 pub struct RemoteLink {
     pub(super) cluster: Arc<Cluster>,
     pub(super) id: u64,
+    /// Told when a call to the owner failed: the relay ends at once rather than at its next
+    /// beat, so that a phone that reconnects finds the new owner, not this relay again.
+    pub(super) failed: Arc<tokio::sync::Notify>,
 }
 
 impl RemoteLink {
@@ -573,7 +586,12 @@ impl RemoteLink {
             Some(participant) => Call::Participate { participant, message },
             None => Call::Control { message },
         };
-        let answer = self.cluster.call(code, &call).await.map_err(CallError::refusal);
+        let answer = self.cluster.call(code, &call).await.map_err(|err| {
+            if matches!(err, CallError::Forward(_)) {
+                self.failed.notify_one();
+            }
+            err.refusal()
+        });
         if participant.is_some() { decode::<Option<Mine>>(answer) } else { decode::<()>(answer).map(|()| None) }
     }
 }

@@ -351,3 +351,128 @@ async fn a_rolling_restart_of_all_three_nodes_loses_nothing() {
     };
     assert_eq!(owned, 1.0, "exactly one node owns the session");
 }
+
+/// Joins as the phone with `token`, as its app does: again after a refusal or a dropped
+/// connection, for up to 30 s (a session changing hands answers `unavailable` meanwhile).
+async fn rejoin(url: &str, code: &str, token: &str) -> Client {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < until, "could not join again within 30 s");
+        if let Ok((ws, _)) = tokio_tungstenite::connect_async(url).await {
+            let mut client = Client::from_stream(ws);
+            client.send(json!({"type": "join", "code": code, "token": token})).await;
+            if client.next_welcome_within(Duration::from_secs(20)).await == Some(true) {
+                return client;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn signal(server: &ServerProcess, signal: &str) {
+    let status =
+        std::process::Command::new("kill").args([signal, &server.id().to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill {signal}");
+}
+
+/// The owner is paused (SIGSTOP) past its lease (2 s here) while a phone on another node
+/// answers: that node takes the session over. Resumed, the old owner finds its lease gone and
+/// hands the session back: its phone's connection is told to reconnect (or its answer is
+/// refused `not_saved` by the fencing, never acknowledged), and once reconnected through the
+/// same node the phone's answer reaches the new owner. Nothing is applied twice.
+#[actix_web::test]
+async fn a_paused_owner_hands_its_session_on_when_resumed() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "2s").await;
+    let (session, board, host, tokens) = board_with_phones(&cluster, 2).await;
+    drop(host);
+    let note = |id: u64, text: &str| json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+    // Phone 0 is on node 0, the owner; phone 1 on node 1.
+    let (mut early, _) = Client::participant(&cluster.node(0).ws_url(), &session.code, Some(&tokens[0])).await;
+    assert_eq!(early.request(note(1, "before the pause")).await["type"], "ack");
+
+    signal(cluster.node(0), "-STOP");
+    let paused = Instant::now();
+    let mut late = rejoin(&cluster.node(1).ws_url(), &session.code, &tokens[1]).await;
+    let reply = late.request(note(2, "during the pause")).await;
+    assert_eq!(reply["type"], "ack", "{reply}");
+    eprintln!("owner paused: the other node answered after {:?}", paused.elapsed());
+
+    signal(cluster.node(0), "-CONT");
+    // The resumed owner's writes are refused; its connection is told to reconnect.
+    let outcome = match early.try_send(note(3, "after the pause")).await {
+        true => early.try_reply(3).await,
+        false => None,
+    };
+    match &outcome {
+        None => {}
+        Some(reply) => assert_eq!(reply["error"], "not_saved", "the old owner acknowledged a write: {reply}"),
+    }
+    if outcome.is_some() {
+        assert_eq!(early.closed().await, Some(1012), "told to reconnect");
+    }
+    // Back through the same node: relayed to the new owner now.
+    let mut again = rejoin(&cluster.node(0).ws_url(), &session.code, &tokens[0]).await;
+    for _ in 0..2 {
+        // The same request (id 3) twice: applied once, acknowledged both times.
+        assert!(again.try_send(note(3, "after the pause")).await);
+        assert_eq!(again.try_reply(3).await.expect("a reply")["type"], "ack");
+    }
+
+    let mut on_board = notes_on_board(cluster.node(2), &session).await;
+    on_board.sort();
+    assert_eq!(on_board, ["after the pause", "before the pause", "during the pause"]);
+    assert_eq!(cluster.metric(0, "chorus_leases_lost_total").await, 1.0, "the old owner knows it lost the lease");
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 0.0);
+    assert_eq!(cluster.metric(1, "chorus_sessions_owned").await, 1.0);
+}
+
+fn chorus(args: Vec<String>) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chorus")).args(args).output().expect("run chorus")
+}
+
+/// A node that cannot reach NATS says so and exits non-zero; `--nats-url` without
+/// `--database-url` is refused; a node whose NATS already has a node of another node
+/// protocol refuses to start, saying which versions meet.
+#[actix_web::test]
+async fn a_node_refuses_to_start_without_nats_or_beside_another_version() {
+    let database = Scratch::shared().database().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let serve = |extra: &[&str]| {
+        let mut args: Vec<String> = ["serve", "--bind", "127.0.0.1:0", "--data-dir"].map(str::to_owned).to_vec();
+        args.push(dir.path().to_str().expect("path").to_owned());
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        args
+    };
+    let run = |args: Vec<String>| async move {
+        let output = tokio::task::spawn_blocking(move || chorus(args)).await.expect("ran");
+        assert!(!output.status.success(), "started: {}", String::from_utf8_lossy(&output.stdout));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    let said = run(serve(&["--database-url", &database, "--nats-url", "nats://127.0.0.1:1"])).await;
+    assert!(said.contains("cannot reach NATS at nats://127.0.0.1:1"), "{said}");
+    let nats = ScratchNats::start();
+    let said = run(serve(&["--nats-url", &nats.url()])).await;
+    assert!(said.contains("--nats-url needs --database-url"), "{said}");
+
+    // A node of another protocol on the same NATS (played here by a client answering as one).
+    let other = async_nats::connect(nats.url()).await.expect("connect");
+    let mut asked = other.subscribe("chorus.nodes").await.expect("subscribe");
+    other.flush().await.expect("flush");
+    let answering = other.clone();
+    let answer = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        while let Some(message) = asked.next().await {
+            if let Some(reply) = message.reply {
+                let body = json!({"wire": 999, "release": "9.9.9"}).to_string();
+                answering.publish(reply, body.into()).await.expect("answer");
+            }
+        }
+    });
+    let said = run(serve(&["--database-url", &database, "--nats-url", &nats.url()])).await;
+    assert!(said.contains("another node on this NATS runs Chorus 9.9.9 (node protocol 999)"), "{said}");
+    assert!(said.contains("Upgrade every node to the same version"), "{said}");
+    answer.abort();
+}
