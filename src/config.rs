@@ -60,6 +60,10 @@ pub struct SessionsArgs {
     /// The data directory the server uses.
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
     pub data_dir: PathBuf,
+
+    /// Read the journal in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -74,6 +78,10 @@ pub struct ConsoleLinkArgs {
     /// The server's address as people reach it, for the link (as `serve --public-url`).
     #[arg(long, env = "CHORUS_PUBLIC_URL", default_value = "http://localhost:8080")]
     pub public_url: String,
+
+    /// Change the keys in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Parser)]

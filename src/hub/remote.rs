@@ -283,9 +283,10 @@ async fn publish(
         async move {
             while frames.changed().await.is_ok() {
                 let started = tokio::time::Instant::now();
+                // Taken even when nobody watches, so that `changed` waits for the next change.
+                let current = frames.borrow_and_update().clone();
                 if cluster.watched_now(&code) {
-                    let published =
-                        Published { owner: owner.clone(), view, frames: frames.borrow_and_update().clone() };
+                    let published = Published { owner: owner.clone(), view, frames: current };
                     match serde_json::to_vec(&published) {
                         Ok(body) => {
                             if let Err(err) = client.publish(subject.clone(), Bytes::from(body)).await {

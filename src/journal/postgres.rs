@@ -251,6 +251,26 @@ impl Store {
     }
 }
 
+/// Replaces a session's key hashes (`chorus console-link`); returns whether it exists.
+pub async fn replace_keys(
+    url: &str,
+    code: &str,
+    host_key_hash: &str,
+    present_key_hash: &str,
+) -> Result<bool, JournalError> {
+    let mut db = PgConnection::connect_with(&connect_options(url)?)
+        .await
+        .map_err(|source| JournalError::Postgres { url: redacted(url), source })?;
+    let done = sqlx::query("UPDATE sessions SET host_key_hash = $1, present_key_hash = $2 WHERE code = $3")
+        .bind(host_key_hash)
+        .bind(present_key_hash)
+        .bind(code)
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Takes the lease of every open session, waiting for leases a dead node left to expire;
 /// fails if a lease stays held (another node is alive and renewing it).
 async fn claim_open_sessions(pool: &PgPool, fence: &Fence) -> Result<(), JournalError> {

@@ -476,3 +476,64 @@ async fn a_node_refuses_to_start_without_nats_or_beside_another_version() {
     assert!(said.contains("Upgrade every node to the same version"), "{said}");
     answer.abort();
 }
+
+/// One session seen from three nodes: created on node 0 (its owner), run from a console on
+/// node 1, shown on a projector on node 2, answered from a phone on each. The projector gets
+/// the owner's results relayed, the console counts the phones of all three nodes online,
+/// and a phone on a relaying node moves with the facilitator. `chorus sessions` and
+/// `chorus console-link` work on the database: the old console key is refused on every
+/// node at once, the new one opens the console on any.
+#[actix_web::test]
+async fn console_projector_and_phones_on_three_nodes_share_one_session() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "10s").await;
+    let session = create_session_at(&cluster.node(0).url(""), workshop_agenda()).await;
+    let scale = session.activity(0);
+    let (mut host, _) = Client::host(&cluster.node(1).ws_url(), &session).await;
+    let (mut projector, _) = Client::presenter(&cluster.node(2).ws_url(), &session).await;
+    host.ok(json!({"type": "goto", "activity": scale, "round": "Before"})).await;
+    host.ok(json!({"type": "show_on_projector", "show": true})).await;
+    let mut phones = Vec::new();
+    for n in 0..3 {
+        phones.push(Client::participant(&cluster.node(n).ws_url(), &session.code, None).await.0);
+    }
+    for (n, phone) in phones.iter_mut().enumerate() {
+        phone.ok(json!({"type": "answer", "activity": scale, "round": "Before", "statement": 0, "value": n + 1})).await;
+    }
+    let results = projector
+        .expect_where("every answer", |m| m["type"] == "results" && round_stats(m, 0, "Before")["n"] == 3)
+        .await;
+    assert_eq!(round_stats(&results, 0, "Before")["counts"], json!([1, 1, 1, 0, 0]));
+    host.expect_where("all three phones online", |m| m["type"] == "counts" && m["online"] == 3 && m["joined"] == 3)
+        .await;
+    host.ok(json!({"type": "goto", "activity": session.activity(1)})).await;
+    phones[2]
+        .expect_where("the next step", |m| m["type"] == "step" && m["activity"]["id"] == session.activity(1))
+        .await;
+
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+            .args(args)
+            .args(["--data-dir", "unused-here", "--database-url", &database])
+            .output()
+            .expect("run chorus");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let listed = run(&["sessions"]);
+    let line =
+        listed.lines().find(|line| line.contains(&chorus::auth::display_join_code(&session.code))).expect("listed");
+    assert!(line.contains("live"), "{line}");
+    let said = run(&["console-link", &session.code]);
+    let console = said.lines().find(|line| line.contains("/host/")).expect("a console link");
+    let new_key = console.split("#key=").nth(1).expect("a key").trim().to_owned();
+    for n in 0..3 {
+        let mut old = Client::connect(&cluster.node(n).ws_url()).await;
+        old.send(json!({"type": "host", "code": session.code, "key": session.host_key})).await;
+        assert_eq!(old.expect("error").await["error"], "unauthorized", "the old key on node {n}");
+    }
+    let mut new = Client::connect(&cluster.node(2).ws_url()).await;
+    new.send(json!({"type": "host", "code": session.code, "key": new_key})).await;
+    assert_eq!(new.expect("welcome_host").await["session"]["took_part"], 3);
+}
