@@ -728,7 +728,18 @@ impl Hub {
     /// session and is no guess. An address with no failure on record is never guarded,
     /// whatever other addresses do; people in a room behind one address, where the session
     /// was already joined or run, carry on.
-    pub fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
+    ///
+    /// In a cluster, a session that another node runs is not in memory here until someone
+    /// asks for it: a code of 8 digits not in memory is looked up first (and the session
+    /// relayed or taken), so that a room joining through this node is not taken for
+    /// guessers. A guesser's codes cost a lookup each, and count as failures as before.
+    pub async fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
+        if self.inner.cluster.is_some()
+            && let Some(code) = auth::parse_join_code(code)
+            && !self.inner.sessions.contains_key(&code)
+        {
+            let _ = self.get(&code).await;
+        }
         let Some(address) = peer else { return false };
         let inner = &self.inner;
         let live = auth::parse_join_code(code);

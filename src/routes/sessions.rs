@@ -24,7 +24,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// against the caller's address, as it does over the WebSocket.
 async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
     let peer = app.client(req);
-    let guarded = app.hub.join_guarded(peer, code);
+    let guarded = app.hub.join_guarded(peer, code).await;
     let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
         Some(key) if handle.is_host(key).await => Ok(handle),
@@ -79,7 +79,7 @@ pub async fn create(
     // Copying names a session by its code and host key: guarded like any other way in, or it
     // would tell a guesser which codes exist ("unauthorized" rather than "not_found").
     if let Some(source) = &body.copy_from {
-        let guarded = app.hub.join_guarded(client, &source.code);
+        let guarded = app.hub.join_guarded(client, &source.code).await;
         let handle = app.hub.find(&source.code, client, guarded).await?;
         if !handle.is_host(&source.host_key).await {
             return Err(app.hub.wrong_key(client, guarded));
@@ -206,7 +206,7 @@ async fn download(report: export::Report, format: Format) -> Result<HttpResponse
 pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
     // Anyone may have it, so it must not answer a guesser which codes exist.
     let peer = app.client(&req);
-    if app.hub.join_guarded(peer, &code) {
+    if app.hub.join_guarded(peer, &code).await {
         return Err(Refusal::rate_limited());
     }
     let handle = app.hub.find(&code, peer, false).await?;

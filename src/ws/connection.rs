@@ -440,7 +440,7 @@ impl Connection {
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
         // Past the address's budget of new participants, only a resume gets in.
-        let guarded = self.hub.join_guarded(self.peer, code) || !self.hub.join_budget(self.peer);
+        let guarded = self.hub.join_guarded(self.peer, code).await || !self.hub.join_budget(self.peer);
         if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
@@ -475,7 +475,7 @@ impl Connection {
     }
 
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
-        let guarded = self.hub.join_guarded(self.peer, code);
+        let guarded = self.hub.join_guarded(self.peer, code).await;
         let handle = self.find(code, guarded).await?;
         let allowed = if presenter { handle.is_presenter(key).await } else { handle.is_host(key).await };
         if !allowed {
