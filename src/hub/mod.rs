@@ -652,6 +652,14 @@ impl Hub {
     /// Deletes a session and everything of it: its task stops (screens are told it ended),
     /// its events and row leave the database, its export files are removed.
     pub async fn delete(&self, code: &str) -> Result<(), Refusal> {
+        let remote = self.inner.sessions.get(code).and_then(|handle| handle.remote.clone());
+        if let Some(link) = remote {
+            // Its owner deletes it: only the holder of its lease may write the session.
+            link.cluster.call(code, &remote::Call::Delete).await.map_err(CallError::refusal)?;
+            self.inner.sessions.remove(code);
+            info!(code, "session deleted by its owner");
+            return Ok(());
+        }
         if let Some((_, handle)) = self.inner.sessions.remove(code) {
             // A task that already stopped has nothing to say.
             let _ = handle.request(|reply| Command::Delete { reply }).await;

@@ -395,15 +395,8 @@ async fn run_call(hub: &Arc<Inner>, cluster: &Cluster, handle: &SessionHandle, o
             encode(handle.request(|reply| Command::ReplaceAgenda { agenda, reply }).await.and_then(|r| r))
         }
         Call::Delete => {
-            // The node that asked deletes it from the journal; here it stops, and stops
-            // answering for it (after this answer has gone).
-            hub.sessions.remove(&handle.code);
-            let _ = handle.request(|reply| Command::Delete { reply }).await;
-            if let Some(cluster) = hub.cluster.clone() {
-                let code = handle.code.clone();
-                tokio::spawn(async move { cluster.unserve(&code).await });
-            }
-            encode(Ok(()))
+            // Asked by a node that relays the session: deleted here, where the lease is.
+            encode(super::Hub { inner: hub.clone() }.delete(&handle.code).await)
         }
         Call::Watch { node, online, views } => {
             let change = cluster.watched(&handle.code, node, online);

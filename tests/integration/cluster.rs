@@ -536,4 +536,28 @@ async fn console_projector_and_phones_on_three_nodes_share_one_session() {
     let mut new = Client::connect(&cluster.node(2).ws_url()).await;
     new.send(json!({"type": "host", "code": session.code, "key": new_key})).await;
     assert_eq!(new.expect("welcome_host").await["session"]["took_part"], 3);
+
+    // The HTTP API through nodes that do not own the session: closing tells every screen,
+    // the export reads the database, deleting ends it everywhere.
+    let api = |n: usize, path: &str| cluster.node(n).url(&format!("/api/sessions/{}{path}", session.code));
+    let (status, body) = post_json(&api(2, "/close"), Some(&new_key), &json!({})).await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("closed")), "{body}");
+    phones[0].expect("session_closed").await;
+    let (status, export) = get_json(&api(1, "/export/json"), Some(&new_key)).await;
+    assert_eq!(status, 200);
+    assert_eq!(export["session"]["participants"], 3, "{export}");
+    let deleted = awc::Client::new().delete(api(1, "")).bearer_auth(&new_key).send().await.expect("delete");
+    assert_eq!(deleted.status().as_u16(), 204);
+    // Nodes that relayed it let it go at their next beat (2 s) at the latest.
+    for n in 0..3 {
+        let until = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (status, _) = get_json(&api(n, ""), Some(&new_key)).await;
+            if status == 404 {
+                break;
+            }
+            assert!(Instant::now() < until, "the deleted session on node {n}: {status}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
