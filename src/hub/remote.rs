@@ -148,6 +148,11 @@ impl Cluster {
         Self { nats, node, lease_ttl, owned: DashMap::new(), watchers: DashMap::new(), loading: DashMap::new() }
     }
 
+    /// Whether this node's connection to NATS is up now.
+    pub fn nats_connected(&self) -> bool {
+        self.nats.client().connection_state() == async_nats::connection::State::Connected
+    }
+
     /// Sessions this node owns now.
     pub fn owned(&self) -> usize {
         self.owned.len()

@@ -225,10 +225,22 @@ pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<Stri
         .body(image))
 }
 
-/// `GET /healthz`: 200 when the server and its database answer.
+/// `GET /healthz`: 200 when the server and its database answer. A node of a cluster also
+/// says whether it reaches NATS (`"nats": "connected"` or `"disconnected"`), without failing
+/// for it: its own sessions still work without NATS, and a load balancer that dropped every
+/// node during a NATS outage would stop those too.
 pub async fn health(app: web::Data<AppState>) -> HttpResponse {
     if app.hub.journal().healthy().await {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+        match app.hub.cluster() {
+            Some(cluster) => {
+                let nats = match cluster.nats_connected() {
+                    true => "connected",
+                    false => "disconnected",
+                };
+                HttpResponse::Ok().json(serde_json::json!({"status": "ok", "nats": nats}))
+            }
+            None => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        }
     } else {
         HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({"error": "unavailable", "message": "The database is not usable."}))

@@ -300,10 +300,18 @@ async fn nats_away_for_five_seconds_loses_nothing() {
     let cluster = Cluster::start(&database, &nats.url(), "10s").await;
     let (session, board, host, tokens) = board_with_phones(&cluster, PHONES).await;
     drop(host);
+    // Node 1's health, which reports NATS without failing for it.
+    let health_url = cluster.node(1).url("/healthz");
+    let health = || get_text(&health_url);
+    assert!(health().await.1.contains(r#""nats":"connected""#));
     let away = async {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         nats.stop();
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (status, said) = health().await;
+        assert_eq!(status, 200, "a node without NATS still serves its own sessions");
+        assert!(said.contains(r#""nats":"disconnected""#), "{said}");
+        tokio::time::sleep(Duration::from_secs(3)).await;
         nats.restart();
     };
     let (acked, _, left) =
