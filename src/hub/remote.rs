@@ -368,6 +368,12 @@ async fn run_call(hub: &Arc<Inner>, cluster: &Cluster, handle: &SessionHandle, o
         }
         Call::Mine { participant } => encode(handle.request(|reply| Command::Mine { participant, reply }).await),
         Call::Participate { participant, message } => {
+            // The session's caps on stored changes are the owner's to count, over every node
+            // (the relaying node spent its address's budget already).
+            let bytes = serde_json::to_string(&message).map_or(0, |text| text.len());
+            if let Err(refusal) = handle.spend_write(None, bytes) {
+                return encode::<()>(Err(refusal));
+            }
             let Some((id, request)) = Request::from_message(message) else {
                 return encode::<()>(Err(Refusal::new(
                     ErrorCode::Forbidden,
