@@ -60,6 +60,10 @@ pub struct SessionsArgs {
     /// The data directory the server uses.
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data")]
     pub data_dir: PathBuf,
+
+    /// Read the journal in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -74,6 +78,10 @@ pub struct ConsoleLinkArgs {
     /// The server's address as people reach it, for the link (as `serve --public-url`).
     #[arg(long, env = "CHORUS_PUBLIC_URL", default_value = "http://localhost:8080")]
     pub public_url: String,
+
+    /// Change the keys in PostgreSQL (as `serve --database-url`) instead of the data directory.
+    #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Parser)]
@@ -198,6 +206,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CHORUS_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Run as one node of several (nats://host:4222): with --database-url, nodes share the
+    /// sessions, each run by the node that owns it; the others forward their phones' and
+    /// consoles' requests to it over NATS and relay its views.
+    #[arg(long, env = "CHORUS_NATS_URL")]
+    pub nats_url: Option<String>,
+
     /// With --database-url: how long this node's lease on a session lasts unless renewed
     /// (every third of it). A server killed without stopping leaves its sessions to the next
     /// start after this long.
@@ -219,6 +233,8 @@ pub struct Settings {
     pub close_idle_after: Duration,
     /// The journal in PostgreSQL rather than in the data directory.
     pub postgres: Option<crate::journal::postgres::Options>,
+    /// NATS, for a cluster of nodes (needs `postgres`).
+    pub nats_url: Option<String>,
 }
 
 impl Settings {
@@ -234,6 +250,7 @@ impl Settings {
             trusted_proxies: TrustedProxies::default(),
             close_idle_after: Duration::from_secs(12 * 60 * 60),
             postgres: None,
+            nats_url: None,
         }
     }
 }
@@ -241,6 +258,7 @@ impl Settings {
 impl ServeArgs {
     pub fn settings(&self) -> Settings {
         let trim = |url: &str| url.trim().trim_end_matches('/').to_owned();
+        let nats_url = self.nats_url.as_deref().map(str::trim).filter(|url| !url.is_empty()).map(str::to_owned);
         Settings {
             data_dir: self.data_dir.clone(),
             public_url: self.public_url.as_deref().map(trim).filter(|url| !url.is_empty()),
@@ -261,12 +279,14 @@ impl ServeArgs {
             retention_days: self.retention_days,
             trusted_proxies: self.trusted_proxies.clone(),
             close_idle_after: self.close_idle_after.into(),
-            postgres: self
-                .database_url
-                .as_deref()
-                .map(str::trim)
-                .filter(|url| !url.is_empty())
-                .map(|url| crate::journal::postgres::Options { url: url.to_owned(), lease_ttl: self.lease_ttl.into() }),
+            postgres: self.database_url.as_deref().map(str::trim).filter(|url| !url.is_empty()).map(|url| {
+                crate::journal::postgres::Options {
+                    url: url.to_owned(),
+                    lease_ttl: self.lease_ttl.into(),
+                    claim_at_start: nats_url.is_none(),
+                }
+            }),
+            nats_url,
         }
     }
 }

@@ -64,9 +64,9 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
 
 /// `chorus sessions`: one line per session, oldest first.
 async fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
-    let lines = chorus::operator::sessions(&args.data_dir)
+    let lines = chorus::operator::sessions(&args.data_dir, args.database_url.as_deref())
         .await
-        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?;
+        .with_context(|| where_data(&args.data_dir, args.database_url.as_deref()))?;
     if lines.is_empty() {
         println!("No sessions in {}", args.data_dir.display());
         return Ok(());
@@ -90,16 +90,24 @@ async fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
 async fn console_link(args: ConsoleLinkArgs) -> anyhow::Result<()> {
     let code =
         chorus::auth::parse_join_code(&args.code).with_context(|| format!("{} is not a join code", args.code))?;
-    let keys = chorus::operator::new_console_key(&args.data_dir, &code)
+    let keys = chorus::operator::new_console_key(&args.data_dir, args.database_url.as_deref(), &code)
         .await
-        .with_context(|| format!("no Chorus data in {}", args.data_dir.display()))?
-        .with_context(|| format!("there is no session {} in {}", args.code, args.data_dir.display()))?;
+        .with_context(|| where_data(&args.data_dir, args.database_url.as_deref()))?
+        .with_context(|| format!("there is no session {}", args.code))?;
     let (console, projector) = chorus::operator::links(&args.public_url, &code, &keys);
     println!("New console link for \"{}\" (the old one no longer works):", keys.record.title);
     println!("{console}");
     println!("Projector link (the old one no longer works either):");
     println!("{projector}");
     Ok(())
+}
+
+/// What a command could not read: the database, or the data directory.
+fn where_data(data_dir: &std::path::Path, database_url: Option<&str>) -> String {
+    match database_url {
+        Some(url) => format!("cannot read the journal at {}", chorus::journal::postgres::redacted(url)),
+        None => format!("no Chorus data in {}", data_dir.display()),
+    }
 }
 
 /// `chorus export`: reads the data directory, writes one export.

@@ -45,6 +45,10 @@ pub const LEASE_RENEWALS: &str = "chorus_lease_renewals_total";
 pub const LEASE_TAKEOVERS: &str = "chorus_lease_takeovers_total";
 /// Leases this node lost to another node; its writes to those sessions are refused (fencing).
 pub const LEASES_LOST: &str = "chorus_leases_lost_total";
+/// Sessions this node owns and serves to the other nodes of a cluster (`--nats-url`).
+pub const SESSIONS_OWNED: &str = "chorus_sessions_owned";
+/// Calls this node forwarded to a session's owner on another node (requests, joins, beats).
+pub const FORWARDED: &str = "chorus_forwarded_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -70,6 +74,8 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             describe_counter!(LEASE_RENEWALS, "Lease renewals, by outcome (kept, lost).");
             describe_counter!(LEASE_TAKEOVERS, "Leases taken over from another node after they expired.");
             describe_counter!(LEASES_LOST, "Leases lost to another node; writes to those sessions are refused.");
+            describe_gauge!(SESSIONS_OWNED, "Sessions this node owns and serves to other nodes (cluster).");
+            describe_counter!(FORWARDED, "Calls forwarded to a session's owner on another node (cluster).");
             Some(handle)
         })
         .as_ref()

@@ -28,8 +28,8 @@ pub struct SessionLine {
 
 /// Every session in the data directory, oldest first, with its counts (each session's journal
 /// is replayed, as an export would).
-pub async fn sessions(data_dir: &Path) -> Result<Vec<SessionLine>, JournalError> {
-    let reader = Reader::open(data_dir).await?;
+pub async fn sessions(data_dir: &Path, database_url: Option<&str>) -> Result<Vec<SessionLine>, JournalError> {
+    let reader = Reader::open_at(data_dir, database_url).await?;
     let mut lines = Vec::new();
     for record in reader.all_sessions().await? {
         let events = reader.events(&record.code).await?;
@@ -56,13 +56,22 @@ pub struct NewKeys {
 
 /// Gives a session a new console key (and the projector key that goes with it); the old ones
 /// stop working at once, on a running server too. `None` when there is no such session.
-pub async fn new_console_key(data_dir: &Path, code: &str) -> Result<Option<NewKeys>, JournalError> {
-    let reader = Reader::open(data_dir).await?;
+pub async fn new_console_key(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    code: &str,
+) -> Result<Option<NewKeys>, JournalError> {
+    let reader = Reader::open_at(data_dir, database_url).await?;
     let Some(record) = reader.session(code).await? else { return Ok(None) };
     let host_key = auth::new_secret();
     let present_key = auth::present_key_for(&host_key);
-    let changed =
-        journal::replace_keys(data_dir, code, &auth::hash_secret(&host_key), &auth::hash_secret(&present_key)).await?;
+    let (host, present) = (auth::hash_secret(&host_key), auth::hash_secret(&present_key));
+    let changed = match database_url {
+        // Every node reads the keys from the database at each check: all of them take the
+        // new ones at once.
+        Some(url) => journal::postgres::replace_keys(url, code, &host, &present).await?,
+        None => journal::replace_keys(data_dir, code, &host, &present).await?,
+    };
     Ok(changed.then_some(NewKeys { record, host_key, present_key }))
 }
 

@@ -21,6 +21,7 @@ use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpRequest, web};
 use tracing::{info, warn};
 
+use crate::cluster::forward::Nats;
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::journal::Journal;
@@ -93,8 +94,22 @@ pub async fn serve(
     ready: impl FnOnce(&Settings),
 ) -> anyhow::Result<()> {
     crate::metrics::install();
+    // NATS first: a node that cannot join its cluster should say so before it claims any
+    // session.
+    let (nats, _versions) = match &settings.nats_url {
+        None => (None, None),
+        Some(_) if settings.postgres.is_none() => anyhow::bail!(
+            "--nats-url needs --database-url: the nodes of a cluster share their sessions through PostgreSQL"
+        ),
+        Some(url) => {
+            let nats = Nats::connect(url).await?;
+            let versions = nats.check_versions().await?;
+            info!(nats = url, "joined the cluster's NATS");
+            (Some(nats), Some(AbortOnDrop(versions)))
+        }
+    };
     let (journal, writer) = Journal::open_with(&settings.data_dir, settings.postgres.as_ref()).await?;
-    let hub = Hub::start(journal, settings.limits.clone(), settings.data_dir.clone()).await?;
+    let hub = Hub::start_in(journal, settings.limits.clone(), settings.data_dir.clone(), nats).await?;
     let retention = tokio::spawn(purge_regularly(hub.clone(), settings.retention_days, settings.close_idle_after));
     if let Some(warning) = exposed_warning(&listener, &settings) {
         warn!("{warning}");
@@ -141,6 +156,7 @@ pub async fn serve(
         }
         () = &mut shutdown => {
             info!("stopping");
+            hub.leave_cluster().await;
             hub.begin_shutdown();
             handle.stop(true).await;
             server.await??;
@@ -157,6 +173,15 @@ pub async fn serve(
     }
     info!("stopped");
     Ok(())
+}
+
+/// Stops a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The app: every route, behind the headers every response carries.

@@ -104,6 +104,12 @@ struct Opt {
     #[arg(long, env = "CHORUS_LOAD_ADDR")]
     addr: Option<String>,
 
+    /// Further nodes of a cluster serving the same session (host:port on this machine,
+    /// repeated or comma-separated): phones are spread over --addr and these in turn; the
+    /// session, its console and projector stay on --addr.
+    #[arg(long, value_delimiter = ',')]
+    target: Vec<String>,
+
     /// Start this `chorus` binary on 127.0.0.1 (a free port) with a temporary data directory,
     /// measure it, and stop it at the end.
     #[arg(long, env = "CHORUS_LOAD_SPAWN_SERVER", conflicts_with = "addr")]
@@ -875,6 +881,16 @@ async fn run(
     let s_before_phones = meter.sample();
     let kernel_before = net::tcp_kernel_pages();
 
+    // Where phones connect: the one server, or every node given.
+    let mut nodes = Vec::new();
+    if !opt.target.is_empty() {
+        nodes.push(target);
+        for node in &opt.target {
+            nodes.push(net::loopback_target(node).await?);
+        }
+        say(opt, format!("phones spread over {} nodes: {nodes:?}", nodes.len()));
+    }
+
     // Workers and joins.
     let workers_n = opt.phones.div_ceil(opt.phones_per_worker);
     let sources = opt.sources.unwrap_or_else(|| opt.phones.div_ceil(5000)).clamp(1, 200);
@@ -885,6 +901,7 @@ async fn run(
         let count = opt.phones / workers_n + u32::from(w < opt.phones % workers_n);
         configs.push(WorkerConfig {
             target,
+            nodes: nodes.clone(),
             code: code.clone(),
             first,
             count,
@@ -952,6 +969,8 @@ async fn run(
             "profile": "workshop",
             "machine": machine,
             "target": target.to_string(),
+        "nodes": nodes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "nodes": nodes.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "server_pid": meter.pid,
             "session": code,
             "phones": opt.phones,
@@ -1247,6 +1266,7 @@ async fn run(
         "tool": "chorus-load",
         "machine": machine,
         "target": target.to_string(),
+        "nodes": nodes.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "server_pid": meter.pid,
         "session": code,
         "kind": kind,

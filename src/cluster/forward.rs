@@ -1,18 +1,18 @@
-//! Forwarding a participant's request to the node that owns its session, over NATS
-//! request/reply (`--nats-url`).
+//! Node-to-node traffic over NATS (`--nats-url`): a request sent to the node that owns a
+//! session, over request/reply, and frames published by the owner for the other nodes.
 //!
 //! A phone may reach any node; only the owner of the session (the holder of its lease, see
-//! [`super::lease`]) may change it. A node that does not own the session sends the request to
-//! the subject `chorus.v1.session.<code>`; the owner, subscribed there for each session it
-//! owns (in a queue group, so that during a hand-over one of them answers, never both), hands
-//! it to the session as a local connection's request would go, and answers with the frames
-//! for the phone (its `ack` or `error`). Nothing is retried here: a request that finds no
-//! owner, or no answer in time, is answered `not_saved`-like by the caller, and the phone
-//! resends it with the same id (a resent request is recognised, so nothing counts twice).
+//! [`super::lease`]) may change it. A node that does not own the session sends each call to
+//! the subject `chorus.session.<code>`; the owner, subscribed there for each session it owns
+//! (in a queue group, so that during a hand-over one of them answers, never both), runs it on
+//! the session as a local connection's request would go, and answers. What the calls are is
+//! the hub's business (`crate::hub::remote`): here they are JSON values, so that a request or
+//! a frame added to the protocol needs nothing of this module. Nothing is retried here: a call
+//! that finds no owner, or no answer in time, fails, and the phone resends it with the same id
+//! after reconnecting (a resent request is recognised, so nothing counts twice).
 //!
-//! This module is the transport and its contract, behind [`Forward`] (the sending side) and
-//! [`Owner`] (the receiving side). Wiring it into the hub (which node answers a join, relaying
-//! the owner's frames) is not done yet.
+//! The subjects carry no version, on purpose: a node of another wire version still reaches
+//! the owner, and is answered [`Reply::Version`], refused plainly rather than never answered.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,30 +30,37 @@ use tracing::{debug, warn};
 /// refused plainly instead of misread.
 pub const WIRE_VERSION: u32 = 1;
 /// How long a forwarded request waits for the owner's answer.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The subject a session's owner listens on.
 pub fn subject(session: &str) -> String {
-    format!("chorus.v1.session.{session}")
+    format!("chorus.session.{session}")
 }
 
-/// A participant's request, as the node that holds the phone's connection forwards it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The subject a session's owner publishes its views' frames on.
+pub fn frames_subject(session: &str) -> String {
+    format!("chorus.frames.{session}")
+}
+
+/// The subject every node answers with its versions, asked by a node starting.
+const NODES: &str = "chorus.nodes";
+
+/// A call to a session's owner, as the node that holds the phone's (or console's)
+/// connection forwards it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forwarded {
     pub version: u32,
     pub session: String,
-    /// The participant's id in the session (from its join on the forwarding node).
-    pub participant: u32,
-    /// The client's message, as it arrived (JSON text, already checked for size and form).
-    pub message: String,
+    /// What is asked (the hub's `Call`, as JSON).
+    pub body: serde_json::Value,
 }
 
 /// The owner's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    /// Frames for the phone (its `ack` or `error`), JSON text each.
-    Frames { frames: Vec<String> },
+    /// The answer to the call (as JSON, the hub's to read).
+    Answer { body: serde_json::Value },
     /// This node does not own the session (any more): ask again after a reconnect.
     NotOwner,
     /// The two nodes speak different versions.
@@ -73,6 +80,12 @@ pub enum ForwardError {
          upgrade every node to the same version"
     )]
     Version { session: String, theirs: u32, ours: u32 },
+    #[error(
+        "another node on this NATS runs Chorus {their_release} (node protocol {theirs}); this is Chorus {ours_release} \
+         (node protocol {ours}): nodes of different protocols cannot share sessions. Upgrade every node to the same \
+         version (see docs/deploy.md, upgrading)"
+    )]
+    NodeVersion { theirs: u32, their_release: String, ours: u32, ours_release: String },
     #[error("forwarding failed: {0}")]
     Request(#[from] async_nats::RequestError),
     #[error("subscribing failed: {0}")]
@@ -111,6 +124,41 @@ impl Nats {
             .await
             .map_err(|source| ForwardError::Connect { url: url.to_owned(), source })?;
         Ok(Self { client, timeout: REQUEST_TIMEOUT })
+    }
+
+    /// The connection itself, to publish and subscribe.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Says which versions this node speaks to every node that asks, and asks the nodes
+    /// already there: refuses (before this node serves anything) if one of them speaks
+    /// another node protocol. The first node finds nobody, which is fine.
+    pub async fn check_versions(&self) -> Result<JoinHandle<()>, ForwardError> {
+        let ours = Versions { wire: WIRE_VERSION, release: env!("CARGO_PKG_VERSION").to_owned() };
+        let asked = tokio::time::timeout(Duration::from_secs(2), self.client.request(NODES, Bytes::new())).await;
+        if let Ok(Ok(answer)) = asked {
+            let theirs: Versions = serde_json::from_slice(&answer.payload)?;
+            if theirs.wire != ours.wire {
+                return Err(ForwardError::NodeVersion {
+                    theirs: theirs.wire,
+                    their_release: theirs.release,
+                    ours: ours.wire,
+                    ours_release: ours.release,
+                });
+            }
+        }
+        let mut asking = self.client.subscribe(NODES).await?;
+        self.client.flush().await?;
+        let client = self.client.clone();
+        let body = Bytes::from(serde_json::to_vec(&ours)?);
+        Ok(tokio::spawn(async move {
+            while let Some(message) = asking.next().await {
+                if let Some(reply_to) = message.reply {
+                    let _ = client.publish(reply_to, body.clone()).await;
+                }
+            }
+        }))
     }
 
     /// The same connection, waiting `timeout` for an owner's answer.
@@ -175,12 +223,22 @@ impl Nats {
         let serving = Serving { task, stop: Some(stop) };
         let pinged =
             tokio::time::timeout(self.timeout, self.client.request(subject(session), Bytes::from_static(PING))).await;
+        // Without NATS just now the subscription still stands: the client makes it again
+        // once it is back, and until then nobody can forward anything anyway.
         match pinged {
-            Ok(Ok(_)) => Ok(serving),
-            Ok(Err(err)) => Err(ForwardError::Request(err)),
-            Err(_) => Err(ForwardError::TimedOut { session: session.to_owned(), timeout: self.timeout }),
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => warn!(%err, session, "serving a session before NATS confirmed it"),
+            Err(_) => warn!(session, "serving a session before NATS confirmed it (no answer in time)"),
         }
+        Ok(serving)
     }
+}
+
+/// What a node says of itself to a node starting.
+#[derive(Debug, Serialize, Deserialize)]
+struct Versions {
+    wire: u32,
+    release: String,
 }
 
 /// What a node sends itself to learn that its subscription is in place.
@@ -252,9 +310,7 @@ mod tests {
     impl Owner for Echo {
         fn handle(&self, request: Forwarded) -> Pin<Box<dyn Future<Output = Reply> + Send + 'static>> {
             let n = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
-            Box::pin(async move {
-                Reply::Frames { frames: vec![format!("{{\"type\":\"ack\",\"n\":{n},\"of\":{}}}", request.message)] }
-            })
+            Box::pin(async move { Reply::Answer { body: serde_json::json!({"n": n, "of": request.body}) } })
         }
     }
 
@@ -270,8 +326,7 @@ mod tests {
         let request = Forwarded {
             version: WIRE_VERSION,
             session: "12345678".into(),
-            participant: 3,
-            message: r#"{"type":"answer","id":1}"#.into(),
+            body: serde_json::json!({"type": "answer", "id": 1}),
         };
         let nobody = other.forward(&request).await;
         assert!(matches!(nobody, Err(ForwardError::NoOwner { .. })), "{nobody:?}");
@@ -280,8 +335,8 @@ mod tests {
         let serving = owner_node.serve("12345678", echo.clone()).await.expect("serve");
         for n in 1..=20 {
             let reply = other.forward(&request).await.expect("forwarded");
-            let expected = format!(r#"{{"type":"ack","n":{n},"of":{{"type":"answer","id":1}}}}"#);
-            assert_eq!(reply, Reply::Frames { frames: vec![expected] });
+            let expected = serde_json::json!({"n": n, "of": {"type": "answer", "id": 1}});
+            assert_eq!(reply, Reply::Answer { body: expected });
         }
         let newer = Forwarded { version: WIRE_VERSION + 1, ..request.clone() };
         let refused = other.forward(&newer).await;

@@ -235,7 +235,7 @@ mod tests {
     async fn the_journal_of_a_node_that_lost_its_lease_refuses_its_writes() {
         let url = Scratch::shared().database().await;
         let dir = tempfile::tempdir().expect("dir");
-        let options = Options { url: url.clone(), lease_ttl: Duration::from_millis(600) };
+        let options = Options { lease_ttl: Duration::from_millis(600), ..Options::new(url.clone()) };
         let (journal, writer) = Journal::open_with(dir.path(), Some(&options)).await.expect("open");
         let mut lost = journal.lost().expect("PostgreSQL journals report lost leases");
         journal.create(record("S"), vec![Event::SetOpen { open: true }]).await.expect("create");

@@ -220,6 +220,10 @@ impl ScratchNats {
     /// Starts `nats-server` and waits until it takes connections; panics if it cannot.
     pub fn start() -> Self {
         let port = free_port();
+        Self { child: Self::spawn(port), port }
+    }
+
+    fn spawn(port: u16) -> std::process::Child {
         let child = Command::new(
             which("nats-server").map(|dir| dir.join("nats-server")).unwrap_or_else(|| "/usr/sbin/nats-server".into()),
         )
@@ -228,13 +232,18 @@ impl ScratchNats {
         .stderr(Stdio::null())
         .spawn()
         .expect("run nats-server (apt-get install nats-server)");
-        let nats = Self { child, port };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed() < Duration::from_secs(10), "nats-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        nats
+        child
+    }
+
+    /// Starts the server again after [`ScratchNats::stop`], on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = Self::spawn(self.port);
     }
 
     pub fn url(&self) -> String {

@@ -6,6 +6,7 @@
 //! rebuilt from the journal when the hub starts; closed ones are loaded on first use, for
 //! their facilitator to read.
 
+pub mod remote;
 pub mod session;
 
 use std::net::IpAddr;
@@ -13,12 +14,12 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dashmap::{DashMap, DashSet};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, oneshot, watch};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::session::SessionState;
 pub use crate::session::{Control, RecentRequests, Request};
@@ -26,10 +27,13 @@ pub use session::{Command, Frame, Frames, Joined};
 
 use crate::activity::{Activity, normalise_agenda};
 use crate::auth;
+use crate::cluster::forward::Nats;
+use crate::cluster::lease::Claim;
 use crate::error::{ErrorCode, Refusal};
 use crate::guard::{BudgetLimits, Budgets};
 use crate::journal::{Event, Journal, JournalError, Reader, SessionRecord, now_ms};
 use crate::protocol::{CopyFrom, ParticipantId};
+use remote::{CallError, Cluster, RemoteLink};
 
 /// Commands that may wait for a session task before senders have to wait.
 const COMMAND_QUEUE: usize = 4096;
@@ -113,6 +117,8 @@ pub struct SessionHandle {
     budgets: Arc<Budgets>,
     usage: Arc<Usage>,
     caps: (u64, u64),
+    /// Set when another node owns the session: commands go there (see [`remote`]).
+    remote: Option<Arc<RemoteLink>>,
 }
 
 impl SessionHandle {
@@ -168,6 +174,12 @@ impl SessionHandle {
             ));
         }
         Ok(())
+    }
+
+    /// The link to the session's owner when another node owns it: connections send their
+    /// participants' and facilitator's messages there as they came.
+    pub fn remote(&self) -> Option<&Arc<RemoteLink>> {
+        self.remote.as_ref()
     }
 
     /// Remembers that someone joined or ran this session from `address`.
@@ -233,6 +245,10 @@ struct Inner {
     /// The runtime session tasks run on: the one the hub started on, where the journal
     /// writer runs too (see [`Hub::start`]).
     sessions_runtime: tokio::runtime::Handle,
+    /// This node's part in a cluster (`--nats-url`); `None` on one node.
+    cluster: Option<Arc<Cluster>>,
+    /// Tells remote handles apart.
+    next_remote: AtomicU64,
 }
 
 impl Hub {
@@ -244,6 +260,22 @@ impl Hub {
     /// with thousands of connection tasks: under a stream of answers it got one turn per
     /// round of them, and its hand-offs to and from the journal each crossed threads.
     pub async fn start(journal: Journal, limits: Limits, data_dir: PathBuf) -> Result<Self, JournalError> {
+        Self::start_in(journal, limits, data_dir, None).await
+    }
+
+    /// [`Hub::start`], in a cluster when `nats` is given (the journal then in PostgreSQL):
+    /// this node takes the open sessions whose lease is free, and leaves the others to their
+    /// owners; it hands a session back when another node takes it over.
+    pub async fn start_in(
+        journal: Journal,
+        limits: Limits,
+        data_dir: PathBuf,
+        nats: Option<Nats>,
+    ) -> Result<Self, JournalError> {
+        let cluster = match (nats, journal.node()) {
+            (Some(nats), Some((node, lease_ttl))) => Some(Arc::new(Cluster::new(nats, node, lease_ttl))),
+            _ => None,
+        };
         let budgets = Arc::new(Budgets::new(&limits.budgets));
         let hub = Self {
             inner: Arc::new(Inner {
@@ -254,15 +286,74 @@ impl Hub {
                 budgets,
                 shutdown: watch::channel(false).0,
                 sessions_runtime: tokio::runtime::Handle::current(),
+                cluster,
+                next_remote: AtomicU64::new(1),
             }),
         };
         let open = hub.inner.journal.reader().open_sessions().await?;
         let count = open.len();
+        if let Some(cluster) = hub.inner.cluster.clone() {
+            let mut owned = 0;
+            for record in open {
+                if let Some(Claim::Held(lease)) = hub.inner.journal.claim(&record.code).await? {
+                    if lease.epoch > 1 {
+                        metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);
+                    }
+                    let handle = hub.load(record).await?;
+                    hub.serve(&cluster, &handle, lease.epoch).await;
+                    owned += 1;
+                }
+            }
+            hub.hand_back_lost_sessions();
+            info!(sessions = count, owned, node = cluster.node, "live sessions: those free are owned here");
+            return Ok(hub);
+        }
         for record in open {
             hub.load(record).await?;
         }
         info!(sessions = count, "live sessions restored from the journal");
         Ok(hub)
+    }
+
+    /// This node's part in the cluster, if any.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.inner.cluster.as_ref()
+    }
+
+    /// Serves a session this node owns over NATS.
+    async fn serve(&self, cluster: &Arc<Cluster>, handle: &SessionHandle, epoch: i64) {
+        if let Err(err) = cluster.serve(Arc::downgrade(&self.inner), handle, epoch).await {
+            warn!(%err, session = handle.code, "other nodes cannot reach this session now");
+        }
+    }
+
+    /// Hands back every session whose lease another node takes from this one (this node was
+    /// paused or cut off past its lease): the session stops here, its connections are told to
+    /// reconnect, and reach the new owner through whichever node they land on.
+    fn hand_back_lost_sessions(&self) {
+        let Some(mut lost) = self.inner.journal.lost() else { return };
+        let hub = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                let code = match lost.recv().await {
+                    Ok(code) => code,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(inner) = hub.upgrade() else { return };
+                Hub { inner }.hand_back(&code).await;
+            }
+        });
+    }
+
+    async fn hand_back(&self, code: &str) {
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.unserve(code).await;
+        }
+        if let Some((_, handle)) = self.inner.sessions.remove_if(code, |_, handle| handle.remote.is_none()) {
+            warn!(session = code, "another node took this session over; its connections here reconnect");
+            let _ = handle.commands.send(Command::Release).await;
+        }
     }
 
     pub fn journal(&self) -> &Journal {
@@ -335,6 +426,7 @@ impl Hub {
             budgets: self.inner.budgets.clone(),
             usage: Arc::new(usage),
             caps: (limits.session_events, limits.session_bytes),
+            remote: None,
         };
         let outlets = session::Outlets {
             staff: staff_tx,
@@ -357,6 +449,9 @@ impl Hub {
         let code = auth::parse_join_code(code).ok_or_else(Refusal::not_found)?;
         let record =
             self.inner.journal.reader().session(&code).await.map_err(internal)?.ok_or_else(Refusal::not_found)?;
+        if let Some(cluster) = self.inner.cluster.clone() {
+            return self.get_in_cluster(&cluster, record).await;
+        }
         // Two requests may load the same closed session at once; the first one registered wins.
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
@@ -368,6 +463,102 @@ impl Hub {
             return Err(Refusal::not_found());
         }
         Ok(handle)
+    }
+
+    /// A session not in memory here, in a cluster: owned here if its lease is free (taken
+    /// before its events are read, so that nobody else writes it meanwhile), else relayed
+    /// from its owner. An owner that does not answer (killed, cut off) leaves its lease to
+    /// expire: this waits for that, trying again every quarter second, and then takes the
+    /// session over, unless another node was quicker (then it is relayed from that one).
+    async fn get_in_cluster(&self, cluster: &Arc<Cluster>, record: SessionRecord) -> Result<SessionHandle, Refusal> {
+        let code = record.code.clone();
+        let lock = cluster.loading.entry(code.clone()).or_default().clone();
+        let _loading = lock.lock().await;
+        if let Some(handle) = self.inner.sessions.get(&code) {
+            return Ok(handle.clone());
+        }
+        let give_up = Instant::now() + cluster.lease_ttl + Duration::from_secs(5);
+        loop {
+            match self.inner.journal.claim(&code).await.map_err(internal)? {
+                Some(Claim::Busy { owner, expires_in }) => match remote::watch(cluster, &code).await {
+                    Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
+                    Err(CallError::Refused(refusal)) => return Err(refusal),
+                    Err(CallError::Forward(err)) => {
+                        if Instant::now() > give_up {
+                            warn!(%err, session = code, owner, "the session's owner does not answer");
+                            return Err(Refusal::unavailable());
+                        }
+                        debug!(%err, session = code, owner, "waiting for the session's owner or its lease to expire");
+                        tokio::time::sleep(expires_in.clamp(Duration::from_millis(50), Duration::from_millis(250)))
+                            .await;
+                    }
+                },
+                Some(Claim::Held(lease)) => {
+                    if lease.epoch > 1 {
+                        metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);
+                        info!(session = code, epoch = lease.epoch, "session taken over");
+                    }
+                    let handle = self.load(record).await.map_err(internal)?;
+                    self.serve(cluster, &handle, lease.epoch).await;
+                    return Ok(handle);
+                }
+                None => return self.load(record).await.map_err(internal),
+            }
+        }
+    }
+
+    /// A handle to a session another node owns, kept up to date by a relay task.
+    fn relay(
+        &self,
+        cluster: &Arc<Cluster>,
+        record: &SessionRecord,
+        frames: async_nats::Subscriber,
+        watched: remote::Watched,
+    ) -> SessionHandle {
+        let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
+        let [staff_view, projector_view, audience_view] = watched.views.unwrap_or_default();
+        let (staff_tx, staff) = watch::channel(staff_view);
+        let (projector_tx, projector) = watch::channel(projector_view);
+        let (audience_tx, audience) = watch::channel(audience_view);
+        let online = Arc::new(AtomicU32::new(0));
+        let limits = &self.inner.limits;
+        let id = self.inner.next_remote.fetch_add(1, Ordering::Relaxed);
+        let failed = Arc::new(tokio::sync::Notify::new());
+        let handle = SessionHandle {
+            code: record.code.clone(),
+            host_key_hash: record.host_key_hash.as_str().into(),
+            present_key_hash: record.present_key_hash.as_str().into(),
+            reader: self.inner.journal.reader().clone(),
+            commands,
+            staff,
+            projector,
+            audience,
+            online: online.clone(),
+            limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(limits.participant_rate).allow_burst(limits.participant_burst),
+            )),
+            admitted: Arc::new(DashSet::new()),
+            budgets: self.inner.budgets.clone(),
+            usage: Arc::new(Usage::default()),
+            caps: (limits.session_events, limits.session_bytes),
+            remote: Some(Arc::new(RemoteLink { cluster: cluster.clone(), id, failed: failed.clone() })),
+        };
+        let relay = remote::Relay {
+            cluster: cluster.clone(),
+            hub: Arc::downgrade(&self.inner),
+            code: record.code.clone(),
+            owner: watched.owner,
+            views: [staff_tx, projector_tx, audience_tx],
+            commands: queue,
+            online,
+            frames,
+            id,
+            failed,
+        };
+        info!(session = record.code, owner = relay.owner, "session relayed from its owner");
+        self.inner.sessions_runtime.spawn(relay.run());
+        self.inner.sessions.insert(record.code.clone(), handle.clone());
+        handle
     }
 
     /// The session with this code, after [`Hub::join_guarded`] counted the attempt: a caller
@@ -435,7 +626,11 @@ impl Hub {
             Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
         })?;
         let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
-        self.spawn(&record, state, RecentRequests::default(), Usage::default());
+        let handle = self.spawn(&record, state, RecentRequests::default(), Usage::default());
+        if let Some(cluster) = &self.inner.cluster {
+            // Its lease was taken with it, at the first epoch.
+            self.serve(cluster, &handle, 1).await;
+        }
         info!(code = %code, series = %record.series, "session created");
         Ok(NewSession { code, host_key, present_key, agenda })
     }
@@ -459,9 +654,20 @@ impl Hub {
     /// Deletes a session and everything of it: its task stops (screens are told it ended),
     /// its events and row leave the database, its export files are removed.
     pub async fn delete(&self, code: &str) -> Result<(), Refusal> {
+        let remote = self.inner.sessions.get(code).and_then(|handle| handle.remote.clone());
+        if let Some(link) = remote {
+            // Its owner deletes it: only the holder of its lease may write the session.
+            link.cluster.call(code, &remote::Call::Delete).await.map_err(CallError::refusal)?;
+            self.inner.sessions.remove(code);
+            info!(code, "session deleted by its owner");
+            return Ok(());
+        }
         if let Some((_, handle)) = self.inner.sessions.remove(code) {
             // A task that already stopped has nothing to say.
             let _ = handle.request(|reply| Command::Delete { reply }).await;
+        }
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.unserve(code).await;
         }
         self.inner.journal.delete(code).await.map_err(|err| {
             warn!(%err, "a session could not be deleted");
@@ -532,7 +738,18 @@ impl Hub {
     /// session and is no guess. An address with no failure on record is never guarded,
     /// whatever other addresses do; people in a room behind one address, where the session
     /// was already joined or run, carry on.
-    pub fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
+    ///
+    /// In a cluster, a session that another node runs is not in memory here until someone
+    /// asks for it: a code of 8 digits not in memory is looked up first (and the session
+    /// relayed or taken), so that a room joining through this node is not taken for
+    /// guessers. A guesser's codes cost a lookup each, and count as failures as before.
+    pub async fn join_guarded(&self, peer: Option<IpAddr>, code: &str) -> bool {
+        if self.inner.cluster.is_some()
+            && let Some(code) = auth::parse_join_code(code)
+            && !self.inner.sessions.contains_key(&code)
+        {
+            let _ = self.get(&code).await;
+        }
         let Some(address) = peer else { return false };
         let inner = &self.inner;
         let live = auth::parse_join_code(code);
@@ -560,8 +777,31 @@ impl Hub {
     /// the next to ask for it loads it again from the journal.
     pub fn unload_closed(&self) -> usize {
         let before = self.inner.sessions.len();
-        self.inner.sessions.retain(|_, handle| !handle.is_closed());
+        let mut unloaded = Vec::new();
+        self.inner.sessions.retain(|code, handle| {
+            let closed = handle.is_closed();
+            if closed && handle.remote.is_none() {
+                unloaded.push(code.clone());
+            }
+            !closed
+        });
+        if let Some(cluster) = self.inner.cluster.clone() {
+            tokio::spawn(async move {
+                for code in unloaded {
+                    cluster.unserve(&code).await;
+                }
+            });
+        }
         before - self.inner.sessions.len()
+    }
+
+    /// Stops answering other nodes for the sessions owned here (the node is stopping): they
+    /// find the owner gone at once, and take the sessions over once this node's writer has
+    /// let their leases go.
+    pub async fn leave_cluster(&self) {
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.unserve_all().await;
+        }
     }
 
     /// Drops every handle, so that each session task finishes its pending writes and stops.

@@ -44,16 +44,32 @@ pub fn audience_interval(online: u32) -> Duration {
 
 /// One message, serialised once for every connection it goes to (each writes its own
 /// WebSocket header before these shared bytes), and the version it was published at.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     pub version: u64,
-    /// The JSON text.
+    /// The JSON text (as a string between nodes, see [`super::remote`]).
+    #[serde(with = "text")]
     pub text: Bytes,
+}
+
+/// A frame's bytes, which are JSON text, as a string: between nodes a frame travels inside
+/// JSON, and a string is what it is.
+mod text {
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(text: &Bytes, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(std::str::from_utf8(text).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Bytes, D::Error> {
+        Ok(Bytes::from(String::deserialize(from)?))
+    }
 }
 
 /// The latest frames of a view. A connection remembers the versions it has sent and sends
 /// whichever slots moved on, in this order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Frames {
     /// Console only.
     pub agenda: Option<Frame>,
@@ -71,8 +87,22 @@ pub struct Frames {
     pub scope: u64,
 }
 
+impl Frames {
+    /// The newest version among the slots: frames of one session only grow newer, so of two
+    /// copies of a view the one with the greater is the later.
+    pub fn newest(&self) -> u64 {
+        [&self.agenda, &self.step, &self.results, &self.counts, &self.closed, &self.summary]
+            .into_iter()
+            .flatten()
+            .map(|frame| frame.version)
+            .max()
+            .unwrap_or(0)
+            .max(self.scope)
+    }
+}
+
 /// What a participant learns on joining.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Joined {
     pub participant: ParticipantId,
     /// Whether the participant is new (its token is the freshly made one).
@@ -80,7 +110,7 @@ pub struct Joined {
     pub welcome: WelcomeParts,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct WelcomeParts {
     pub title: String,
     pub state: crate::protocol::SessionState,
@@ -137,6 +167,10 @@ pub enum Command {
     Delete {
         reply: oneshot::Sender<()>,
     },
+    /// Another node owns the session now (this one lost its lease): stop taking commands,
+    /// settle what is in flight, and stop; every screen's view ends, and its connection is
+    /// told to reconnect, to whichever node, which reaches the new owner.
+    Release,
 }
 
 /// Who to tell once an event is committed and applied.
@@ -307,8 +341,11 @@ impl Session {
                         accepting = false;
                         commands.close();
                     }
+                    Some(Command::Release) | None => {
+                        accepting = false;
+                        commands.close();
+                    }
                     Some(command) => self.handle(command).await,
-                    None => accepting = false,
                 },
             }
             if !accepting && self.core.in_flight() == 0 && !self.moves.is_empty() {
@@ -370,17 +407,23 @@ impl Session {
                         let _ = reply.send(Ok(()));
                     }
                     Ok(Proposal::New(event, fingerprint)) => {
-                        self.journal(event, Some(fingerprint), Waiter::Ack(vec![reply])).await;
+                        // Resent while its first copy is still being written: answered with it.
+                        if let Some(Waiter::Ack(replies)) = self.core.waiting(participant, fingerprint) {
+                            replies.push(reply);
+                        } else {
+                            self.journal(event, Some(fingerprint), Waiter::Ack(vec![reply])).await;
+                        }
                     }
                     Err(refusal) => {
                         let _ = reply.send(Err(refusal));
                     }
                 }
             }
-            // Handled in `serve`, which stops taking commands after it.
+            // Handled in `serve`, which stops taking commands after them.
             Command::Delete { reply } => {
                 let _ = reply.send(());
             }
+            Command::Release => {}
             Command::ReplaceAgenda { agenda, reply } => match self.core.agenda(agenda, new_activity_id) {
                 Ok(event) => self.journal(event, None, Waiter::Agenda(reply)).await,
                 Err(refusal) => {

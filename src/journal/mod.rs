@@ -277,6 +277,11 @@ impl Journal {
         }
     }
 
+    /// This node's id (the owner name on its leases) and the leases' length, in PostgreSQL.
+    pub fn node(&self) -> Option<(String, std::time::Duration)> {
+        self.fence.as_ref().map(|fence| (fence.node.clone(), fence.ttl))
+    }
+
     /// Sessions whose lease this node loses from now on (another node took it over): their
     /// appends are refused as not saved, and their state here is stale. `None` in SQLite.
     pub fn lost(&self) -> Option<tokio::sync::broadcast::Receiver<String>> {

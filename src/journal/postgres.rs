@@ -48,11 +48,16 @@ pub struct Options {
     pub url: String,
     /// How long a lease lasts unless renewed.
     pub lease_ttl: Duration,
+    /// Take the lease of every open session when the journal opens, and refuse to start if
+    /// another node keeps one (one node on the database). Off in a cluster (`--nats-url`):
+    /// there the hub claims a session when it is asked for, and leaves the ones other nodes
+    /// own to them.
+    pub claim_at_start: bool,
 }
 
 impl Options {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), lease_ttl: LEASE_TTL }
+        Self { url: url.into(), lease_ttl: LEASE_TTL, claim_at_start: true }
     }
 }
 
@@ -185,7 +190,9 @@ impl Store {
         let reads = pool(&options.url, 4).await?;
         migrate(&reads).await?;
         let fence = std::sync::Arc::new(Fence::new(options.lease_ttl));
-        claim_open_sessions(&reads, &fence).await?;
+        if options.claim_at_start {
+            claim_open_sessions(&reads, &fence).await?;
+        }
         let db = PgConnection::connect_with(&connect)
             .await
             .map_err(|source| JournalError::Postgres { url: redacted(&options.url), source })?;
@@ -242,6 +249,26 @@ impl Store {
             let _ = db.close().await;
         }
     }
+}
+
+/// Replaces a session's key hashes (`chorus console-link`); returns whether it exists.
+pub async fn replace_keys(
+    url: &str,
+    code: &str,
+    host_key_hash: &str,
+    present_key_hash: &str,
+) -> Result<bool, JournalError> {
+    let mut db = PgConnection::connect_with(&connect_options(url)?)
+        .await
+        .map_err(|source| JournalError::Postgres { url: redacted(url), source })?;
+    let done = sqlx::query("UPDATE sessions SET host_key_hash = $1, present_key_hash = $2 WHERE code = $3")
+        .bind(host_key_hash)
+        .bind(present_key_hash)
+        .bind(code)
+        .execute(&mut db)
+        .await?;
+    db.close().await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Takes the lease of every open session, waiting for leases a dead node left to expire;

@@ -25,7 +25,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// against the caller's address, as it does over the WebSocket.
 pub(super) async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Result<SessionHandle, Refusal> {
     let peer = app.client(req);
-    let guarded = app.hub.join_guarded(peer, code);
+    let guarded = app.hub.join_guarded(peer, code).await;
     let handle = app.hub.find(code, peer, guarded).await?;
     match bearer(req) {
         Some(key) if handle.is_host(key).await => Ok(handle),
@@ -84,7 +84,7 @@ pub async fn create(
     // Copying names a session by its code and host key: guarded like any other way in, or it
     // would tell a guesser which codes exist ("unauthorized" rather than "not_found").
     if let Some(source) = &body.copy_from {
-        let guarded = app.hub.join_guarded(client, &source.code);
+        let guarded = app.hub.join_guarded(client, &source.code).await;
         let handle = app.hub.find(&source.code, client, guarded).await?;
         if !handle.is_host(&source.host_key).await {
             return Err(app.hub.wrong_key(client, guarded));
@@ -248,7 +248,7 @@ async fn download(report: export::Report, format: Format) -> Result<HttpResponse
 pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, Refusal> {
     // Anyone may have it, so it must not answer a guesser which codes exist.
     let peer = app.client(&req);
-    if app.hub.join_guarded(peer, &code) {
+    if app.hub.join_guarded(peer, &code).await {
         return Err(Refusal::rate_limited());
     }
     let handle = app.hub.find(&code, peer, false).await?;
@@ -267,10 +267,22 @@ pub async fn qr(app: web::Data<AppState>, req: HttpRequest, code: web::Path<Stri
         .body(image))
 }
 
-/// `GET /healthz`: 200 when the server and its database answer.
+/// `GET /healthz`: 200 when the server and its database answer. A node of a cluster also
+/// says whether it reaches NATS (`"nats": "connected"` or `"disconnected"`), without failing
+/// for it: its own sessions still work without NATS, and a load balancer that dropped every
+/// node during a NATS outage would stop those too.
 pub async fn health(app: web::Data<AppState>) -> HttpResponse {
     if app.hub.journal().healthy().await {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+        match app.hub.cluster() {
+            Some(cluster) => {
+                let nats = match cluster.nats_connected() {
+                    true => "connected",
+                    false => "disconnected",
+                };
+                HttpResponse::Ok().json(serde_json::json!({"status": "ok", "nats": nats}))
+            }
+            None => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        }
     } else {
         HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({"error": "unavailable", "message": "The database is not usable."}))

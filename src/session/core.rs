@@ -14,7 +14,7 @@
 //! while earlier events are still in flight: the fold checks each event again when it is
 //! applied (the facilitator may have stopped answers meanwhile).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use super::request::{Control, RecentRequests, Request};
 use super::state::{Change, SessionState};
@@ -72,6 +72,9 @@ pub struct Core<W> {
     next_participant: ParticipantId,
     next_item: u32,
     in_flight: VecDeque<InFlight<W>>,
+    /// How many events in flight each request fingerprint made: most requests are in none,
+    /// and [`Core::waiting`] then answers without looking through the queue.
+    in_flight_requests: HashMap<u64, u32>,
     /// Most participants the session takes.
     max_participants: u32,
 }
@@ -84,6 +87,7 @@ impl<W> Core<W> {
             state,
             recent,
             in_flight: VecDeque::new(),
+            in_flight_requests: HashMap::new(),
             max_participants,
         }
     }
@@ -106,6 +110,21 @@ impl<W> Core<W> {
     /// Events accepted and not yet settled.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The waiter of the event in flight that `participant`'s request (`fingerprint`) made,
+    /// if it is not settled yet. A request resent before its first copy is committed (its
+    /// phone lost the connection and reached the session again at once, through another node
+    /// of a cluster say) must wait for that copy rather than be applied a second time:
+    /// [`RecentRequests`] only knows requests once they are settled.
+    pub fn waiting(&mut self, participant: ParticipantId, fingerprint: u64) -> Option<&mut W> {
+        if !self.in_flight_requests.contains_key(&fingerprint) {
+            return None;
+        }
+        self.in_flight
+            .iter_mut()
+            .find(|sent| sent.request == Some(fingerprint) && sent.event.participant() == Some(participant))
+            .map(|sent| &mut sent.waiter)
     }
 
     /// A phone joins: resumes when `resume` is a known token hash, otherwise becomes a new
@@ -164,19 +183,37 @@ impl<W> Core<W> {
         {
             self.next_participant += 1;
         }
+        if let Some(request) = request {
+            *self.in_flight_requests.entry(request).or_default() += 1;
+        }
         self.in_flight.push_back(InFlight { event, at, request, waiter });
         self.in_flight.back().expect("just pushed")
+    }
+
+    /// An event's request fingerprint left the queue.
+    fn left(&mut self, request: Option<u64>) {
+        if let Some(request) = request
+            && let Some(count) = self.in_flight_requests.get_mut(&request)
+        {
+            *count -= 1;
+            if *count == 0 {
+                self.in_flight_requests.remove(&request);
+            }
+        }
     }
 
     /// Takes back the event just accepted: the journal would not take it. Its numbers stay
     /// used, which is harmless.
     pub fn withdraw(&mut self) -> Option<InFlight<W>> {
-        self.in_flight.pop_back()
+        let withdrawn = self.in_flight.pop_back()?;
+        self.left(withdrawn.request);
+        Some(withdrawn)
     }
 
     /// The journal reports the oldest event in flight saved (it is applied) or not.
     pub fn settle(&mut self, saved: bool) -> Option<Settled<W>> {
         let InFlight { event, at, request, waiter } = self.in_flight.pop_front()?;
+        self.left(request);
         let outcome = if saved { self.state.apply(&event, at) } else { Err(Refusal::not_saved()) };
         if outcome.is_ok()
             && let (Some(participant), Some(request)) = (event.participant(), request)
@@ -276,6 +313,33 @@ mod tests {
         assert!(core.settle(true).expect("settled").outcome.is_ok());
         assert_eq!(core.participate(participant, 7, &answer(4)), Ok(Proposal::Seen));
         assert!(matches!(core.participate(participant, 7, &answer(5)), Ok(Proposal::New(..))));
+    }
+
+    /// A request resent while its first copy is in flight finds that copy's waiter (and is
+    /// answered with it, not applied again); another request, or another participant's with
+    /// the same id, does not; once settled, the resent request is known as seen.
+    #[test]
+    fn a_request_resent_while_in_flight_finds_its_first_copy() {
+        let mut core = core(10);
+        let (first, second) = (join(&mut core, "t1"), join(&mut core, "t2"));
+        core.settle(true);
+        core.settle(true);
+        let goto = core.control(&Control::Goto { activity: Some("a".into()), round: Some("Before".into()) });
+        core.accept(goto.expect("goto"), 2, None, "goto");
+        core.settle(true);
+
+        let Ok(Proposal::New(event, fingerprint)) = core.participate(first, 7, &answer(4)) else {
+            panic!("a new answer")
+        };
+        core.accept(event, 3, Some(fingerprint), "first copy");
+        assert!(matches!(core.participate(first, 7, &answer(4)), Ok(Proposal::New(..))), "not settled yet");
+        assert_eq!(core.waiting(first, fingerprint).map(|waiter| *waiter), Some("first copy"));
+        assert_eq!(core.waiting(second, fingerprint), None, "another participant's request");
+        let Ok(Proposal::New(_, other)) = core.participate(first, 8, &answer(4)) else { panic!("a new answer") };
+        assert_eq!(core.waiting(first, other), None, "another request");
+        assert!(core.settle(true).expect("settled").outcome.is_ok());
+        assert_eq!(core.waiting(first, fingerprint), None);
+        assert_eq!(core.participate(first, 7, &answer(4)), Ok(Proposal::Seen));
     }
 
     /// An answer checked while the facilitator's "stop answers" is in flight is refused when

@@ -142,7 +142,9 @@ impl Connection {
                 changed = view_changed(&mut self.view) => {
                     let sent = match changed {
                         Ok(()) => Box::pin(self.send_view()).await,
-                        Err(_) => Err(Goodbye(CloseCode::Away, "The session has stopped.")),
+                        // The session stopped here without ending (a delete or close says so in
+                        // the view first): another node runs it now. Reconnecting finds it.
+                        Err(_) => Err(Goodbye(CloseCode::Restart, "The session moved to another server. Reconnect.")),
                     };
                     if let Err(goodbye) = sent {
                         break Some(goodbye);
@@ -330,6 +332,22 @@ impl Connection {
             (Some(_), ClientMessage::Join { .. } | ClientMessage::Host { .. } | ClientMessage::Present { .. }) => {
                 self.refuse(None, Refusal::new(ErrorCode::AlreadyJoined, "This connection has already joined.")).await
             }
+            (Some(Role::Participant { handle, participant, .. }), message) if handle.remote().is_some() => {
+                let Some((id, _)) = Request::from_message(message.clone()) else {
+                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                };
+                let (handle, participant) = (handle.clone(), Some(*participant));
+                self.forward_remote(&handle, participant, id, message);
+                Ok(())
+            }
+            (Some(Role::Host { handle }), message) if handle.remote().is_some() => {
+                let Some((id, _)) = Control::from_message(message.clone()) else {
+                    return self.refuse(message.id(), forbidden_for(self.role.as_ref())).await;
+                };
+                let handle = handle.clone();
+                self.forward_remote(&handle, None, id, message);
+                Ok(())
+            }
             (Some(Role::Participant { handle, participant, .. }), message) => {
                 let asked = message.id();
                 let Some((id, request)) = Request::from_message(message) else {
@@ -388,6 +406,28 @@ impl Connection {
         }
     }
 
+    /// Sends a participant's (or, without one, the facilitator's) message, as it came, to the
+    /// node that owns the session; its `ack` (and the participant's own items, when the
+    /// request calls for them) or `error` is written when it arrives.
+    fn forward_remote(
+        &mut self,
+        handle: &SessionHandle,
+        participant: Option<ParticipantId>,
+        id: RequestId,
+        message: ClientMessage,
+    ) {
+        let Some(link) = handle.remote().cloned() else { return };
+        let code = handle.code.clone();
+        self.pending.push(Box::pin(async move {
+            match link.forward_message(&code, participant, message).await {
+                Ok(mine) => std::iter::once(ServerMessage::Ack { id }).chain(mine.map(ServerMessage::Mine)).collect(),
+                Err(refusal) => {
+                    vec![ServerMessage::Error { id: Some(id), error: refusal.code, message: refusal.message }]
+                }
+            }
+        }));
+    }
+
     /// Finds a session by code, counting failures against the caller's address.
     async fn find(&mut self, code: &str, guarded: bool) -> Result<SessionHandle, Goodbye> {
         match self.hub.find(code, self.peer, guarded).await {
@@ -402,7 +442,7 @@ impl Connection {
     async fn join(&mut self, code: &str, token: Option<String>) -> Result<(), Goodbye> {
         let resume = token.as_deref().filter(|t| !t.is_empty() && t.len() <= 64).map(auth::hash_secret);
         // Past the address's budget of new participants, only a resume gets in.
-        let guarded = self.hub.join_guarded(self.peer, code) || !self.hub.join_budget(self.peer);
+        let guarded = self.hub.join_guarded(self.peer, code).await || !self.hub.join_budget(self.peer);
         if guarded && resume.is_none() {
             self.refuse(None, Refusal::rate_limited()).await?;
             return Err(Goodbye(CloseCode::Policy, "Too many tries."));
@@ -437,7 +477,7 @@ impl Connection {
     }
 
     async fn host(&mut self, code: &str, key: &str, presenter: bool) -> Result<(), Goodbye> {
-        let guarded = self.hub.join_guarded(self.peer, code);
+        let guarded = self.hub.join_guarded(self.peer, code).await;
         let handle = self.find(code, guarded).await?;
         let allowed = if presenter { handle.is_presenter(key).await } else { handle.is_host(key).await };
         if !allowed {

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod choice;
+mod cluster;
 mod common;
 mod crash;
 mod export;

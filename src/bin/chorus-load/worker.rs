@@ -27,6 +27,10 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerConfig {
     pub target: SocketAddr,
+    /// Every node of a cluster (`--target`): phone `g` connects to `nodes[g % len]`. Empty
+    /// for one server: all phones connect to `target`.
+    #[serde(default)]
+    pub nodes: Vec<SocketAddr>,
     pub code: String,
     /// Global index of this worker's first phone, and how many it holds.
     pub first: u32,
@@ -632,7 +636,11 @@ enum JoinError {
 }
 
 async fn join(ctx: &Ctx, global: u32) -> Result<net::Ws, JoinError> {
-    let mut ws = net::open_ws(ctx.source(global), ctx.cfg.target).await.map_err(|e| match e {
+    let target = match ctx.cfg.nodes.len() {
+        0 => ctx.cfg.target,
+        nodes => ctx.cfg.nodes[global as usize % nodes],
+    };
+    let mut ws = net::open_ws(ctx.source(global), target).await.map_err(|e| match e {
         net::OpenError::Connect(e) => JoinError::Connect(e),
         net::OpenError::Handshake(e) => JoinError::Handshake(e),
     })?;

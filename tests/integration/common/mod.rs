@@ -367,8 +367,13 @@ impl Client {
 
     /// Waits for the welcome: `Some(true)` when welcomed, `None` when the connection ends.
     pub async fn next_welcome(&mut self) -> Option<bool> {
+        self.next_welcome_within(PATIENCE).await
+    }
+
+    /// [`Client::next_welcome`], waiting at most `patience` for each message.
+    pub async fn next_welcome_within(&mut self, patience: Duration) -> Option<bool> {
         loop {
-            match tokio::time::timeout(PATIENCE, self.ws.next()).await.ok()?? {
+            match tokio::time::timeout(patience, self.ws.next()).await.ok()?? {
                 Ok(Message::Text(text)) => {
                     let message: Value = serde_json::from_str(&text).ok()?;
                     match message["type"].as_str() {
