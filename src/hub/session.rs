@@ -220,6 +220,13 @@ struct Session {
     /// When the console's last results frame went out, and its size.
     staff_results_at: Instant,
     staff_results_len: usize,
+    /// The same for the projector, paced on its own: its frame is the public one, without the
+    /// console's figures per group, so a console frame over [`BIG_FRAME`] (8 groups × 10
+    /// statements is) must not hold the projector to the slower pace. With 8 groups and
+    /// 19,000 phones, tying them took answer → projector p99 from 51 to 150 ms.
+    projector_results_dirty: bool,
+    projector_results_at: Instant,
+    projector_results_len: usize,
     audience_results_dirty: bool,
     audience_results_at: Instant,
     counts_sent: Counts,
@@ -265,6 +272,9 @@ pub async fn run(
         staff_results_dirty: false,
         staff_results_at: Instant::now(),
         staff_results_len: 0,
+        projector_results_dirty: false,
+        projector_results_at: Instant::now(),
+        projector_results_len: 0,
         audience_results_dirty: false,
         audience_results_at: Instant::now(),
         counts_sent: Counts { joined: u32::MAX, ..Counts::default() },
@@ -530,6 +540,7 @@ impl Session {
             Change::Results(activity) => {
                 if self.core.state().step.activity.as_deref() == Some(&activity) {
                     self.staff_results_dirty = true;
+                    self.projector_results_dirty = true;
                     self.audience_results_dirty = true;
                 }
                 // The console's agenda editor says which activities can no longer be removed.
@@ -607,6 +618,7 @@ impl Session {
         let staff_len = results.as_ref().map_or(0, |frame| frame.text.len());
         let audience_results = if self.core.state().results_public() { public_results.clone() } else { None };
         let projector_results = if self.core.state().projector_shows() { public_results } else { None };
+        let projector_len = projector_results.as_ref().map_or(0, |frame| frame.text.len());
         published("staff");
         published("projector");
         published("audience");
@@ -646,6 +658,9 @@ impl Session {
         self.staff_results_dirty = false;
         self.staff_results_at = Instant::now();
         self.staff_results_len = staff_len;
+        self.projector_results_dirty = false;
+        self.projector_results_at = Instant::now();
+        self.projector_results_len = projector_len;
         self.audience_results_dirty = false;
         self.audience_results_at = Instant::now();
         self.publish_counts();
@@ -669,19 +684,27 @@ impl Session {
             && self.audience_results_at.elapsed() >= audience_interval(online);
         let staff_due = self.staff_results_dirty
             && (self.staff_results_len <= BIG_FRAME || self.staff_results_at.elapsed() >= BIG_FRAME_EVERY);
-        if staff_due || audience_due {
+        let projector_due = self.projector_results_dirty
+            && (self.projector_results_len <= BIG_FRAME || self.projector_results_at.elapsed() >= BIG_FRAME_EVERY);
+        if staff_due || projector_due || audience_due {
             let (results, public_results) = self.results_frames();
             if staff_due {
                 published("staff");
-                published("projector");
                 self.staff_results_len = results.as_ref().map_or(0, |frame| frame.text.len());
                 self.staff_results_at = Instant::now();
                 self.outlets.staff.send_modify(|frames| frames.results = results);
+                self.staff_results_dirty = false;
+            }
+            if projector_due {
+                // While hidden, the projector is sent no results at all.
                 if self.core.state().projector_shows() {
+                    published("projector");
                     let projected = public_results.clone();
+                    self.projector_results_len = projected.as_ref().map_or(0, |frame| frame.text.len());
                     self.outlets.projector.send_modify(|frames| frames.results = projected);
                 }
-                self.staff_results_dirty = false;
+                self.projector_results_at = Instant::now();
+                self.projector_results_dirty = false;
             }
             if audience_due {
                 published("audience");
