@@ -547,6 +547,38 @@ registry! {
     Points(points::Points, points::PointsAggregate),
 }
 
+impl Aggregate {
+    /// How many people each figure of these results is made of, beyond the round's
+    /// respondents: a scale's n per statement and round (someone may skip a statement) and
+    /// its paired n per statement (only those who answered the first and the last round),
+    /// a ranking's or points' n per item and round. The suppression rule
+    /// ([`crate::session::groups::suppressed`]) compares each with K, and the total's less
+    /// the groups shown, exactly as it does the round respondents: a paired change times its
+    /// paired n, less the groups shown, is the summed change of whoever is not shown. The
+    /// total's and each group's results (of one activity) list them in the same order.
+    pub fn figure_sizes(&self) -> Vec<u32> {
+        match self {
+            Self::Scale(scale) => scale
+                .statements
+                .iter()
+                .flat_map(|statement| {
+                    let rounds = statement.rounds.values().map(|round| round.n);
+                    rounds.chain(statement.paired.as_ref().map(|paired| paired.n))
+                })
+                .collect(),
+            Self::Ranking(ranking) => {
+                ranking.items.iter().flat_map(|item| item.rounds.values().map(|round| round.n)).collect()
+            }
+            Self::Points(points) => {
+                points.items.iter().flat_map(|item| item.rounds.values().map(|round| round.n)).collect()
+            }
+            // A choice's counts are of the round's respondents; a cloud's and a board's of
+            // their participants: the rounds cover them.
+            Self::Wordcloud(_) | Self::Jamboard(_) | Self::Choice(_) => Vec::new(),
+        }
+    }
+}
+
 /// One response as exports list it: a scale answer, a word-cloud entry, a note, a choice…
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {

@@ -26,7 +26,7 @@ struct ResultsJson<'a> {
 impl<'a> ResultsJson<'a> {
     fn new(report: &Report, total: &'a Aggregate, groups: &'a [GroupPart], totals: &[u32]) -> Self {
         let by_group = report.has_groups().then(|| {
-            shown(report.min_group_size(), totals, groups)
+            shown(report.min_group_size(), total, totals, groups)
                 .into_iter()
                 .map(|(group, results)| {
                     let figures = match results {

@@ -188,14 +188,24 @@ impl Combined {
     /// Each group with its results, or `None` where the suppression rule hides them (K is
     /// the report's [`Report::min_group_size`]).
     pub fn shown_groups(&self, k: u32) -> Vec<(&GroupPart, Option<&Aggregate>)> {
-        shown(k, &self.round_totals, &self.groups)
+        shown(k, &self.results, &self.round_totals, &self.groups)
     }
 }
 
-/// Groups with their figures, `None` where [`groups::suppressed`] hides them.
-pub fn shown<'a>(k: u32, totals: &[u32], parts: &'a [GroupPart]) -> Vec<(&'a GroupPart, Option<&'a Aggregate>)> {
-    let counts: Vec<Vec<u32>> = parts.iter().map(|part| part.answered.clone()).collect();
-    let hidden = groups::suppressed(k, totals, &counts);
+/// Groups with their figures, `None` where [`groups::suppressed_figures`] hides them (every
+/// figure's n is checked, the paired change's too, against the total's).
+pub fn shown<'a>(
+    k: u32,
+    total: &Aggregate,
+    totals: &[u32],
+    parts: &'a [GroupPart],
+) -> Vec<(&'a GroupPart, Option<&'a Aggregate>)> {
+    let hidden = groups::suppressed_figures(
+        k,
+        total,
+        totals,
+        parts.iter().map(|part| (&part.results, part.answered.as_slice())),
+    );
     parts.iter().zip(hidden).map(|(part, hidden)| (part, (!hidden).then_some(&part.results))).collect()
 }
 

@@ -152,13 +152,15 @@ pub type ByGroup<A> = IndexMap<String, GroupFigures<A>>;
 
 /// Which groups' figures of one activity are suppressed.
 ///
-/// `groups[g][r]` is how many of group `g` answered round `r` (one round for a kind without
-/// rounds), `totals[r]` how many answered it at all (groups, and those who preferred not to
-/// say or never chose). A group is suppressed when in some round between 1 and K−1 of its
-/// members answered: nobody answering gives nothing away. Then, so that the total less the
-/// groups shown never gives away a suppressed group (nor the few who preferred not to say),
-/// while in some round the answers not shown add up to between 1 and K−1, the smallest group
-/// still shown in that round is suppressed too.
+/// `groups[g][r]` is how many of group `g` are in figure `r` (a round's respondents, one
+/// round for a kind without rounds, or a figure with its own n such as a scale's paired
+/// change: [`suppressed_figures`] lists them all), `totals[r]` how many are in it at all
+/// (groups, and those who preferred not to say or never chose). A group is suppressed when
+/// 1 to K−1 of its members are in some figure: nobody answering gives nothing away. Then, so
+/// that the total less the groups shown never gives away a suppressed group (nor the few who
+/// preferred not to say), while some figure leaves 1 to K−1 people not shown, the smallest
+/// group still shown in that figure is suppressed too. In the end every figure leaves 0 or
+/// at least K people not shown, or no group that could hide them is left.
 pub fn suppressed(k: u32, totals: &[u32], groups: &[Vec<u32>]) -> Vec<bool> {
     let small = |n: u32| n > 0 && n < k;
     let mut hidden: Vec<bool> = groups.iter().map(|rounds| rounds.iter().any(|&n| small(n))).collect();
@@ -185,6 +187,26 @@ pub fn suppressed(k: u32, totals: &[u32], groups: &[Vec<u32>]) -> Vec<bool> {
             None => return hidden,
         }
     }
+}
+
+/// [`suppressed`] over every figure of an activity: the columns are the rounds' respondents
+/// followed by the sizes of the figures that have their own n
+/// ([`Aggregate::figure_sizes`](crate::activity::Aggregate::figure_sizes): a scale's n per
+/// statement and round, its paired n per statement). `groups` pairs each group's results
+/// with its respondents per round.
+pub fn suppressed_figures<'a>(
+    k: u32,
+    total: &crate::activity::Aggregate,
+    round_totals: &[u32],
+    groups: impl IntoIterator<Item = (&'a crate::activity::Aggregate, &'a [u32])>,
+) -> Vec<bool> {
+    let columns = |results: &crate::activity::Aggregate, rounds: &[u32]| {
+        let mut columns = rounds.to_vec();
+        columns.extend(results.figure_sizes());
+        columns
+    };
+    let counts: Vec<Vec<u32>> = groups.into_iter().map(|(results, rounds)| columns(results, rounds)).collect();
+    suppressed(k, &columns(total, round_totals), &counts)
 }
 
 /// Joined and took part, for one group on the console's counts.
@@ -275,5 +297,59 @@ mod tests {
         assert_eq!(suppressed(3, &[12, 7], &[vec![6, 2], vec![6, 5]]), vec![true, true]);
         // Everything hidden when nothing else can hide a small group.
         assert_eq!(suppressed(5, &[4], &[vec![4]]), vec![true]);
+    }
+
+    /// A scale with one statement, Before and After: (n Before, n After, paired n).
+    fn scale(before: u32, after: u32, paired: u32) -> crate::activity::Aggregate {
+        use crate::activity::scale::{Paired, RoundStats, ScaleAggregate, StatementResults};
+        let round = |n: u32| RoundStats { n, mean: None, median: None, counts: vec![n] };
+        crate::activity::Aggregate::Scale(ScaleAggregate {
+            statements: vec![StatementResults {
+                text: "I understand co-production".into(),
+                rounds: [("Before".to_owned(), round(before)), ("After".to_owned(), round(after))]
+                    .into_iter()
+                    .collect(),
+                paired: Some(Paired { n: paired, mean_change: None }),
+            }],
+        })
+    }
+
+    /// The paired change by subtraction: every round has enough people not shown, but only
+    /// 2 of those not shown answered both rounds, so the total's paired change × n less the
+    /// groups' would be those 2 people's change. The smallest group is hidden too, and then
+    /// every figure's total less the groups shown is 0 or at least K people.
+    #[test]
+    fn the_paired_change_cannot_be_worked_out_from_the_total() {
+        // Groups of 6 and 7, both paired in full; 8 said nothing: 5 Before, 5 After, 2 of them
+        // both. Totals: Before 18, After 18, paired 15.
+        let (a, b, total) = (scale(6, 6, 6), scale(7, 7, 7), scale(18, 18, 15));
+        let groups = [(&a, &[6, 6][..]), (&b, &[7, 7][..])];
+        assert_eq!(suppressed(5, &[18, 18], &[vec![6, 6], vec![7, 7]]), vec![false, false], "the rounds alone pass");
+        let hidden = suppressed_figures(5, &total, &[18, 18], groups);
+        assert_eq!(hidden, vec![true, false], "the 6 hide the 2 paired: 8 paired not shown");
+        // The figures checked: the rounds, then per statement Before n, After n, paired n.
+        assert_eq!(total.figure_sizes(), vec![18, 18, 15]);
+        let shown: [u32; 3] = [7, 7, 7];
+        for (total, shown) in total.figure_sizes().iter().zip(shown) {
+            let rest = total - shown;
+            assert!(rest == 0 || rest >= 5, "{total} − {shown} = {rest}");
+        }
+        // With 5 of those who said nothing paired, nothing more needs hiding.
+        assert_eq!(suppressed_figures(5, &scale(18, 18, 18), &[18, 18], groups), vec![false, false]);
+    }
+
+    /// A group whose members answered every round in enough numbers, but whose paired change
+    /// (or one statement's n) is of fewer than K, is small: its own figure names few people.
+    #[test]
+    fn a_group_with_few_paired_is_small() {
+        // 6 answered Before and 6 After, but only 3 both (3 left, 3 came late).
+        let (a, b, total) = (scale(6, 6, 3), scale(9, 9, 9), scale(15, 15, 12));
+        let hidden = suppressed_figures(5, &total, &[15, 15], [(&a, &[6, 6][..]), (&b, &[9, 9][..])]);
+        // a is small; then 12 − 9 = 3 paired not shown: b goes as well.
+        assert_eq!(hidden, vec![true, true]);
+        // One statement skipped by most of a group: a round's respondents are not enough.
+        let one = scale(2, 6, 2);
+        let hidden = suppressed_figures(5, &scale(11, 15, 11), &[15, 15], [(&one, &[6, 6][..]), (&b, &[9, 9][..])]);
+        assert_eq!(hidden, vec![true, true]);
     }
 }

@@ -922,8 +922,12 @@ impl SessionState {
             return Some(Results::total(total));
         }
         let results = state.group_results(&activity.spec, tallies, view);
-        let counts: Vec<Vec<u32>> = results.iter().map(|(_, counts)| counts.clone()).collect();
-        let hidden = groups::suppressed(about_you.min_group_size, &state.round_respondents(&activity.spec), &counts);
+        let hidden = groups::suppressed_figures(
+            about_you.min_group_size,
+            &total,
+            &state.round_respondents(&activity.spec),
+            results.iter().map(|(aggregate, counts)| (aggregate, counts.as_slice())),
+        );
         let mut by_group = IndexMap::with_capacity(results.len());
         let mut small = Vec::new();
         for ((label, (aggregate, _)), hidden) in about_you.groups.iter().zip(results).zip(hidden) {

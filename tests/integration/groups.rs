@@ -398,3 +398,128 @@ async fn check_series_exports(server: &TestServer, sessions: &[Session]) {
     assert!(text.contains("How do you feel?: Young person: fewer than 5 answered, not shown"));
     assert!(!text.contains("How do you feel?: Young person\t"), "no sheet for the young people");
 }
+
+/// For every figure of a scale's results shown in public (each round's n and each
+/// statement's paired n), the total less the groups shown: the people whose figures could
+/// be worked out by subtraction. It must be 0 or at least K.
+fn residuals(results: &Value) -> Vec<(String, i64)> {
+    let statements = results["statements"].as_array().expect("statements");
+    let shown: Vec<&Value> = results["by_group"]
+        .as_object()
+        .expect("by_group")
+        .values()
+        .filter(|group| group.get("suppressed").is_none())
+        .collect();
+    let mut out = Vec::new();
+    for (s, statement) in statements.iter().enumerate() {
+        let mut figure = |name: String, n: &dyn Fn(&Value) -> i64| {
+            let groups: i64 = shown.iter().map(|group| n(&group["statements"][s])).sum();
+            out.push((name, n(statement) - groups));
+        };
+        for round in ["Before", "After"] {
+            figure(format!("{round} n"), &|st: &Value| st["rounds"][round]["n"].as_i64().expect("n"));
+        }
+        figure("paired n".into(), &|st: &Value| st["paired"]["n"].as_i64().expect("paired n"));
+    }
+    out
+}
+
+/// The paired change by subtraction: two groups big enough in every round, and 8 who said
+/// nothing (5 rated Before, 5 After, only 2 of them both). By the rounds alone nothing is
+/// small, but the total's paired change × 15, less the two groups' (× 6 and × 7), would be
+/// the summed change of those 2 people. The smaller group is suppressed with them on the
+/// projector, on phones and in the exports, and every figure shown leaves 0 or at least K
+/// people unaccounted for.
+#[actix_web::test]
+async fn a_paired_change_cannot_be_worked_out_by_subtraction() {
+    let server = TestServer::start().await;
+    let (status, body) = post_json(
+        &server.url("/api/sessions"),
+        None,
+        &json!({"title": "Paired", "agenda": agenda(), "about_you": about_you()}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let session = Session {
+        code: body["code"].as_str().expect("code").to_owned(),
+        host_key: body["host_key"].as_str().expect("key").to_owned(),
+        present_key: body["present_key"].as_str().expect("key").to_owned(),
+        body,
+    };
+    let ws = server.ws_url();
+    let activity = session.activity(0);
+    let (mut host, _) = Client::host(&ws, &session).await;
+    host.ok(json!({"type": "goto", "activity": activity, "round": "Before"})).await;
+    // (group, how many, Before, After); None for a round not answered. The two who said
+    // nothing and answered both rounds went from 1 to 5: the figure to protect.
+    let people: [(Option<u64>, usize, Option<i64>, Option<i64>); 5] = [
+        (Some(PARENT), 6, Some(2), Some(3)),
+        (Some(PRO), 7, Some(3), Some(4)),
+        (None, 2, Some(1), Some(5)),
+        (None, 3, Some(3), None),
+        (None, 3, None, Some(3)),
+    ];
+    let mut phones = Vec::new();
+    for (group, count, before, after) in people {
+        for _ in 0..count {
+            let (mut phone, _) = Client::participant(&ws, &session.code, None).await;
+            phone.ok(json!({"type": "group", "group": group})).await;
+            if let Some(before) = before {
+                rate(&mut phone, &activity, "Before", before).await;
+            }
+            phones.push((phone, after));
+        }
+    }
+    host.ok(json!({"type": "goto", "activity": activity, "round": "After"})).await;
+    for (phone, after) in &mut phones {
+        if let Some(after) = after {
+            rate(phone, &activity, "After", *after).await;
+        }
+    }
+    let console = host
+        .expect_where("every answer", |m| {
+            m["type"] == "results"
+                && m["data"]["statements"][0]["paired"]["n"] == 15
+                && round_stats(m, 0, "After")["n"] == 18
+        })
+        .await;
+    // The console sees every group, the parent carers marked small though there are 6.
+    assert_eq!(console["data"]["by_group"]["Parent carer"]["statements"][0]["paired"]["n"], 6);
+    assert_eq!(console["data"]["small_groups"], json!(["Parent carer"]));
+
+    let (mut projector, _) = Client::presenter(&ws, &session).await;
+    host.ok(json!({"type": "set_open", "open": false})).await;
+    host.ok(json!({"type": "reveal", "show": true})).await;
+    host.ok(json!({"type": "projector_groups", "split": "side_by_side"})).await;
+    let shown = projector
+        .expect_where("results by group", |m| m["type"] == "results" && m["data"]["by_group"].is_object())
+        .await;
+    let phone = &mut phones[0].0;
+    let on_phone =
+        phone.expect_where("results by group", |m| m["type"] == "results" && m["data"]["by_group"].is_object()).await;
+    let export = String::from_utf8(download(&server, &session, "json").await).expect("utf-8");
+    let export: Value = serde_json::from_str(&export).expect("json");
+    let (status, series) =
+        get_json(&server.url(&format!("/api/sessions/{}/series/export/json", session.code)), Some(&session.host_key))
+            .await;
+    assert_eq!(status, 200);
+    for (what, results) in [
+        ("projector", &shown["data"]),
+        ("phone", &on_phone["data"]),
+        ("export", &export["activities"][0]["results"]),
+        ("series", &series["activities"][0]["results"]),
+    ] {
+        assert_eq!(results["by_group"]["Parent carer"], json!({"suppressed": true}), "{what}: {results}");
+        assert_eq!(results["by_group"]["Professional"]["statements"][0]["paired"]["n"], 7, "{what}");
+        assert_eq!(results["statements"][0]["paired"]["n"], 15, "{what}");
+        for (figure, rest) in residuals(results) {
+            assert!(rest == 0 || rest >= 5, "{what}: {figure} leaves {rest} people by subtraction");
+        }
+    }
+    // The report: no table for the parent carers, the professionals' beside the total's.
+    let html = String::from_utf8(download(&server, &session, "html").await).expect("utf-8");
+    assert!(!html.contains("Parent carer: Mean rating"), "the parent carers' table is not shown");
+    assert!(html.contains("Professional: Mean rating per statement"));
+    let xlsx = xlsx_text(download(&server, &session, "xlsx").await);
+    assert!(xlsx.contains("How do you feel?: Parent carer: fewer than 5 answered, not shown"), "{xlsx}");
+}
