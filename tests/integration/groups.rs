@@ -397,6 +397,151 @@ async fn check_series_exports(server: &TestServer, sessions: &[Session]) {
     assert!(text.contains("How do you feel?: Parent carer"));
     assert!(text.contains("How do you feel?: Young person: fewer than 5 answered, not shown"));
     assert!(!text.contains("How do you feel?: Young person\t"), "no sheet for the young people");
+
+    documents_read_back(server, first, &series).await;
+}
+
+/// A series export other than JSON, with the host key.
+async fn series_download(server: &TestServer, session: &Session, format: &str) -> Vec<u8> {
+    let url = server.url(&format!("/api/sessions/{}/series/export/{format}", session.code));
+    let mut response = awc::Client::new().get(url).bearer_auth(&session.host_key).send().await.expect(format);
+    assert_eq!(response.status(), 200, "{format}");
+    response.body().limit(1 << 24).await.expect("body").to_vec()
+}
+
+/// The series report's DOCX (read back with python-docx) and PDF (its text, by poppler's
+/// pdftotext): the attendance table and each group's before/after table, number by number
+/// against the JSON export, and the young people's real figures nowhere.
+async fn documents_read_back(server: &TestServer, first: &Session, series: &Value) {
+    use crate::report::{python, run, script};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let docx = dir.path().join("series.docx");
+    let pdf = dir.path().join("series.pdf");
+    std::fs::write(&docx, series_download(server, first, "docx").await).expect("write docx");
+    std::fs::write(&pdf, series_download(server, first, "pdf").await).expect("write pdf");
+    let read: Value =
+        serde_json::from_str(&run(python(), &[&script("read_docx.py"), &docx])).expect("JSON from read_docx.py");
+    let text = run("pdftotext", &[std::path::Path::new("-layout"), &pdf, std::path::Path::new("-")]);
+
+    // The tables of the DOCX by their captions (a figure's caption names its bars).
+    let captions: Vec<String> = read["paragraphs"]
+        .as_array()
+        .expect("paragraphs")
+        .iter()
+        .filter(|p| p["style"] == "Caption" && !p["text"].as_str().unwrap_or("").contains("bars"))
+        .map(|p| p["text"].as_str().expect("text").to_owned())
+        .collect();
+    let tables = read["tables"].as_array().expect("tables");
+    assert_eq!(captions.len(), tables.len(), "{captions:?}");
+    let table = |caption: &str| -> Vec<Vec<String>> {
+        let at = captions.iter().position(|c| c == caption).unwrap_or_else(|| panic!("{caption} in {captions:?}"));
+        tables[at]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| row.as_array().expect("cells").iter().map(|c| c.as_str().expect("text").to_owned()).collect())
+            .collect()
+    };
+    // The PDF's text, white space made one space and "8 / 6" as "8/6" (the layout's widths).
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ").replace(" / ", "/");
+
+    // Attendance by group: each session's row, cell by cell, from the JSON's attendance.
+    let number = |v: &Value| v.as_u64().map_or("–".to_owned(), |n| n.to_string());
+    let group_cell = |v: &Value| {
+        if v["suppressed"] == true {
+            "fewer than 5".to_owned()
+        } else {
+            format!("{} / {}", number(&v["booked"]), number(&v["took_part"]))
+        }
+    };
+    let spaced = |code: &str| format!("{} {}", &code[..4], &code[4..]);
+    let mut expected: Vec<Vec<String>> = Vec::new();
+    for row in series["attendance"].as_array().expect("attendance") {
+        let mut cells =
+            vec![spaced(row["session"].as_str().expect("code")), number(&row["booked"]), number(&row["opened"])];
+        cells.push(number(&row["took_part"]));
+        cells.extend(GROUPS.iter().map(|group| group_cell(&row["groups"][group])));
+        expected.push(cells);
+    }
+    // The series' line: the sums, each group's taking part as many as rated Before in the
+    // series' own per-group table (everyone here rated Before), the young people hidden.
+    let before_n = |group: &str| {
+        let figures = &series["activities"][0]["results"]["by_group"][group];
+        match figures["statements"][0]["rounds"]["Before"]["n"].as_u64() {
+            Some(n) => format!("– / {n}"),
+            None => "fewer than 5".to_owned(),
+        }
+    };
+    let mut all =
+        vec!["All sessions".to_owned(), "–".to_owned(), number(&series["opened"]), number(&series["participants"])];
+    all.extend(GROUPS.iter().map(|group| before_n(group)));
+    expected.push(all);
+    let by_group = table("Attendance by group");
+    assert_eq!(by_group[0][4], "Parent carer: booked / took part");
+    assert_eq!(by_group[1..], expected[..], "the DOCX's attendance by group");
+    assert_eq!(expected[0][4..], ["8 / 6", "fewer than 5", "6 / 5"], "the JSON itself");
+    let tables_at = text.find("Table 2: Attendance by group").expect("the PDF's attendance table");
+    for cells in &expected {
+        let line = cells.join(" ").replace(" / ", "/");
+        assert!(text[tables_at..].contains(&line), "the PDF's row {line:?} in {}", &text[tables_at..]);
+    }
+
+    // Each group's before/after table (and the total's), number by number from the JSON.
+    let results = &series["activities"][0]["results"];
+    let row_of = |figures: &Value| -> Vec<String> {
+        let statement = &figures["statements"][0];
+        let mean = |round: &str| statement["rounds"][round]["mean"].as_f64().expect("mean");
+        let n = |round: &str| statement["rounds"][round]["n"].as_u64().expect("n").to_string();
+        let paired = &statement["paired"];
+        vec![
+            statement["text"].as_str().expect("text").to_owned(),
+            format!("{:.1}", mean("Before")),
+            format!("{:.1}", mean("After")),
+            format!("{:+.1}", mean("After") - mean("Before")),
+            n("Before"),
+            n("After"),
+            format!("{:+.1} (n = {})", paired["mean_change"].as_f64().expect("change"), paired["n"]),
+        ]
+    };
+    let mut pdf_at = text.find("What we found").expect("findings");
+    for (caption, figures) in [
+        ("Mean rating per statement".to_owned(), results),
+        ("Parent carer: Mean rating per statement".to_owned(), &results["by_group"]["Parent carer"]),
+        ("Professional: Mean rating per statement".to_owned(), &results["by_group"]["Professional"]),
+    ] {
+        let expected = row_of(figures);
+        let rows = table(&caption);
+        assert_eq!(rows[0], ["Statement", "Before", "After", "Change", "n Before", "n After", "Paired change"]);
+        assert_eq!(rows[1], expected, "the DOCX's {caption}");
+        let at = pdf_at + text[pdf_at..].find(&format!(": {caption}")).expect(&caption);
+        let line = expected.join(" ");
+        assert!(
+            text[at..].starts_with(&format!(
+                ": {caption} Statement Before After Change n Before n After Paired change {line}"
+            )),
+            "the PDF's {caption}: {}",
+            &text[at..at + 300]
+        );
+        pdf_at = at;
+    }
+    assert_eq!(row_of(&results["by_group"]["Parent carer"])[1..], ["2.1", "4.0", "+1.9", "23", "23", "+1.9 (n = 23)"]);
+
+    // The young people's real figures (3 people, 1 → 4: paired +3.0; booked 4, took part 3)
+    // are in neither document, nor a table of theirs.
+    assert_eq!(results["by_group"]["Young person"], json!({"suppressed": true}));
+    let docx_cells: Vec<String> =
+        tables.iter().flat_map(|t| t["rows"].as_array().expect("rows").iter().flat_map(|r| strings(r))).collect();
+    for secret in ["(n = 3)", "+3.0", "4 / 3"] {
+        assert!(!docx_cells.iter().any(|cell| cell.contains(secret)), "{secret} in the DOCX");
+    }
+    for secret in ["(n = 3)", "+3.0", "4/3", "Young person: Mean rating"] {
+        assert!(!text.contains(secret), "{secret} in the PDF");
+    }
+    assert!(!captions.iter().any(|c| c.starts_with("Young person")), "no table of the young people's in the DOCX");
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_array().expect("an array").iter().map(|v| v.as_str().expect("a string").to_owned()).collect()
 }
 
 /// For every figure of a scale's results shown in public (each round's n and each

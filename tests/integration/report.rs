@@ -264,7 +264,7 @@ fn rendered() -> &'static Rendered {
 
 /// The Python with python-docx and pikepdf: `CHORUS_REPORT_PYTHON`, or the virtual
 /// environment `.ci/run` makes in `target/report-venv`.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let python = std::env::var_os("CHORUS_REPORT_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-venv/bin/python"));
@@ -279,7 +279,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs a reader and returns what it printed; a reader that fails fails the test.
-fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&Path]) -> String {
+pub(crate) fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&Path]) -> String {
     let program = program.as_ref();
     let output = Command::new(program).args(args).output().unwrap_or_else(|err| {
         panic!("cannot run {program:?} (is poppler-utils installed? .ci/run installs it): {err}")
@@ -288,7 +288,7 @@ fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&Path]) -> String {
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
-fn script(name: &str) -> PathBuf {
+pub(crate) fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/report").join(name)
 }
 

@@ -28,9 +28,9 @@ def main(path):
         ],
         "inline_shapes": len(doc.inline_shapes),
     }
-    numbering = doc.part.numbering_part.element
-
     def list_format(paragraph):
+        # Read only when there is a list: a document without one has no numbering part.
+        numbering = doc.part.numbering_part.element
         num_id = paragraph._p.pPr.numPr.numId.val
         abstract = numbering.xpath(f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')[0]
         return numbering.xpath(
