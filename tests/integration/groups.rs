@@ -530,7 +530,7 @@ async fn documents_read_back(server: &TestServer, first: &Session, series: &Valu
     // are in neither document, nor a table of theirs.
     assert_eq!(results["by_group"]["Young person"], json!({"suppressed": true}));
     let docx_cells: Vec<String> =
-        tables.iter().flat_map(|t| t["rows"].as_array().expect("rows").iter().flat_map(|r| strings(r))).collect();
+        tables.iter().flat_map(|t| t["rows"].as_array().expect("rows").iter().flat_map(strings)).collect();
     for secret in ["(n = 3)", "+3.0", "4 / 3"] {
         assert!(!docx_cells.iter().any(|cell| cell.contains(secret)), "{secret} in the DOCX");
     }
@@ -543,6 +543,10 @@ async fn documents_read_back(server: &TestServer, first: &Session, series: &Valu
 fn strings(value: &Value) -> Vec<String> {
     value.as_array().expect("an array").iter().map(|v| v.as_str().expect("a string").to_owned()).collect()
 }
+
+/// (group, or None for "prefer not to say"; how many; Before; After), a round not answered
+/// being None.
+type Person = (Option<u64>, usize, Option<i64>, Option<i64>);
 
 /// For every figure of a scale's results shown in public (each round's n and each
 /// statement's paired n), the total less the groups shown: the people whose figures could
@@ -597,7 +601,7 @@ async fn a_paired_change_cannot_be_worked_out_by_subtraction() {
     host.ok(json!({"type": "goto", "activity": activity, "round": "Before"})).await;
     // (group, how many, Before, After); None for a round not answered. The two who said
     // nothing and answered both rounds went from 1 to 5: the figure to protect.
-    let people: [(Option<u64>, usize, Option<i64>, Option<i64>); 5] = [
+    let people: [Person; 5] = [
         (Some(PARENT), 6, Some(2), Some(3)),
         (Some(PRO), 7, Some(3), Some(4)),
         (None, 2, Some(1), Some(5)),
