@@ -377,6 +377,13 @@ impl Hub {
 
     /// Replays a session from the journal and starts its task.
     async fn load(&self, record: SessionRecord) -> Result<SessionHandle, JournalError> {
+        self.load_as(record, false).await
+    }
+
+    /// [`Hub::load`]; with `keep_existing`, a session registered meanwhile (another request
+    /// loading it at the same time) is kept and returned, and nothing is started for this
+    /// load.
+    async fn load_as(&self, record: SessionRecord, keep_existing: bool) -> Result<SessionHandle, JournalError> {
         let events = self.inner.journal.reader().events(&record.code).await?;
         let usage = Usage {
             events: AtomicU64::new(events.iter().filter(|stored| stored.event.participant().is_some()).count() as u64),
@@ -392,7 +399,7 @@ impl Hub {
                 recent.record(participant, request);
             }
         }
-        Ok(self.spawn(&record, state, recent, usage))
+        Ok(self.spawn(&record, state, recent, usage, keep_existing))
     }
 
     fn spawn(
@@ -401,6 +408,7 @@ impl Hub {
         state: SessionState,
         recent: RecentRequests,
         usage: Usage,
+        keep_existing: bool,
     ) -> SessionHandle {
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
         let (staff_tx, staff) = watch::channel(Frames::default());
@@ -436,9 +444,23 @@ impl Hub {
             max_participants: limits.participants,
             data_dir: self.inner.data_dir.clone(),
         };
-        self.inner.sessions_runtime.spawn(session::run(state, recent, self.inner.journal.clone(), queue, outlets));
-        self.inner.sessions.insert(record.code.clone(), handle.clone());
-        handle
+        // Registered and started under the map's lock on the code: two loads of one closed
+        // session at once must not leave two sessions running, each applying (and
+        // journalling) its own requests with a state that lacks the other's.
+        match self.inner.sessions.entry(record.code.clone()) {
+            dashmap::Entry::Occupied(existing) if keep_existing => existing.get().clone(),
+            entry => {
+                self.inner.sessions_runtime.spawn(session::run(
+                    state,
+                    recent,
+                    self.inner.journal.clone(),
+                    queue,
+                    outlets,
+                ));
+                entry.insert(handle.clone());
+                handle
+            }
+        }
     }
 
     /// The session with this code: live, or loaded from the journal if it was closed.
@@ -452,11 +474,13 @@ impl Hub {
         if let Some(cluster) = self.inner.cluster.clone() {
             return self.get_in_cluster(&cluster, record).await;
         }
-        // Two requests may load the same closed session at once; the first one registered wins.
+        // Two requests may load the same closed session at once; the first one registered wins
+        // and the other gets its handle (nothing was written between: a loaded session writes
+        // only what its handle is asked).
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
         }
-        let handle = self.load(record).await.map_err(internal)?;
+        let handle = self.load_as(record, true).await.map_err(internal)?;
         // A delete that ran while this was loading must not leave the session behind.
         if self.inner.journal.reader().session(&code).await.map_err(internal)?.is_none() {
             self.inner.sessions.remove(&code);
@@ -626,7 +650,7 @@ impl Hub {
             Refusal::new(ErrorCode::NotSaved, "The session could not be saved. Please try again.")
         })?;
         let state = SessionState::replay(&record, events.into_iter().map(|event| (record.created_at, event)));
-        let handle = self.spawn(&record, state, RecentRequests::default(), Usage::default());
+        let handle = self.spawn(&record, state, RecentRequests::default(), Usage::default(), false);
         if let Some(cluster) = &self.inner.cluster {
             // Its lease was taken with it, at the first epoch.
             self.serve(cluster, &handle, 1).await;

@@ -548,6 +548,53 @@ async fn the_series_report_reads_back_every_save_at_once() {
     }
 }
 
+/// Several requests load a closed session at once (after a restart nothing is in memory):
+/// they must all reach one running session. Two would each apply (and journal) their own
+/// saves, so the one kept in memory would not know a report saved through the other, and
+/// "what we heard" (published from the session's state) would refuse a section that the
+/// journal, and so the report page, shows as saved.
+#[actix_web::test]
+async fn a_closed_session_loaded_by_requests_at_once_is_one_session() {
+    let server = TestServer::start().await;
+    let Played { session, host, phones, .. } = play(&server).await;
+    let key = Some(session.host_key.as_str());
+    let (status, _) = post_json(&server.url(&format!("/api/sessions/{}/close", session.code)), key, &json!({})).await;
+    assert_eq!(status, 200);
+    drop((host, phones));
+    let mut data_dir = server.stop().await;
+    for attempt in 0..5 {
+        let settings = chorus::config::Settings::new(data_dir.path());
+        let server = TestServer::start_in(data_dir, settings).await;
+        let url = report_url(&server, &session);
+        // Eight saves at once, each with its own written section; each loads the session.
+        let saves = (0..8).map(|i| {
+            let content =
+                json!({"sections": [{"id": format!("w{i}"), "title": "Next", "text": format!("Save {attempt}.{i}")}]});
+            let url = url.clone();
+            let key = session.host_key.clone();
+            async move { put_json(&url, Some(&key), &content).await }
+        });
+        for (status, body) in futures_util::future::join_all(saves).await {
+            assert_eq!(status, 200, "{body}");
+        }
+        let (_, saved) = get_json(&url, key).await;
+        let written = saved["content"]["sections"]
+            .as_array()
+            .and_then(|sections| sections.iter().find(|s| s["id"].as_str().is_some_and(|id| id.starts_with('w'))))
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .expect("a written section");
+        // The session in memory knows the content the journal has: it publishes that section.
+        let (status, body) = post_json(
+            &server.url(&format!("/api/sessions/{}/summary", session.code)),
+            key,
+            &json!({"sections": [written]}),
+        )
+        .await;
+        assert_eq!(status, 201, "attempt {attempt}: the session in memory lacks the saved {written}: {body}");
+        data_dir = server.stop().await;
+    }
+}
+
 /// Sends the head of a `PUT …/report` announcing 5 MiB and returns what the server answers.
 async fn too_large_head(server: &TestServer, session: &Session) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
