@@ -16,7 +16,6 @@ const note = (id: number, theme: number | null, votes: number, extra: Partial<No
 });
 
 const board = (frames: NoteView[][], themes: { id: number; name: string }[] = []): JamboardAggregate => ({
-  kind: 'jamboard',
   frames: frames.map((notes, i) => ({ title: `Frame ${i + 1}`, notes })),
   themes,
   keywords: [],
