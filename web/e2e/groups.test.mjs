@@ -562,6 +562,37 @@ describe('participant groups', () => {
     await projector.setViewportSize(PROJECTORS[1]);
   });
 
+  step('the closing summary on the projector follows each activity with its split by group', async () => {
+    const host = await hostSocket(server.url, created.code, created.host_key);
+    assert.equal((await host.send({ type: 'close_session' })).type, 'ack');
+    host.close();
+    await projector.getByText('This session has ended.').waitFor();
+    // Scale, choice and board, each followed by its table by group: six parts.
+    await projector.getByText('Part 1 of 6').waitFor();
+    const title = projector.locator('#summary-part');
+    for (let i = 0; i < 6 && (await title.textContent()).trim() !== `By group: ${BOARD}`; i += 1) {
+      await projector.getByRole('button', { name: 'Next part' }).click();
+    }
+    assert.equal((await title.textContent()).trim(), `By group: ${BOARD}`);
+    const side = projector.locator('table.side');
+    const row = (label) => side.getByRole('row').filter({ has: projector.getByRole('rowheader', { name: label, exact: true }) });
+    await row('Whole board').locator('td.cell .main', { hasText: '60 notes' }).waitFor();
+    assert.deepEqual((await side.locator('td.fewer').allTextContents()).map((text) => text.trim()), [`Fewer than ${K} people in this group`]);
+    await shot(projector, 'groups-projector-summary-board-by-group-1280x720');
+    assert.equal(await overflows(projector), false, 'the summary by group needs scrolling');
+    await noViolations(projector, 'projector, closing summary by group');
+    // The scale's by group: the young person's 5.0 nowhere.
+    for (let i = 0; i < 6 && (await title.textContent()).trim() !== `By group: ${SCALE}`; i += 1) {
+      await projector.getByRole('button', { name: 'Next part' }).click();
+    }
+    await side.locator('td.fewer').first().waitFor();
+    assert.equal(await side.getByText('5.0').count(), 0);
+    await projector.setViewportSize(PROJECTORS[0]);
+    await projector.waitForTimeout(500);
+    await shot(projector, 'groups-projector-summary-scale-by-group-1024x768');
+    assert.equal(await overflows(projector), false, 'the summary by group needs scrolling at 1024×768');
+  });
+
   step('no page raised a script error or a CSP violation', async () => {
     assert.deepEqual(pageProblems(pages), []);
   });
