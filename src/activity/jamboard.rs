@@ -491,7 +491,8 @@ impl JamboardState {
         for frame in &mut whole.frames {
             frame.notes.retain_mut(|note| {
                 note.votes = tally.votes.get(&note.id).copied().unwrap_or(0);
-                note.votes > 0 || tally.written.contains_key(&note.id)
+                note.dots_only = !tally.written.contains_key(&note.id);
+                note.votes > 0 || !note.dots_only
             });
         }
         whole.keywords = tally
@@ -520,6 +521,7 @@ impl JamboardState {
                     theme: note.theme,
                     votes: note.votes,
                     hidden: note.hidden,
+                    dots_only: false,
                 });
             }
         }
@@ -592,6 +594,12 @@ pub struct NoteView {
     pub theme: Option<u32>,
     pub votes: u32,
     pub hidden: bool,
+    /// In one group's board (`by_group`): nobody in the group wrote the note, it is there
+    /// for the group's dots on it. Left out when false (always on the whole board), so the
+    /// frame of a board split 8 ways does not grow by a field on every note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub dots_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -985,7 +993,8 @@ impl Kind for Jamboard {
             }
             for (index, frame) in part.frames.iter().enumerate() {
                 for note in &frame.notes {
-                    if !note.hidden {
+                    // A group's words are those of the notes it wrote (as `tally_aggregate`).
+                    if !note.hidden && !note.dots_only {
                         for (key, spelling) in text::note_words(&note.text, &[]) {
                             keywords.add(&key, &spelling, false);
                         }
@@ -1100,5 +1109,36 @@ mod tests {
         assert_eq!(state.mine(2).1, vec![1]);
         state.delete(1, 1).expect("delete");
         assert!(state.mine(2).1.is_empty(), "dots on a deleted note come back");
+    }
+
+    #[test]
+    fn a_groups_board_marks_the_notes_it_only_put_dots_on() {
+        let config = board();
+        let mut state = JamboardState::default();
+        add(&mut state, 1, 1, 0, "Waiting lists").expect("note");
+        add(&mut state, 2, 2, 1, "Parents' forum").expect("note");
+        add(&mut state, 2, 3, 1, "Nobody's dots").expect("note");
+        state.set_voting(true);
+        state.dot(1, 2, true, &config).expect("dot");
+        state.dot(1, 2, true, &config).expect("dot");
+        // The group of participant 1: its own note, and the note it put both dots on.
+        let mut tally = BoardTally::default();
+        state.count(&mut tally, 1, true);
+        let group = state.tally_aggregate(&config, &tally, false);
+        let seen = |frame: usize| -> Vec<(u32, bool, u32)> {
+            group.frames[frame].notes.iter().map(|note| (note.id, note.dots_only, note.votes)).collect()
+        };
+        assert_eq!(seen(0), vec![(1, false, 0)]);
+        assert_eq!(seen(1), vec![(2, true, 2)], "note 3 has neither its notes nor its dots");
+        assert!(group.keywords.iter().all(|k| k.text != "forum"), "its words are those of its own notes");
+        // On the wire the flag is there only when true: the whole board never carries it.
+        let wire = serde_json::to_value(&group).expect("json");
+        assert_eq!(wire["frames"][1]["notes"][0]["dots_only"], serde_json::json!(true));
+        assert!(wire["frames"][0]["notes"][0].get("dots_only").is_none());
+        let whole = serde_json::to_string(&state.aggregate(&config, false)).expect("json");
+        assert!(!whole.contains("dots_only"));
+        // Series: a dots-only note's words are not the group's.
+        let combined = config.combine(&[&group, &group]);
+        assert!(combined.keywords.iter().all(|k| k.text != "forum"));
     }
 }

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { api, launchBrowser, openPage, pageProblems, shot, startServer } from './harness.mjs';
+import { api, hostSocket, launchBrowser, openPage, pageProblems, shot, startServer } from './harness.mjs';
 import { CONSOLE, NARROW, PHONE, PROJECTORS, fits, noViolations, overflows, showOnProjector, walk } from './kinds.mjs';
 
 const TITLE = 'Family forum, Kettering';
@@ -23,6 +23,8 @@ const STATEMENTS = [
 ];
 const CHOICE = 'Which word should we use?';
 const OPTIONS = ['Co-production', 'Working together', 'Partnership'];
+const BOARD = 'What matters to your family?';
+const FRAMES = ['What works', 'What gets in the way', 'What we want next', 'Questions'];
 const PROMPT = 'I am a…';
 const GROUPS = ['Parent carer', 'Young person', 'Professional', 'Other'];
 const K = 3;
@@ -55,11 +57,14 @@ async function socketPhone(code) {
   let next = 1;
   const waiting = new Map();
   let welcome;
+  /** The latest results this phone was sent, by activity. */
+  const results = new Map();
   await new Promise((resolve, reject) => {
     socket.onerror = () => reject(new Error('participant socket failed'));
     socket.onopen = () => socket.send(JSON.stringify({ type: 'join', code, token: null }));
     socket.onmessage = (event) => {
       const message = JSON.parse(String(event.data));
+      if (message.type === 'results') results.set(message.activity, message.data);
       if (message.type === 'welcome') {
         welcome = message;
         resolve();
@@ -77,7 +82,15 @@ async function socketPhone(code) {
       waiting.set(id, done);
       socket.send(JSON.stringify({ ...request, id }));
     });
-  return { welcome, send };
+  /** Sends, and tries again after the wait a `rate_limited` refusal asks for (one participant is fast here). */
+  const sendPatiently = async (request) => {
+    for (;;) {
+      const answer = await send(request);
+      if (answer.type !== 'error' || answer.error !== 'rate_limited') return answer;
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+  };
+  return { welcome, send, sendPatiently, results: (activity) => results.get(activity) ?? null };
 }
 
 /** Opens the join link on a phone: the About-you question comes first. */
@@ -114,6 +127,7 @@ describe('participant groups', () => {
           rounds: ['Before', 'After'],
         },
         { id: '', kind: 'choice', title: CHOICE, options: OPTIONS, max_choices: 1, rounds: [] },
+        { id: '', kind: 'jamboard', title: BOARD, frames: FRAMES, dots: 3, notes_per_participant: 20 },
       ],
     });
     console_ = await openPage(browser, 'console', { viewport: CONSOLE });
@@ -372,6 +386,211 @@ describe('participant groups', () => {
     await fits(projector, 'groups-projector-choice');
     await noViolations(projector, 'projector, a choice side by side');
     await shot(projector, 'groups-projector-choice-side-by-side-1280x720');
+  });
+
+  step('a second console follows what the projector may show, without a reload', async () => {
+    const second = await openPage(browser, 'console 2', { viewport: CONSOLE });
+    pages.push(second);
+    await second.goto(created.host_url.replace(/^https?:\/\/[^/]+/, server.url));
+    await second.getByRole('heading', { name: TITLE, level: 1 }).waitFor();
+    const pick = (page) => page.getByLabel('The projector may show');
+    await pick(second).waitFor();
+    assert.equal(await pick(second).inputValue(), 'side_by_side');
+    // One console changes it; the other shows it, its pick too, without a reload.
+    await pick(console_).selectOption({ label: 'Only Professional' });
+    await console_.getByRole('button', { name: 'Apply to the projector' }).click();
+    await second.getByText('Groups on the projector: only Professional').waitFor();
+    await second.waitForFunction(() => document.querySelector('select[id^="split-"]')?.value === 'group-2');
+    // And back from the second: the first follows.
+    await pick(second).selectOption({ label: 'Every group side by side' });
+    await second.getByRole('button', { name: 'Apply to the projector' }).click();
+    await console_.getByText('Groups on the projector: every group side by side').waitFor();
+    await console_.waitForFunction(() => document.querySelector('select[id^="split-"]')?.value === 'side_by_side');
+    await noViolations(second, 'second console');
+    await second.close();
+  });
+
+  step('a jam board split by group on the projector: notes and dots per frame, the small group suppressed', async () => {
+    // More people: a parent carer, a professional, three "Other" and a second young person
+    // (the young people stay fewer than K).
+    const more = [];
+    for (const group of [0, 2, 3, 3, 3, 1]) {
+      const person = await socketPhone(created.code);
+      const answer = await person.send({ type: 'group', group });
+      assert.equal(answer.type, 'ack', JSON.stringify(answer));
+      more.push(person);
+    }
+    const young = more[5];
+    // Who writes: 3 parent carers, 3 professionals, 3 "Other", 2 without a group (so that the
+    // answers not shown, 1 young person + 2, reach K and no second group is suppressed), and
+    // the young person, with 7 notes, all in the first frame.
+    const writers = [
+      [phones[3], 'Parent carer'], [phones[4], 'Parent carer'], [more[0], 'Parent carer'],
+      [phones[5], 'Professional'], [phones[6], 'Professional'], [more[1], 'Professional'],
+      [more[2], 'Other'], [more[3], 'Other'], [more[4], 'Other'],
+      [phones[7], null], [phones[8], null], [young, 'Young person'],
+    ];
+    await console_.getByRole('button', { name: `Go to ${BOARD}` }).click();
+    const activity = (await api(server.url, 'GET', `/api/sessions/${created.code}`, undefined, created.host_key)).agenda[2].id;
+    const posted = []; // { text, frame, group }
+    const given = []; // { note: index in posted, group }
+    for (const [w, [person, group]] of writers.entries()) {
+      const count = group === 'Young person' ? 7 : w < 9 ? 5 : 4;
+      for (let n = 0; n < count; n += 1) {
+        const frame = group === 'Young person' ? 0 : (w + n) % FRAMES.length;
+        const text = `Idea ${n + 1} from person ${w + 1}`;
+        const answer = await person.sendPatiently({ type: 'note_add', activity, frame, text, color: 'yellow' });
+        assert.equal(answer.type, 'ack', JSON.stringify(answer));
+        posted.push({ text, frame, group });
+      }
+    }
+    assert.equal(posted.length, 60);
+    // Dot voting: each writer gives their 3 dots.
+    const host = await hostSocket(server.url, created.code, created.host_key);
+    assert.equal((await host.send({ type: 'voting', activity, open: true })).type, 'ack');
+    const idOf = new Map();
+    for (let i = 0; i < 100 && idOf.size < 60; i += 1) {
+      for (const frame of host.results(activity)?.frames ?? []) for (const note of frame.notes) idOf.set(note.text, note.id);
+      if (idOf.size < 60) await new Promise((done) => setTimeout(done, 100));
+    }
+    assert.equal(idOf.size, 60);
+    for (const [w, [person, group]] of writers.entries()) {
+      for (let d = 0; d < 3; d += 1) {
+        const note = (w * 5 + d * 7 + 3) % posted.length;
+        const { text } = posted[note];
+        const answer = await person.sendPatiently({ type: 'dot', activity, note: idOf.get(text), add: true });
+        assert.equal(answer.type, 'ack', JSON.stringify(answer));
+        given.push({ note, group });
+      }
+    }
+    if (!(await console_.getByText('Groups on the projector: every group side by side').count())) {
+      await console_.getByLabel('The projector may show').selectOption({ label: 'Every group side by side' });
+      await console_.getByRole('button', { name: 'Apply to the projector' }).click();
+    }
+    await showOnProjector(console_);
+    const side = projector.locator('table.side');
+    await side.waitFor();
+    assert.deepEqual(
+      (await side.locator('thead th.group .label').allTextContents()).map((text) => text.trim()),
+      ['Everyone', ...GROUPS],
+    );
+    const row = (label) => side.getByRole('row').filter({ has: projector.getByRole('rowheader', { name: label, exact: true }) });
+    // Everything in: the whole board's total, 60 notes and 36 dots.
+    await row('Whole board').locator('td.cell .main', { hasText: '60 notes' }).waitFor();
+    await row('Whole board').locator('td.cell .sub', { hasText: '36 dots' }).first().waitFor();
+    const shownGroups = ['Everyone', 'Parent carer', 'Professional', 'Other'];
+    const says = (n, one) => `${n} ${n === 1 ? one : `${one}s`}`;
+    const ofGroup = (group) => (entry) => group === 'Everyone' || entry.group === group;
+    /** What the row of the notes `inRow` (by index in `posted`) should say in each shown column. */
+    const expected = (inRow, field, one) =>
+      shownGroups.map((group) =>
+        says(
+          field === 'notes'
+            ? posted.filter((entry, i) => inRow(i) && ofGroup(group)(entry)).length
+            : given.filter((entry) => inRow(entry.note) && ofGroup(group)(entry)).length,
+          one,
+        ),
+      );
+    for (const [f, frame] of FRAMES.entries()) {
+      const main = (await row(frame).locator('td.cell .main').allTextContents()).map((text) => text.trim());
+      const sub = (await row(frame).locator('td.cell .sub').allTextContents()).map((text) => text.trim());
+      assert.deepEqual(main, expected((i) => posted[i].frame === f, 'notes', 'note'), `notes in ${frame}`);
+      assert.deepEqual(sub, expected((i) => posted[i].frame === f, 'dots', 'dot'), `dots in ${frame}`);
+    }
+    const all = () => true;
+    assert.deepEqual((await row('Whole board').locator('td.cell .main').allTextContents()).map((text) => text.trim()), expected(all, 'notes', 'note'));
+    assert.deepEqual((await row('Whole board').locator('td.cell .sub').allTextContents()).map((text) => text.trim()), expected(all, 'dots', 'dot'));
+    // The young people: "fewer than K" down their column; their 7 notes in the first frame
+    // are no cell's figure, and the phones' frame carries no figure of theirs either.
+    assert.deepEqual((await side.locator('td.fewer').allTextContents()).map((text) => text.trim()), [`Fewer than ${K} people in this group`]);
+    assert.equal(await side.locator('td.cell .main', { hasText: /^7 notes$/ }).count(), 0);
+    // The phones' frame comes at its own pace: wait for the one with every dot.
+    const votes = (data) => (data?.frames ?? []).reduce((sum, frame) => sum + frame.notes.reduce((n, note) => n + note.votes, 0), 0);
+    for (let i = 0; i < 100 && votes(young.results(activity)) < 36; i += 1) await new Promise((done) => setTimeout(done, 100));
+    const phoneFrame = young.results(activity);
+    assert.equal(votes(phoneFrame), 36);
+    assert.deepEqual(phoneFrame?.by_group?.['Young person'], { suppressed: true });
+    // Their notes are in another group's board only for that group's dots, marked so.
+    const dotted = Object.values(phoneFrame.by_group).flatMap((group) => (group.frames ?? []).flatMap((frame) => frame.notes));
+    const theirs = dotted.filter((note) => note.text.endsWith('from person 12'));
+    assert.ok(theirs.length > 0 && theirs.every((note) => note.dots_only === true), JSON.stringify(theirs));
+    for (const size of PROJECTORS) {
+      await projector.setViewportSize(size);
+      await projector.waitForTimeout(500);
+      await shot(projector, `groups-projector-board-side-by-side-${size.width}x${size.height}`);
+      assert.equal(await overflows(projector), false, `the board split at ${size.width}×${size.height} needs scrolling`);
+      await fits(projector, `groups-projector-board-${size.width}`);
+      await noViolations(projector, `projector, a jam board side by side ${size.width}×${size.height}`);
+    }
+    // The facilitator sorts the notes into three themes (every fourth note left without):
+    // the rows become the themes, across frames, then "No theme".
+    const THEMES = ['Waiting times', 'Being listened to', 'Information'];
+    for (const name of THEMES) assert.equal((await host.send({ type: 'theme', activity, theme: null, name })).type, 'ack');
+    let themes = [];
+    for (let i = 0; i < 100 && themes.length < THEMES.length; i += 1) {
+      themes = host.results(activity)?.themes ?? [];
+      if (themes.length < THEMES.length) await new Promise((done) => setTimeout(done, 100));
+    }
+    const themeOf = (i) => (i % 4 < 3 ? i % 4 : null);
+    for (const [i, { text }] of posted.entries()) {
+      const theme = themeOf(i);
+      if (theme === null) continue;
+      const id = themes.find((one) => one.name === THEMES[theme]).id;
+      assert.equal((await host.send({ type: 'note_theme', activity, note: idOf.get(text), theme: id })).type, 'ack');
+    }
+    host.close();
+    await row('No theme').waitFor();
+    await row('Information').locator('td.cell .main', { hasText: `${posted.filter((_, i) => themeOf(i) === 2).length} notes` }).first().waitFor();
+    assert.deepEqual(
+      (await side.locator('tbody th[scope="row"]').allTextContents()).map((text) => text.trim()),
+      [...THEMES, 'No theme', 'Whole board'],
+    );
+    for (const [t, name] of [...THEMES, 'No theme'].entries()) {
+      const inRow = (i) => themeOf(i) === (t < 3 ? t : null);
+      assert.deepEqual((await row(name).locator('td.cell .main').allTextContents()).map((text) => text.trim()), expected(inRow, 'notes', 'note'), `notes in ${name}`);
+      assert.deepEqual((await row(name).locator('td.cell .sub').allTextContents()).map((text) => text.trim()), expected(inRow, 'dots', 'dot'), `dots in ${name}`);
+    }
+    assert.deepEqual((await side.locator('td.fewer').allTextContents()).map((text) => text.trim()), [`Fewer than ${K} people in this group`]);
+    for (const size of [PROJECTORS[0], PROJECTORS[1]]) {
+      await projector.setViewportSize(size);
+      await projector.waitForTimeout(500);
+      await shot(projector, `groups-projector-board-themes-${size.width}x${size.height}`);
+      assert.equal(await overflows(projector), false, `the board split by theme at ${size.width}×${size.height} needs scrolling`);
+      await fits(projector, `groups-projector-board-themes-${size.width}`);
+    }
+    await noViolations(projector, 'projector, a jam board side by side by theme');
+    await projector.setViewportSize(PROJECTORS[1]);
+  });
+
+  step('the closing summary on the projector follows each activity with its split by group', async () => {
+    const host = await hostSocket(server.url, created.code, created.host_key);
+    assert.equal((await host.send({ type: 'close_session' })).type, 'ack');
+    host.close();
+    await projector.getByText('This session has ended.').waitFor();
+    // Scale, choice and board, each followed by its table by group: six parts.
+    await projector.getByText('Part 1 of 6').waitFor();
+    const title = projector.locator('#summary-part');
+    for (let i = 0; i < 6 && (await title.textContent()).trim() !== `By group: ${BOARD}`; i += 1) {
+      await projector.getByRole('button', { name: 'Next part' }).click();
+    }
+    assert.equal((await title.textContent()).trim(), `By group: ${BOARD}`);
+    const side = projector.locator('table.side');
+    const row = (label) => side.getByRole('row').filter({ has: projector.getByRole('rowheader', { name: label, exact: true }) });
+    await row('Whole board').locator('td.cell .main', { hasText: '60 notes' }).waitFor();
+    assert.deepEqual((await side.locator('td.fewer').allTextContents()).map((text) => text.trim()), [`Fewer than ${K} people in this group`]);
+    await shot(projector, 'groups-projector-summary-board-by-group-1280x720');
+    assert.equal(await overflows(projector), false, 'the summary by group needs scrolling');
+    await noViolations(projector, 'projector, closing summary by group');
+    // The scale's by group: the young person's 5.0 nowhere.
+    for (let i = 0; i < 6 && (await title.textContent()).trim() !== `By group: ${SCALE}`; i += 1) {
+      await projector.getByRole('button', { name: 'Next part' }).click();
+    }
+    await side.locator('td.fewer').first().waitFor();
+    assert.equal(await side.getByText('5.0').count(), 0);
+    await projector.setViewportSize(PROJECTORS[0]);
+    await projector.waitForTimeout(500);
+    await shot(projector, 'groups-projector-summary-scale-by-group-1024x768');
+    assert.equal(await overflows(projector), false, 'the summary by group needs scrolling at 1024×768');
   });
 
   step('no page raised a script error or a CSP violation', async () => {

@@ -497,7 +497,13 @@ x: number | null,
 /**
  * Place within the frame, 0–1 down.
  */
-y: number | null, theme: number | null, votes: number, hidden: boolean, };
+y: number | null, theme: number | null, votes: number, hidden: boolean, 
+/**
+ * In one group's board (`by_group`): nobody in the group wrote the note, it is there
+ * for the group's dots on it. Left out when false (always on the whole board), so the
+ * frame of a board split 8 ways does not grow by a field on every note.
+ */
+dots_only?: boolean, };
 
 export type Theme = { id: number, name: string, };
 

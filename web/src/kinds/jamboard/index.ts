@@ -11,6 +11,7 @@ import { summariseBoard } from './format';
 import PhoneResults from './PhoneResults.svelte';
 import Projector from './Projector.svelte';
 import Question from './Question.svelte';
+import Side from './Side.svelte';
 import Summary from './Summary.svelte';
 
 /** `results.data` of a jam board, by its kind tag. */
@@ -51,5 +52,6 @@ export default defineKind({
   Projector,
   Summary,
   ConsolePanel,
+  Side,
   Compact,
 });
