@@ -284,7 +284,10 @@ pub async fn health(app: web::Data<AppState>) -> HttpResponse {
             None => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         }
     } else {
-        HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"error": "unavailable", "message": "The database is not usable."}))
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "error": "unavailable",
+            "database": "unavailable",
+            "message": "The database is not usable: answers cannot be saved now."
+        }))
     }
 }

@@ -569,3 +569,124 @@ async fn console_projector_and_phones_on_three_nodes_share_one_session() {
         }
     }
 }
+
+/// Sends note `id` and waits for its reply; `None` when the connection ends first.
+async fn post_note(client: &mut Client, board: &str, id: u64, text: &str) -> Option<serde_json::Value> {
+    let request = json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+    if !client.try_send(request).await {
+        return None;
+    }
+    client.try_reply(id).await
+}
+
+/// PostgreSQL is stopped (`pg_ctl stop -m fast`) under three nodes, for longer than the
+/// leases (2 s here), while phones on all three nodes post notes: every note sent meanwhile
+/// is refused `not_saved` on every node (none acknowledged), every node's `/healthz` says the
+/// database is unreachable. PostgreSQL started again, health returns on every node, the
+/// refused notes resent with their ids are acknowledged, and so are new ones, on every node.
+/// The owner kept its session through the outage: its lease lapsed while nobody could
+/// renew or take it, and it renewed it first when the database came back (epoch still 1, no
+/// take-over, no connection told to reconnect). Every acknowledged note is on the board
+/// exactly once, a note resent after its acknowledgement included.
+#[actix_web::test]
+async fn postgres_away_refuses_answers_on_every_node_and_they_resume() {
+    const PHONES: usize = 6;
+    // Its own PostgreSQL: the shared one serves the other tests meanwhile.
+    let postgres = Scratch::start();
+    let database = postgres.database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "2s").await;
+    let (session, board, host, tokens) = board_with_phones(&cluster, PHONES).await;
+    drop(host);
+    let mut phones = Vec::new();
+    for (p, token) in tokens.iter().enumerate() {
+        phones.push(Client::participant(&cluster.node(p % 3).ws_url(), &session.code, Some(token)).await.0);
+    }
+    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let note = |p: usize, what: &str| (format!("phone {p} {what}"));
+    for (p, phone) in phones.iter_mut().enumerate() {
+        let (id, text) = (100 + p as u64, note(p, "before"));
+        let reply = post_note(phone, &board, id, &text).await.expect("a reply");
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(id, text);
+    }
+
+    postgres.stop();
+    let stopped = Instant::now();
+    // Twice: at once, and once the leases have run out (2 s) with nobody able to renew them.
+    for round in 0..2u64 {
+        for (p, phone) in phones.iter_mut().enumerate() {
+            let id = 200 + 10 * round + p as u64;
+            let reply = post_note(phone, &board, id, &note(p, &format!("during {round}"))).await;
+            let reply = reply.unwrap_or_else(|| panic!("phone {p} (node {}) lost its connection", p % 3));
+            assert_eq!(reply["error"], "not_saved", "phone {p} on node {}: {reply}", p % 3);
+        }
+        if round == 0 {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    }
+    for n in 0..3 {
+        let (status, said) = get_text(&cluster.node(n).url("/healthz")).await;
+        assert_eq!(status, 503, "node {n}: {said}");
+        assert!(said.contains(r#""database":"unavailable""#), "node {n}: {said}");
+    }
+    let away = stopped.elapsed();
+    assert!(away > Duration::from_secs(3), "PostgreSQL was away {away:?}, longer than the leases");
+
+    postgres.restart();
+    let until = Instant::now() + Duration::from_secs(20);
+    for n in 0..3 {
+        while get_text(&cluster.node(n).url("/healthz")).await.0 != 200 {
+            assert!(Instant::now() < until, "node {n}'s health did not come back");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // The first refused note of each phone, resent with its id; then a new one; then the
+    // first again (acknowledged, not applied twice). The owner's writer tries again every
+    // second, so a `not_saved` just after the database is back is resent.
+    for (p, phone) in phones.iter_mut().enumerate() {
+        for (id, text) in [
+            (200 + p as u64, note(p, "during 0")),
+            (300 + p as u64, note(p, "after")),
+            (200 + p as u64, note(p, "during 0")),
+        ] {
+            let reply = loop {
+                let reply = post_note(phone, &board, id, &text).await;
+                let reply = reply.unwrap_or_else(|| panic!("phone {p} (node {}) lost its connection", p % 3));
+                if reply["error"] == "not_saved" && Instant::now() < until {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+                break reply;
+            };
+            assert_eq!(reply["type"], "ack", "phone {p} on node {}: {reply}", p % 3);
+            acked.insert(id, text);
+        }
+    }
+
+    let on_board = notes_on_board(cluster.node(1), &session).await;
+    assert_eq!(on_board.len(), PHONES * 3, "{on_board:?}");
+    assert_exactly_once(&on_board, &acked);
+    // Nobody took the session over: the owner renewed its lapsed lease first.
+    let db = sqlx::PgPool::connect(&database).await.expect("connect");
+    let (owner_epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
+        .bind(&session.code)
+        .fetch_one(&db)
+        .await
+        .expect("lease");
+    assert_eq!(owner_epoch, 1, "the session changed hands");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    // The events written all carry the first epoch.
+    let (stale,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE session = $1 AND epoch IS DISTINCT FROM 1")
+            .bind(&session.code)
+            .fetch_one(&db)
+            .await
+            .expect("count");
+    assert_eq!(stale, 0);
+}
