@@ -248,6 +248,42 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// [`Cluster::call`], sent again while the owner is only slow or NATS only briefly away
+    /// (no answer in time, the request not sent), until `deadline`; never when no node serves
+    /// the session (its owner released it, or is gone) or the owner refused. Only for calls
+    /// the owner may get twice without harm: a participant's message carries its request id
+    /// (a copy still in flight or already saved is recognised, never applied twice), and the
+    /// others read, or set what they set (see [`Call::is_repeatable`]).
+    pub(super) async fn call_until(&self, code: &str, call: &Call, deadline: Instant) -> Result<Value, CallError> {
+        loop {
+            match self.call(code, call).await {
+                Err(err) if err.is_transient() && Instant::now() < deadline => {
+                    debug!(%err, session = code, "the owner did not answer; asking again");
+                    metrics::counter!(crate::metrics::FORWARD_RETRIES).increment(1);
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+                answered => return answered,
+            }
+        }
+    }
+}
+
+/// How long a relay waits before asking a slow owner again.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+impl Call {
+    /// Whether the owner may get this call twice without harm (see [`Cluster::call_until`]):
+    /// a participant's message (recognised by its request id) and the calls that only read or
+    /// say the relay is there. A join may make a participant, a facilitator's message carries
+    /// no id the owner recognises, and closing, deleting or replacing the agenda a second time
+    /// would be refused though the first went through: those are answered `unavailable` at
+    /// the first failure, and their senders (which reconnect and resend) decide.
+    fn is_repeatable(&self) -> bool {
+        matches!(self, Call::Participate { .. } | Call::Mine { .. } | Call::Info { .. } | Call::Watch { .. })
+    }
+}
+
 /// Why a call to an owner did not get its answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -258,6 +294,13 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// Whether the owner may still be there: it did not answer in time, or NATS did not take
+    /// the request (a reconnect under way). Not: no node serves the session, another protocol,
+    /// or the owner's own refusal.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Forward(ForwardError::TimedOut { .. } | ForwardError::Request(_)))
+    }
+
     /// What the connection hears: the owner's own refusal, or `unavailable` (the phone resends
     /// after reconnecting, and nothing is counted twice).
     pub fn refusal(self) -> Refusal {
@@ -436,7 +479,7 @@ pub(super) struct Relay {
     pub frames: async_nats::Subscriber,
     /// Tells this relay's handle from a later one for the same session.
     pub id: u64,
-    /// Told when a call to the owner failed.
+    /// Told when a call found no node serving the session.
     pub failed: Arc<tokio::sync::Notify>,
 }
 
@@ -455,7 +498,11 @@ impl Relay {
     /// every handle is dropped. Then the handle leaves the hub, and the views close: every
     /// connection on them is told to reconnect.
     pub async fn run(mut self) {
-        let mut beat: Pin<Box<dyn Future<Output = bool> + Send>> = Box::pin(self.beat(false));
+        let mut beat: Pin<Box<dyn Future<Output = Beat> + Send>> = Box::pin(self.beat(Duration::ZERO));
+        // When the owner last answered: a slow owner (overloaded, a pause shorter than its
+        // lease) is asked again; one silent for a lease's length has lost its lease, or is
+        // about to, and the node the connections reach next takes the session over.
+        let mut heard = Instant::now();
         let why = loop {
             tokio::select! {
                 command = self.commands.recv() => match command {
@@ -470,13 +517,19 @@ impl Relay {
                         Err(err) => debug!(%err, "published frames could not be read"),
                     }
                 }
-                () = self.failed.notified() => break "a call to its owner failed",
-                alive = &mut beat => {
-                    if !alive {
-                        break "its owner does not answer";
+                () = self.failed.notified() => break "no node serves the session now",
+                outcome = &mut beat => match outcome {
+                    Beat::Same => {
+                        heard = Instant::now();
+                        beat = Box::pin(self.beat(BEAT));
                     }
-                    beat = Box::pin(self.beat(true));
-                }
+                    Beat::Changed => break "another node owns the session now",
+                    Beat::Gone => break "no node serves the session now",
+                    Beat::Silent if heard.elapsed() >= self.cluster.lease_ttl => {
+                        break "its owner has not answered for a lease's length";
+                    }
+                    Beat::Silent => beat = Box::pin(self.beat(RETRY_PAUSE)),
+                },
             }
         };
         info!(session = self.code, owner = self.owner, why, "relay ended; its connections reconnect");
@@ -498,22 +551,26 @@ impl Relay {
         }
     }
 
-    /// Waits a beat (or not, the first time), then tells the owner this relay is there;
-    /// whether it answered as the same owner.
-    fn beat(&self, wait: bool) -> impl Future<Output = bool> + Send + 'static {
+    /// Waits `wait`, then tells the owner this relay is there; what came of it.
+    fn beat(&self, wait: Duration) -> impl Future<Output = Beat> + Send + 'static {
         let (cluster, code, owner, online) =
             (self.cluster.clone(), self.code.clone(), self.owner.clone(), self.online.clone());
         async move {
-            if wait {
-                tokio::time::sleep(BEAT).await;
-            }
+            tokio::time::sleep(wait).await;
             let call = Call::Watch { node: cluster.node.clone(), online: online.load(Ordering::Relaxed), views: false };
             match cluster.call(&code, &call).await {
-                Ok(value) => serde_json::from_value::<Watched>(value).is_ok_and(|watched| watched.owner == owner),
-                Err(CallError::Refused(_)) => true,
-                Err(CallError::Forward(err)) => {
+                Ok(value) => match serde_json::from_value::<Watched>(value) {
+                    Ok(watched) if watched.owner == owner => Beat::Same,
+                    _ => Beat::Changed,
+                },
+                Err(CallError::Refused(_)) => Beat::Same,
+                Err(err) if err.is_transient() => {
                     debug!(%err, session = code, "the owner did not answer a beat");
-                    false
+                    Beat::Silent
+                }
+                Err(err) => {
+                    debug!(%err, session = code, "nobody answered a beat");
+                    Beat::Gone
                 }
             }
         }
@@ -525,14 +582,7 @@ impl Relay {
         tokio::spawn(async move {
             let call = |call: Call| {
                 let (cluster, code, failed) = (cluster.clone(), code.clone(), failed.clone());
-                async move {
-                    cluster.call(&code, &call).await.map_err(|err| {
-                        if matches!(err, CallError::Forward(_)) {
-                            failed.notify_one();
-                        }
-                        err.refusal()
-                    })
-                }
+                async move { send(&cluster, &code, &call, &failed).await }
             };
             match command {
                 Command::Join { resume, fresh, resume_only, reply } => {
@@ -565,6 +615,37 @@ impl Relay {
     }
 }
 
+/// What came of a relay's beat.
+enum Beat {
+    /// The same owner answered (or refused: it is there).
+    Same,
+    /// Another node (or the same node at another epoch) owns the session now.
+    Changed,
+    /// No node serves the session: its owner released it, is gone, or deleted it.
+    Gone,
+    /// No answer in time: the owner may only be slow.
+    Silent,
+}
+
+/// Sends a call to the owner for a relay's connection: again while the owner is only slow,
+/// within a lease's length, when the call may be repeated. A call that finds nobody serving
+/// the session ends the relay at once (`failed`), so that a phone that reconnects finds the
+/// new owner rather than this relay again; a slow owner ends it only when its beats have gone
+/// unanswered for a lease's length (see [`Relay::run`]).
+async fn send(cluster: &Cluster, code: &str, call: &Call, failed: &tokio::sync::Notify) -> Result<Value, Refusal> {
+    let answer = if call.is_repeatable() {
+        cluster.call_until(code, call, Instant::now() + cluster.lease_ttl).await
+    } else {
+        cluster.call(code, call).await
+    };
+    answer.map_err(|err| {
+        if matches!(err, CallError::Forward(_)) && !err.is_transient() {
+            failed.notify_one();
+        }
+        err.refusal()
+    })
+}
+
 fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Result<T, Refusal> {
     answer.and_then(|value| {
         serde_json::from_value(value).map_err(|err| {
@@ -578,8 +659,9 @@ fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Res
 pub struct RemoteLink {
     pub(super) cluster: Arc<Cluster>,
     pub(super) id: u64,
-    /// Told when a call to the owner failed: the relay ends at once rather than at its next
-    /// beat, so that a phone that reconnects finds the new owner, not this relay again.
+    /// Told when a call found no node serving the session: the relay ends at once rather than
+    /// at its next beat, so that a phone that reconnects finds the new owner, not this relay
+    /// again.
     pub(super) failed: Arc<tokio::sync::Notify>,
 }
 
@@ -596,12 +678,7 @@ impl RemoteLink {
             Some(participant) => Call::Participate { participant, message },
             None => Call::Control { message },
         };
-        let answer = self.cluster.call(code, &call).await.map_err(|err| {
-            if matches!(err, CallError::Forward(_)) {
-                self.failed.notify_one();
-            }
-            err.refusal()
-        });
+        let answer = send(&self.cluster, code, &call, &self.failed).await;
         if participant.is_some() { decode::<Option<Mine>>(answer) } else { decode::<()>(answer).map(|()| None) }
     }
 }

@@ -603,7 +603,7 @@ async fn postgres_away_refuses_answers_on_every_node_and_they_resume() {
         phones.push(Client::participant(&cluster.node(p % 3).ws_url(), &session.code, Some(token)).await.0);
     }
     let mut acked: BTreeMap<u64, String> = BTreeMap::new();
-    let note = |p: usize, what: &str| (format!("phone {p} {what}"));
+    let note = |p: usize, what: &str| format!("phone {p} {what}");
     for (p, phone) in phones.iter_mut().enumerate() {
         let (id, text) = (100 + p as u64, note(p, "before"));
         let reply = post_note(phone, &board, id, &text).await.expect("a reply");
@@ -689,4 +689,64 @@ async fn postgres_away_refuses_answers_on_every_node_and_they_resume() {
             .await
             .expect("count");
     assert_eq!(stale, 0);
+}
+
+/// An owner that is slow for a moment (paused with SIGSTOP for 4.5 s: longer than a forwarded
+/// call waits, 3 s, shorter than its lease, 10 s) costs the phones on the other nodes nothing
+/// but the wait: their relays ask again and do not end, the notes sent meanwhile are
+/// acknowledged once the owner answers, on the same connections, and each is on the board
+/// once. Nobody takes the session over.
+#[actix_web::test]
+async fn a_slow_owner_keeps_the_relays_and_their_phones() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "10s").await;
+    let (session, board, host, tokens) = board_with_phones(&cluster, 3).await;
+    drop(host);
+    // Phones 1 and 2 on the relaying nodes 1 and 2.
+    let mut phones = Vec::new();
+    for p in 1..3 {
+        phones.push(Client::participant(&cluster.node(p).ws_url(), &session.code, Some(&tokens[p])).await.0);
+    }
+    let mut acked = BTreeMap::new();
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let text = format!("phone {i} before");
+        assert_eq!(post_note(phone, &board, 10 + i as u64, &text).await.expect("a reply")["type"], "ack");
+        acked.insert(10 + i as u64, text);
+    }
+
+    signal(cluster.node(0), "-STOP");
+    let paused = Instant::now();
+    let mut sent = Vec::new();
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let (id, text) = (20 + i as u64, format!("phone {i} during"));
+        let request =
+            json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+        assert!(phone.try_send(request).await, "phone {i} sent");
+        sent.push((id, text));
+    }
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    signal(cluster.node(0), "-CONT");
+    for ((id, text), phone) in sent.into_iter().zip(phones.iter_mut()) {
+        let reply = phone.try_reply(id).await.unwrap_or_else(|| panic!("note {id}: the connection ended"));
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(id, text);
+    }
+    eprintln!("owner paused 4.5 s: the notes sent meanwhile acknowledged {:?} after the pause began", paused.elapsed());
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let text = format!("phone {i} after");
+        let reply = post_note(phone, &board, 30 + i as u64, &text).await.expect("the same connection");
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(30 + i as u64, text);
+    }
+    assert_exactly_once(&notes_on_board(cluster.node(1), &session).await, &acked);
+    let retries = cluster.metric(1, "chorus_forward_retries_total").await
+        + cluster.metric(2, "chorus_forward_retries_total").await;
+    assert!(retries > 0.0, "the relays asked the owner again");
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
 }
