@@ -126,24 +126,29 @@ impl SessionHandle {
     /// have changed them from another process, and the old key must stop working at once.
     /// Keys are checked when a console or projector connects and on the host's HTTP calls,
     /// a few times a session, so a read each time costs nothing that matters. Should the
-    /// read fail, the hashes the session started with are used.
-    async fn keys(&self) -> (Arc<str>, Arc<str>) {
+    /// read fail, the hashes the session started with are used. `None` when the journal no
+    /// longer has the session: it was deleted (on a node that relays it, by its owner, a
+    /// moment before this node's relay heard of it).
+    async fn keys(&self) -> Option<(Arc<str>, Arc<str>)> {
         match self.reader.session(&self.code).await {
-            Ok(Some(record)) => (record.host_key_hash.into(), record.present_key_hash.into()),
-            Ok(None) | Err(_) => (self.host_key_hash.clone(), self.present_key_hash.clone()),
+            Ok(Some(record)) => Some((record.host_key_hash.into(), record.present_key_hash.into())),
+            Ok(None) => None,
+            Err(_) => Some((self.host_key_hash.clone(), self.present_key_hash.clone())),
         }
     }
 
-    /// Whether `key` is this session's host key.
-    pub async fn is_host(&self, key: &str) -> bool {
-        let (host, _) = self.keys().await;
-        auth::secret_matches(key, &host)
+    /// Whether `key` is this session's host key; `not_found` when the session was deleted,
+    /// as a server that never had it in memory would say.
+    pub async fn is_host(&self, key: &str) -> Result<bool, Refusal> {
+        let (host, _) = self.keys().await.ok_or_else(Refusal::not_found)?;
+        Ok(auth::secret_matches(key, &host))
     }
 
-    /// Whether `key` may open the projector view (the presenter key, or the host key).
-    pub async fn is_presenter(&self, key: &str) -> bool {
-        let (host, present) = self.keys().await;
-        auth::secret_matches(key, &present) || auth::secret_matches(key, &host)
+    /// Whether `key` may open the projector view (the presenter key, or the host key);
+    /// `not_found` when the session was deleted.
+    pub async fn is_presenter(&self, key: &str) -> Result<bool, Refusal> {
+        let (host, present) = self.keys().await.ok_or_else(Refusal::not_found)?;
+        Ok(auth::secret_matches(key, &present) || auth::secret_matches(key, &host))
     }
 
     /// Whether the session has ended (closed or deleted): its screens were told so.
@@ -594,7 +599,7 @@ impl Hub {
         let (series, copied) = match copy_from {
             Some(source) => {
                 let handle = self.get(&source.code).await?;
-                if !handle.is_host(&source.host_key).await {
+                if !handle.is_host(&source.host_key).await.map_err(|gone| self.gone(&source.code, gone, false))? {
                     return Err(Refusal::unauthorized());
                 }
                 let info = handle
@@ -666,13 +671,21 @@ impl Hub {
             // A task that already stopped has nothing to say.
             let _ = handle.request(|reply| Command::Delete { reply }).await;
         }
-        if let Some(cluster) = &self.inner.cluster {
-            cluster.unserve(code).await;
-        }
+        let owner = match &self.inner.cluster {
+            Some(cluster) => {
+                let owner = cluster.owner_of(code);
+                cluster.unserve(code).await;
+                owner.map(|owner| (cluster, owner))
+            }
+            None => None,
+        };
         self.inner.journal.delete(code).await.map_err(|err| {
             warn!(%err, "a session could not be deleted");
             Refusal::new(ErrorCode::NotSaved, "The session could not be deleted. Please try again.")
         })?;
+        if let Some((cluster, owner)) = owner {
+            cluster.deleted(code, &owner).await;
+        }
         // A closed session loaded meanwhile (see `get`) goes too.
         self.inner.sessions.remove(code);
         let dir = crate::export::export_dir(&self.inner.data_dir, code);
@@ -716,6 +729,14 @@ impl Hub {
             info!(sessions = expired.len(), days, "closed sessions past the retention period deleted");
         }
         Ok(expired.len())
+    }
+
+    /// The refusal for a session found deleted after it was found (see
+    /// [`SessionHandle::is_host`]): a relayed copy of it is forgotten here, and the caller
+    /// hears what it would had the session not been found, `rate_limited` when guarded.
+    pub fn gone(&self, code: &str, refusal: Refusal, guarded: bool) -> Refusal {
+        self.inner.sessions.remove_if(code, |_, handle| handle.remote.is_some());
+        if guarded && refusal.code == ErrorCode::NotFound { Refusal::rate_limited() } else { refusal }
     }
 
     /// The refusal for a wrong key to a session that exists. A wrong key tells that the code

@@ -104,6 +104,16 @@ struct Published {
     frames: Frames,
 }
 
+/// Said by the owner on a session's frames subject when it has deleted the session: its
+/// relays end at once (rather than at their next beat), so that every node answers for it as
+/// one that never had it. A node of an earlier release ignores it (it reads no frames in it)
+/// and ends its relay at its next beat, as before.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Deleted {
+    owner: String,
+    deleted: bool,
+}
+
 /// A refusal between nodes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct WireRefusal {
@@ -201,7 +211,24 @@ impl Cluster {
         }
     }
 
-    fn owner_of(&self, code: &str) -> Option<String> {
+    /// Tells the nodes relaying `code` that it was deleted here (its events are gone from the
+    /// database): they let it go at once.
+    pub(super) async fn deleted(&self, code: &str, owner: &str) {
+        let notice = Deleted { owner: owner.to_owned(), deleted: true };
+        match serde_json::to_vec(&notice) {
+            Ok(body) => {
+                let client = self.nats.client();
+                if let Err(err) = client.publish(forward::frames_subject(code), Bytes::from(body)).await {
+                    debug!(%err, session = code, "the deletion could not be told to the relays");
+                }
+                // Sent before the owner answers whoever asked for the deletion.
+                let _ = client.flush().await;
+            }
+            Err(err) => warn!(%err, "a deletion notice could not be written"),
+        }
+    }
+
+    pub(super) fn owner_of(&self, code: &str) -> Option<String> {
         self.owned.get(code).map(|owned| owned.owner.clone())
     }
 
@@ -514,7 +541,12 @@ impl Relay {
                     match serde_json::from_slice::<Published>(&message.payload) {
                         Ok(published) if published.owner != self.owner => break "another node owns the session now",
                         Ok(Published { view, frames, .. }) => self.show(view, frames),
-                        Err(err) => debug!(%err, "published frames could not be read"),
+                        Err(err) => match serde_json::from_slice::<Deleted>(&message.payload) {
+                            Ok(Deleted { owner, deleted: true }) if owner == self.owner => {
+                                break "its owner deleted the session";
+                            }
+                            _ => debug!(%err, "published frames could not be read"),
+                        },
                     }
                 }
                 () = self.failed.notified() => break "no node serves the session now",
