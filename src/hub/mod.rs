@@ -477,8 +477,7 @@ impl Hub {
     /// session over, unless another node was quicker (then it is relayed from that one).
     async fn get_in_cluster(&self, cluster: &Arc<Cluster>, record: SessionRecord) -> Result<SessionHandle, Refusal> {
         let code = record.code.clone();
-        let lock = cluster.loading.entry(code.clone()).or_default().clone();
-        let _loading = lock.lock().await;
+        let _loading = cluster.loading.lock(&code).await;
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
         }

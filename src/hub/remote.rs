@@ -144,7 +144,7 @@ pub struct Cluster {
     /// Per session owned here, the nodes relaying it: their phones and when they last said.
     watchers: DashMap<String, HashMap<String, (u32, Instant)>>,
     /// One load (claim, replay or relay) of a session at a time on this node.
-    pub(super) loading: DashMap<String, Arc<tokio::sync::Mutex<()>>>,
+    pub(super) loading: Loading,
 }
 
 struct Owned {
@@ -155,7 +155,7 @@ struct Owned {
 
 impl Cluster {
     pub fn new(nats: Nats, node: String, lease_ttl: Duration) -> Self {
-        Self { nats, node, lease_ttl, owned: DashMap::new(), watchers: DashMap::new(), loading: DashMap::new() }
+        Self { nats, node, lease_ttl, owned: DashMap::new(), watchers: DashMap::new(), loading: Loading::default() }
     }
 
     /// Whether this node's connection to NATS is up now.
@@ -308,6 +308,52 @@ impl Call {
     /// the first failure, and their senders (which reconnect and resend) decide.
     fn is_repeatable(&self) -> bool {
         matches!(self, Call::Participate { .. } | Call::Mine { .. } | Call::Info { .. } | Call::Watch { .. })
+    }
+}
+
+/// One lock per session being loaded (claimed, replayed or relayed) on this node, so that two
+/// requests for a session not in memory load it once. An entry lives only while someone holds
+/// or waits for its lock: a node that over days is asked for thousands of sessions (each
+/// code a guesser tries is looked up, see `Hub::join_guarded`) keeps none of them.
+#[derive(Default)]
+pub(super) struct Loading {
+    locks: DashMap<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl Loading {
+    /// Waits for the session's lock; it is let go, and its entry removed if nobody else
+    /// waits for it, when the guard is dropped.
+    pub(super) async fn lock(&self, code: &str) -> LoadingGuard<'_> {
+        let lock = self.locks.entry(code.to_owned()).or_default().clone();
+        // Made before waiting, so that a caller that gives up waiting removes the entry too.
+        let mut held = LoadingGuard { loading: self, code: code.to_owned(), lock: Some(lock.clone()), guard: None };
+        held.guard = Some(lock.lock_owned().await);
+        held
+    }
+
+    /// Sessions whose lock is held or waited for now.
+    pub(super) fn len(&self) -> usize {
+        self.locks.len()
+    }
+}
+
+/// A session's loading lock, held.
+pub(super) struct LoadingGuard<'a> {
+    loading: &'a Loading,
+    code: String,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for LoadingGuard<'_> {
+    fn drop(&mut self) {
+        // The guard holds one count of the lock, `lock` another, the map a third: once both
+        // are gone, a count of one means nobody else holds or waits (a waiter holds a clone).
+        // `remove_if` checks under the map's shard lock, which `lock` takes too to clone it,
+        // so a newcomer either got this lock before (and keeps the entry) or makes a new one.
+        self.guard.take();
+        self.lock.take();
+        self.loading.locks.remove_if(&self.code, |_, lock| Arc::strong_count(lock) == 1);
     }
 }
 
@@ -712,5 +758,59 @@ impl RemoteLink {
         };
         let answer = send(&self.cluster, code, &call, &self.failed).await;
         if participant.is_some() { decode::<Option<Mine>>(answer) } else { decode::<()>(answer).map(|()| None) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// The loading locks leave nothing behind: after one load, after a load that waited for
+    /// another, after a caller that gave up waiting, and after many loads of a few sessions at
+    /// once, during which no two loads of one session ran together.
+    #[tokio::test]
+    async fn loading_locks_are_pruned_once_nobody_holds_or_waits_for_them() {
+        let loading = Arc::new(Loading::default());
+        drop(loading.lock("11111111").await);
+        assert_eq!(loading.len(), 0, "one load");
+
+        let first = loading.lock("11111111").await;
+        let waiter = {
+            let loading = loading.clone();
+            tokio::spawn(async move {
+                let _held = loading.lock("11111111").await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "the second load waits for the first");
+        drop(first);
+        waiter.await.expect("the second load");
+        assert_eq!(loading.len(), 0, "a load that waited for another");
+
+        let first = loading.lock("22222222").await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(20), loading.lock("22222222")).await;
+        assert!(gave_up.is_err(), "the lock was held");
+        assert_eq!(loading.len(), 1);
+        drop(first);
+        assert_eq!(loading.len(), 0, "a caller that gave up waiting");
+
+        let inside: Arc<Vec<AtomicUsize>> = Arc::new((0..5).map(|_| AtomicUsize::new(0)).collect());
+        let mut loads = Vec::new();
+        for n in 0..200 {
+            let (loading, inside) = (loading.clone(), inside.clone());
+            loads.push(tokio::spawn(async move {
+                let session = n % 5;
+                let _held = loading.lock(&format!("3333333{session}")).await;
+                assert_eq!(inside[session].fetch_add(1, Ordering::SeqCst), 0, "two loads of one session at once");
+                tokio::task::yield_now().await;
+                inside[session].fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for load in loads {
+            load.await.expect("a load");
+        }
+        assert_eq!(loading.len(), 0, "many loads of a few sessions");
     }
 }
