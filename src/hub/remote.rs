@@ -16,10 +16,13 @@
 //! it out to the nodes, each node to its connections), and only while some node relays the
 //! session. A relay asks for the whole view when it starts and every [`BEAT`] says that it
 //! is there and how many phones it holds (the owner adds them to the session's online
-//! count). When the owner stops answering (killed, cut off, paused, or another node took the
-//! session over), the relay ends: its connections are told to reconnect, and the node they
-//! reach finds the new owner, or becomes it once the lease has expired (see
-//! [`super::Hub::get`]).
+//! count). A call the owner does not answer in time is asked again within the lease's
+//! length when it may be (see [`Cluster::call_until`]): a slow owner costs a wait, not a
+//! reconnect. When no node serves the session any more (the owner was killed, stopped or
+//! deleted it), another node owns it, or the owner has not answered a beat for a lease's
+//! length (paused or cut off past its lease), the relay ends: its connections are told to
+//! reconnect, and the node they reach finds the new owner, or becomes it once the lease has
+//! expired (see [`super::Hub::get`]).
 
 use std::collections::HashMap;
 use std::future::Future;
