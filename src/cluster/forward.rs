@@ -168,6 +168,13 @@ impl Nats {
         self
     }
 
+    /// Whether some node serves `session` now: it answers within `patience`. A node paused
+    /// or cut off does not count.
+    pub async fn served(&self, session: &str, patience: Duration) -> bool {
+        let asked = tokio::time::timeout(patience, self.client.request(subject(session), Bytes::from_static(PING)));
+        matches!(asked.await, Ok(Ok(_)))
+    }
+
     /// Answers forwarded requests for `session` with `owner` until [`Serving::stop`] (or the
     /// guard is dropped): when the lease is lost or the session ends. Returns once NATS routes
     /// the session's requests here: a ping sent on this connection after the subscription

@@ -298,8 +298,20 @@ impl Hub {
         let open = hub.inner.journal.reader().open_sessions().await?;
         let count = open.len();
         if let Some(cluster) = hub.inner.cluster.clone() {
+            // Sessions another node serves stay with it, even those whose lease lapsed (a
+            // node restarted by its supervisor as PostgreSQL comes back from an outage would
+            // otherwise take every session over before their owners renew). Asked all at
+            // once: an owner paused past its lease costs the start a second, not a second
+            // per session.
+            let served = futures_util::future::join_all(
+                open.iter().map(|record| cluster.nats.served(&record.code, Duration::from_secs(1))),
+            )
+            .await;
             let mut owned = 0;
-            for record in open {
+            for (record, served) in open.into_iter().zip(served) {
+                if served {
+                    continue;
+                }
                 if let Some(Claim::Held(lease)) = hub.inner.journal.claim(&record.code).await? {
                     if lease.epoch > 1 {
                         metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);
@@ -470,11 +482,12 @@ impl Hub {
         Ok(handle)
     }
 
-    /// A session not in memory here, in a cluster: owned here if its lease is free (taken
-    /// before its events are read, so that nobody else writes it meanwhile), else relayed
-    /// from its owner. An owner that does not answer (killed, cut off) leaves its lease to
-    /// expire: this waits for that, trying again every quarter second, and then takes the
-    /// session over, unless another node was quicker (then it is relayed from that one).
+    /// A session not in memory here, in a cluster: relayed from its owner if one answers,
+    /// else owned here if its lease is free (taken before its events are read, so that
+    /// nobody else writes it meanwhile). An owner that does not answer (killed, cut off)
+    /// leaves its lease to expire: this waits for that, trying again every quarter second,
+    /// and then takes the session over, unless another node was quicker (then it is relayed
+    /// from that one).
     async fn get_in_cluster(&self, cluster: &Arc<Cluster>, record: SessionRecord) -> Result<SessionHandle, Refusal> {
         let code = record.code.clone();
         let _loading = cluster.loading.lock(&code).await;
@@ -483,20 +496,25 @@ impl Hub {
         }
         let give_up = Instant::now() + cluster.lease_ttl + Duration::from_secs(5);
         loop {
+            // The owner is asked first, the lease only if nobody answers: an owner that serves
+            // the session keeps it even when its lease lapsed meanwhile (PostgreSQL was away,
+            // so nobody could renew it) and it has not renewed it yet; taking it over then
+            // would move the session and send its phones reconnecting for nothing. Relaying
+            // also costs no write to the database this way.
+            let unanswered = match remote::watch(cluster, &code).await {
+                Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
+                Err(CallError::Refused(refusal)) => return Err(refusal),
+                Err(CallError::Forward(err)) => err,
+            };
             match self.inner.journal.claim(&code).await.map_err(internal)? {
-                Some(Claim::Busy { owner, expires_in }) => match remote::watch(cluster, &code).await {
-                    Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
-                    Err(CallError::Refused(refusal)) => return Err(refusal),
-                    Err(CallError::Forward(err)) => {
-                        if Instant::now() > give_up {
-                            warn!(%err, session = code, owner, "the session's owner does not answer");
-                            return Err(Refusal::unavailable());
-                        }
-                        debug!(%err, session = code, owner, "waiting for the session's owner or its lease to expire");
-                        tokio::time::sleep(expires_in.clamp(Duration::from_millis(50), Duration::from_millis(250)))
-                            .await;
+                Some(Claim::Busy { owner, expires_in }) => {
+                    if Instant::now() > give_up {
+                        warn!(err = %unanswered, session = code, owner, "the session's owner does not answer");
+                        return Err(Refusal::unavailable());
                     }
-                },
+                    debug!(err = %unanswered, session = code, owner, "waiting for the session's owner or its lease to expire");
+                    tokio::time::sleep(expires_in.clamp(Duration::from_millis(50), Duration::from_millis(250))).await;
+                }
                 Some(Claim::Held(lease)) => {
                     if lease.epoch > 1 {
                         metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);

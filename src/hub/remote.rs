@@ -335,7 +335,8 @@ impl Loading {
     }
 
     /// Sessions whose lock is held or waited for now.
-    pub(super) fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.locks.len()
     }
 }

@@ -766,3 +766,46 @@ async fn a_slow_owner_keeps_the_relays_and_their_phones() {
     }
     assert_eq!(takeovers, 0.0);
 }
+
+/// A lease that lapsed while its owner still serves the session (as after PostgreSQL was
+/// away: nobody could renew it, and the owner has not renewed it yet) is not taken over: a
+/// node asked for the session asks the owner first and relays it, and a node starting leaves
+/// it to the node that serves it. Played here by expiring the lease in the database, with
+/// leases of 60 s (renewed every 20 s), so that the owner does not renew it meanwhile.
+#[actix_web::test]
+async fn a_lapsed_lease_stays_with_the_owner_that_still_answers() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let mut cluster = Cluster::start(&database, &nats.url(), "60s").await;
+    let session = create_session_at(&cluster.node(0).url(""), workshop_agenda()).await;
+    let db = sqlx::PgPool::connect(&database).await.expect("connect");
+    let expired: (bool,) = sqlx::query_as(
+        "UPDATE leases SET expires_at = now() - interval '1 second' WHERE session = $1 RETURNING expires_at < now()",
+    )
+    .bind(&session.code)
+    .fetch_one(&db)
+    .await
+    .expect("expire the lease");
+    assert!(expired.0);
+    // Asked through node 1, which has never seen the session; and node 2 started again.
+    let (mut host, _) = Client::host(&cluster.node(1).ws_url(), &session).await;
+    cluster.restart(2).await;
+    let (mut phone, _) = Client::participant(&cluster.node(2).ws_url(), &session.code, None).await;
+    host.ok(json!({"type": "goto", "activity": session.activity(0), "round": "Before"})).await;
+    let answer =
+        json!({"type": "answer", "activity": session.activity(0), "round": "Before", "statement": 0, "value": 3});
+    phone.ok(answer).await;
+
+    let (epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
+        .bind(&session.code)
+        .fetch_one(&db)
+        .await
+        .expect("lease");
+    assert_eq!(epoch, 1, "the session changed hands");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+}
