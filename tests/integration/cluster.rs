@@ -721,8 +721,8 @@ async fn a_slow_owner_keeps_the_relays_and_their_phones() {
     drop(host);
     // Phones 1 and 2 on the relaying nodes 1 and 2.
     let mut phones = Vec::new();
-    for p in 1..3 {
-        phones.push(Client::participant(&cluster.node(p).ws_url(), &session.code, Some(&tokens[p])).await.0);
+    for (p, token) in tokens.iter().enumerate().skip(1) {
+        phones.push(Client::participant(&cluster.node(p).ws_url(), &session.code, Some(token)).await.0);
     }
     let mut acked = BTreeMap::new();
     for (i, phone) in phones.iter_mut().enumerate() {
