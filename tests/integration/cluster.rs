@@ -24,11 +24,17 @@ struct Cluster {
 
 impl Cluster {
     async fn start(database: &str, nats: &str, lease: &str) -> Self {
-        let env = vec![
+        Self::start_with(database, nats, lease, &[]).await
+    }
+
+    /// [`Cluster::start`] with more settings for every node.
+    async fn start_with(database: &str, nats: &str, lease: &str, extra: &[(&str, &str)]) -> Self {
+        let mut env = vec![
             ("CHORUS_DATABASE_URL".to_owned(), database.to_owned()),
             ("CHORUS_NATS_URL".to_owned(), nats.to_owned()),
             ("CHORUS_LEASE_TTL".to_owned(), lease.to_owned()),
         ];
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let mut cluster = Self { nodes: Vec::new(), dirs: Vec::new(), addrs: Vec::new(), env };
         for _ in 0..3 {
             let dir = tempfile::tempdir().expect("data dir");
@@ -808,4 +814,76 @@ async fn a_lapsed_lease_stays_with_the_owner_that_still_answers() {
     }
     assert_eq!(takeovers, 0.0);
     assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+}
+
+/// Budgets per address are counted by each node (docs/deploy.md, "Budgets per address in a
+/// cluster"): straight to the nodes, one address starts 10 sessions on each. Behind nginx
+/// configured as the docs say, sessions started from one address are counted once for all
+/// three nodes: 10 at once, then 429, although nginx spreads them over the nodes; another
+/// address is not slowed.
+#[actix_web::test]
+async fn behind_nginx_session_starts_are_counted_once_for_all_nodes() {
+    use std::net::Ipv4Addr;
+
+    use crate::hardening::{Nginx, http_from};
+
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start_with(&database, &nats.url(), "10s", &[("CHORUS_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let start = json!({"title": "Budget"});
+    let starts = |server: String, source: Ipv4Addr, times: usize| {
+        let start = start.clone();
+        async move {
+            let mut statuses = Vec::new();
+            for _ in 0..times {
+                statuses.push(http_from(&server, source, "POST /api/sessions", &[], Some(&start)).await.0);
+            }
+            statuses
+        }
+    };
+    // Straight to two nodes, from one address: each node counts its own budget.
+    let direct = Ipv4Addr::new(127, 0, 0, 61);
+    for n in 0..2 {
+        let statuses = starts(cluster.addrs[n].clone(), direct, 11).await;
+        assert_eq!(statuses[..10], [201; 10], "node {n}: {statuses:?}");
+        assert_eq!(statuses[10], 429, "node {n}: {statuses:?}");
+    }
+
+    let upstream: String = cluster.addrs.iter().map(|addr| format!("server {addr};")).collect();
+    let nginx = Nginx::start_with(|port| {
+        format!(
+            r#"map $request_method $chorus_start_key {{ POST $binary_remote_addr; default ""; }}
+    limit_req_zone $chorus_start_key zone=chorus_start:10m rate=1r/m;
+    upstream chorus {{ {upstream} }}
+    server {{
+        listen 127.0.0.1:{port};
+        location = /api/sessions {{
+            limit_req zone=chorus_start burst=9 nodelay;
+            limit_req_status 429;
+            proxy_pass http://chorus;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+        location / {{
+            proxy_pass http://chorus;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}"#
+        )
+    })
+    .await;
+    let client = Ipv4Addr::new(127, 0, 0, 62);
+    let statuses = starts(nginx.addr.clone(), client, 14).await;
+    assert_eq!(statuses[..10], [201; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429; 4], "{statuses:?}");
+    // nginx spread them: every node started some (and alone would have let 10 more in).
+    let mut owned = Vec::new();
+    for n in 0..3 {
+        owned.push(cluster.metric(n, "chorus_sessions_owned").await);
+    }
+    assert!(owned[2] >= 3.0, "sessions owned per node: {owned:?}");
+    let elsewhere = starts(nginx.addr.clone(), Ipv4Addr::new(127, 0, 0, 63), 1).await;
+    assert_eq!(elsewhere, [201], "another address");
 }
