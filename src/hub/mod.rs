@@ -27,7 +27,7 @@ pub use session::{Command, Frame, Frames, Joined};
 
 use crate::activity::{Activity, normalise_agenda};
 use crate::auth;
-use crate::cluster::forward::Nats;
+use crate::cluster::forward::{ForwardError, Nats};
 use crate::cluster::lease::Claim;
 use crate::error::{ErrorCode, Refusal};
 use crate::guard::{BudgetLimits, Budgets};
@@ -278,7 +278,9 @@ impl Hub {
         nats: Option<Nats>,
     ) -> Result<Self, JournalError> {
         let cluster = match (nats, journal.node()) {
-            (Some(nats), Some((node, lease_ttl))) => Some(Arc::new(Cluster::new(nats, node, lease_ttl))),
+            (Some(nats), Some((node, lease_ttl))) => {
+                Some(Arc::new(Cluster::new(nats, node, lease_ttl, journal.reader().clone())))
+            }
             _ => None,
         };
         let budgets = Arc::new(Budgets::new(&limits.budgets));
@@ -500,11 +502,19 @@ impl Hub {
             // the session keeps it even when its lease lapsed meanwhile (PostgreSQL was away,
             // so nobody could renew it) and it has not renewed it yet; taking it over then
             // would move the session and send its phones reconnecting for nothing. Relaying
-            // also costs no write to the database this way.
-            let unanswered = match remote::watch(cluster, &code).await {
-                Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
-                Err(CallError::Refused(refusal)) => return Err(refusal),
-                Err(CallError::Forward(err)) => err,
+            // also costs no write to the database this way. Unless its lease has run out and
+            // nobody answers at once (an owner answers a ping in milliseconds): then it was
+            // paused or cut off past its lease, and waiting out a forwarded call's 3 s would
+            // only delay the take-over.
+            let gone =
+                cluster.lease_lapsed(&code).await && !cluster.nats.served(&code, Duration::from_millis(500)).await;
+            let unanswered = match gone {
+                true => ForwardError::NoOwner { session: code.clone() },
+                false => match remote::watch(cluster, &code).await {
+                    Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
+                    Err(CallError::Refused(refusal)) => return Err(refusal),
+                    Err(CallError::Forward(err)) => err,
+                },
             };
             match self.inner.journal.claim(&code).await.map_err(internal)? {
                 Some(Claim::Busy { owner, expires_in }) => {

@@ -44,6 +44,7 @@ use super::{Control, Inner, Request, SessionHandle};
 use crate::activity::Activity;
 use crate::cluster::forward::{self, Forward, ForwardError, Forwarded, Nats, Owner, Reply, Serving, WIRE_VERSION};
 use crate::error::{ErrorCode, Refusal};
+use crate::journal::Reader;
 use crate::protocol::{ClientMessage, Mine, ParticipantId, SessionInfo};
 
 /// How often a relay tells the owner it is there (and how many phones it holds).
@@ -148,6 +149,8 @@ pub struct Cluster {
     watchers: DashMap<String, HashMap<String, (u32, Instant)>>,
     /// One load (claim, replay or relay) of a session at a time on this node.
     pub(super) loading: Loading,
+    /// The journal, to read a lease when its owner does not answer.
+    reader: Reader,
 }
 
 struct Owned {
@@ -157,8 +160,22 @@ struct Owned {
 }
 
 impl Cluster {
-    pub fn new(nats: Nats, node: String, lease_ttl: Duration) -> Self {
-        Self { nats, node, lease_ttl, owned: DashMap::new(), watchers: DashMap::new(), loading: Loading::default() }
+    pub fn new(nats: Nats, node: String, lease_ttl: Duration, reader: Reader) -> Self {
+        Self {
+            nats,
+            node,
+            lease_ttl,
+            owned: DashMap::new(),
+            watchers: DashMap::new(),
+            loading: Loading::default(),
+            reader,
+        }
+    }
+
+    /// Whether the lease on `code` has run out (its owner did not renew it in time), as the
+    /// database says; `false` when the database does not answer either.
+    pub(super) async fn lease_lapsed(&self, code: &str) -> bool {
+        matches!(self.reader.lease_expired(code).await, Ok(Some(true)))
     }
 
     /// Whether this node's connection to NATS is up now.
@@ -288,7 +305,9 @@ impl Cluster {
     pub(super) async fn call_until(&self, code: &str, call: &Call, deadline: Instant) -> Result<Value, CallError> {
         loop {
             match self.call(code, call).await {
-                Err(err) if err.is_transient() && Instant::now() < deadline => {
+                // An owner whose lease ran out is not slow but gone (or paused, or cut off):
+                // the node the phone reaches next takes the session over.
+                Err(err) if err.is_transient() && Instant::now() < deadline && !self.lease_lapsed(code).await => {
                     debug!(%err, session = code, "the owner did not answer; asking again");
                     metrics::counter!(crate::metrics::FORWARD_RETRIES).increment(1);
                     tokio::time::sleep(RETRY_PAUSE).await;
@@ -648,7 +667,7 @@ impl Relay {
                 Err(CallError::Refused(_)) => Beat::Same,
                 Err(err) if err.is_transient() => {
                     debug!(%err, session = code, "the owner did not answer a beat");
-                    Beat::Silent
+                    if cluster.lease_lapsed(&code).await { Beat::Gone } else { Beat::Silent }
                 }
                 Err(err) => {
                     debug!(%err, session = code, "nobody answered a beat");
@@ -703,7 +722,8 @@ enum Beat {
     Same,
     /// Another node (or the same node at another epoch) owns the session now.
     Changed,
-    /// No node serves the session: its owner released it, is gone, or deleted it.
+    /// No node serves the session (its owner released it, is gone, or deleted it), or its
+    /// owner does not answer and its lease has run out.
     Gone,
     /// No answer in time: the owner may only be slow.
     Silent,
@@ -711,8 +731,9 @@ enum Beat {
 
 /// Sends a call to the owner for a relay's connection: again while the owner is only slow,
 /// within a lease's length, when the call may be repeated. A call that finds nobody serving
-/// the session ends the relay at once (`failed`), so that a phone that reconnects finds the
-/// new owner rather than this relay again; a slow owner ends it only when its beats have gone
+/// the session, or whose owner does not answer and has let its lease run out, ends the relay
+/// at once (`failed`), so that a phone that reconnects finds the new owner rather than this
+/// relay again; a slow owner that keeps its lease ends it only when its beats have gone
 /// unanswered for a lease's length (see [`Relay::run`]).
 async fn send(cluster: &Cluster, code: &str, call: &Call, failed: &tokio::sync::Notify) -> Result<Value, Refusal> {
     let answer = if call.is_repeatable() {
@@ -720,12 +741,20 @@ async fn send(cluster: &Cluster, code: &str, call: &Call, failed: &tokio::sync::
     } else {
         cluster.call(code, call).await
     };
-    answer.map_err(|err| {
-        if matches!(err, CallError::Forward(_)) && !err.is_transient() {
-            failed.notify_one();
+    match answer {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let ends = match &err {
+                CallError::Refused(_) => false,
+                err if err.is_transient() => cluster.lease_lapsed(code).await,
+                CallError::Forward(_) => true,
+            };
+            if ends {
+                failed.notify_one();
+            }
+            Err(err.refusal())
         }
-        err.refusal()
-    })
+    }
 }
 
 fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Result<T, Refusal> {
