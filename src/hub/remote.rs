@@ -19,8 +19,9 @@
 //! count). A call the owner does not answer in time is asked again within the lease's
 //! length when it may be (see [`Cluster::call_until`]): a slow owner costs a wait, not a
 //! reconnect. When no node serves the session any more (the owner was killed, stopped or
-//! deleted it), another node owns it, or the owner has not answered a beat for a lease's
-//! length (paused or cut off past its lease), the relay ends: its connections are told to
+//! deleted it), another node owns it, or the owner does not answer and its lease has run out
+//! or its beats have gone unanswered for a lease's length (paused or cut off past its
+//! lease), the relay ends: its connections are told to
 //! reconnect, and the node they reach finds the new owner, or becomes it once the lease has
 //! expired (see [`super::Hub::get`]).
 
