@@ -49,6 +49,7 @@ pub const LEASES_LOST: &str = "chorus_leases_lost_total";
 pub const SESSIONS_OWNED: &str = "chorus_sessions_owned";
 /// Calls this node forwarded to a session's owner on another node (requests, joins, beats).
 pub const FORWARDED: &str = "chorus_forwarded_total";
+pub const FORWARD_RETRIES: &str = "chorus_forward_retries_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -76,6 +77,10 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             describe_counter!(LEASES_LOST, "Leases lost to another node; writes to those sessions are refused.");
             describe_gauge!(SESSIONS_OWNED, "Sessions this node owns and serves to other nodes (cluster).");
             describe_counter!(FORWARDED, "Calls forwarded to a session's owner on another node (cluster).");
+            describe_counter!(
+                FORWARD_RETRIES,
+                "Forwarded calls sent again because the owner did not answer in time (cluster)."
+            );
             Some(handle)
         })
         .as_ref()

@@ -8,8 +8,9 @@
 //! the session as a local connection's request would go, and answers. What the calls are is
 //! the hub's business (`crate::hub::remote`): here they are JSON values, so that a request or
 //! a frame added to the protocol needs nothing of this module. Nothing is retried here: a call
-//! that finds no owner, or no answer in time, fails, and the phone resends it with the same id
-//! after reconnecting (a resent request is recognised, so nothing counts twice).
+//! that finds no owner, or no answer in time, fails; the relay asks a slow owner again when the
+//! call may be repeated (`crate::hub::remote`), and otherwise the phone resends it with the
+//! same id after reconnecting (a resent request is recognised, so nothing counts twice).
 //!
 //! The subjects carry no version, on purpose: a node of another wire version still reaches
 //! the owner, and is answered [`Reply::Version`], refused plainly rather than never answered.
@@ -165,6 +166,13 @@ impl Nats {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Whether some node serves `session` now: it answers within `patience`. A node paused
+    /// or cut off does not count.
+    pub async fn served(&self, session: &str, patience: Duration) -> bool {
+        let asked = tokio::time::timeout(patience, self.client.request(subject(session), Bytes::from_static(PING)));
+        matches!(asked.await, Ok(Ok(_)))
     }
 
     /// Answers forwarded requests for `session` with `owner` until [`Serving::stop`] (or the

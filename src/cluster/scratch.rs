@@ -74,7 +74,13 @@ impl Scratch {
         self.pg_ctl(&["stop", "-m", "immediate", "-w"]);
     }
 
-    /// Starts the server again after [`Scratch::kill`], on the same port.
+    /// Stops the server as an operator would (`pg_ctl stop -m fast`: connections are ended,
+    /// no new ones taken), keeping its files.
+    pub fn stop(&self) {
+        self.pg_ctl(&["stop", "-m", "fast", "-w"]);
+    }
+
+    /// Starts the server again after [`Scratch::kill`] or [`Scratch::stop`], on the same port.
     pub fn restart(&self) {
         self.pg_ctl(&["start", "-w", "-l", &self.root.join("log").to_string_lossy(), "-o", &self.server_options()]);
         self.wait_ready();

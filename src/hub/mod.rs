@@ -27,7 +27,7 @@ pub use session::{Command, Frame, Frames, Joined};
 
 use crate::activity::{Activity, normalise_agenda};
 use crate::auth;
-use crate::cluster::forward::Nats;
+use crate::cluster::forward::{ForwardError, Nats};
 use crate::cluster::lease::Claim;
 use crate::error::{ErrorCode, Refusal};
 use crate::guard::{BudgetLimits, Budgets};
@@ -126,24 +126,29 @@ impl SessionHandle {
     /// have changed them from another process, and the old key must stop working at once.
     /// Keys are checked when a console or projector connects and on the host's HTTP calls,
     /// a few times a session, so a read each time costs nothing that matters. Should the
-    /// read fail, the hashes the session started with are used.
-    async fn keys(&self) -> (Arc<str>, Arc<str>) {
+    /// read fail, the hashes the session started with are used. `None` when the journal no
+    /// longer has the session: it was deleted (on a node that relays it, by its owner, a
+    /// moment before this node's relay heard of it).
+    async fn keys(&self) -> Option<(Arc<str>, Arc<str>)> {
         match self.reader.session(&self.code).await {
-            Ok(Some(record)) => (record.host_key_hash.into(), record.present_key_hash.into()),
-            Ok(None) | Err(_) => (self.host_key_hash.clone(), self.present_key_hash.clone()),
+            Ok(Some(record)) => Some((record.host_key_hash.into(), record.present_key_hash.into())),
+            Ok(None) => None,
+            Err(_) => Some((self.host_key_hash.clone(), self.present_key_hash.clone())),
         }
     }
 
-    /// Whether `key` is this session's host key.
-    pub async fn is_host(&self, key: &str) -> bool {
-        let (host, _) = self.keys().await;
-        auth::secret_matches(key, &host)
+    /// Whether `key` is this session's host key; `not_found` when the session was deleted,
+    /// as a server that never had it in memory would say.
+    pub async fn is_host(&self, key: &str) -> Result<bool, Refusal> {
+        let (host, _) = self.keys().await.ok_or_else(Refusal::not_found)?;
+        Ok(auth::secret_matches(key, &host))
     }
 
-    /// Whether `key` may open the projector view (the presenter key, or the host key).
-    pub async fn is_presenter(&self, key: &str) -> bool {
-        let (host, present) = self.keys().await;
-        auth::secret_matches(key, &present) || auth::secret_matches(key, &host)
+    /// Whether `key` may open the projector view (the presenter key, or the host key);
+    /// `not_found` when the session was deleted.
+    pub async fn is_presenter(&self, key: &str) -> Result<bool, Refusal> {
+        let (host, present) = self.keys().await.ok_or_else(Refusal::not_found)?;
+        Ok(auth::secret_matches(key, &present) || auth::secret_matches(key, &host))
     }
 
     /// Whether the session has ended (closed or deleted): its screens were told so.
@@ -273,7 +278,9 @@ impl Hub {
         nats: Option<Nats>,
     ) -> Result<Self, JournalError> {
         let cluster = match (nats, journal.node()) {
-            (Some(nats), Some((node, lease_ttl))) => Some(Arc::new(Cluster::new(nats, node, lease_ttl))),
+            (Some(nats), Some((node, lease_ttl))) => {
+                Some(Arc::new(Cluster::new(nats, node, lease_ttl, journal.reader().clone())))
+            }
             _ => None,
         };
         let budgets = Arc::new(Budgets::new(&limits.budgets));
@@ -293,8 +300,20 @@ impl Hub {
         let open = hub.inner.journal.reader().open_sessions().await?;
         let count = open.len();
         if let Some(cluster) = hub.inner.cluster.clone() {
+            // Sessions another node serves stay with it, even those whose lease lapsed (a
+            // node restarted by its supervisor as PostgreSQL comes back from an outage would
+            // otherwise take every session over before their owners renew). Asked all at
+            // once: an owner paused past its lease costs the start a second, not a second
+            // per session.
+            let served = futures_util::future::join_all(
+                open.iter().map(|record| cluster.nats.served(&record.code, Duration::from_secs(1))),
+            )
+            .await;
             let mut owned = 0;
-            for record in open {
+            for (record, served) in open.into_iter().zip(served) {
+                if served {
+                    continue;
+                }
                 if let Some(Claim::Held(lease)) = hub.inner.journal.claim(&record.code).await? {
                     if lease.epoch > 1 {
                         metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);
@@ -489,34 +508,47 @@ impl Hub {
         Ok(handle)
     }
 
-    /// A session not in memory here, in a cluster: owned here if its lease is free (taken
-    /// before its events are read, so that nobody else writes it meanwhile), else relayed
-    /// from its owner. An owner that does not answer (killed, cut off) leaves its lease to
-    /// expire: this waits for that, trying again every quarter second, and then takes the
-    /// session over, unless another node was quicker (then it is relayed from that one).
+    /// A session not in memory here, in a cluster: relayed from its owner if one answers,
+    /// else owned here if its lease is free (taken before its events are read, so that
+    /// nobody else writes it meanwhile). An owner that does not answer (killed, cut off)
+    /// leaves its lease to expire: this waits for that, trying again every quarter second,
+    /// and then takes the session over, unless another node was quicker (then it is relayed
+    /// from that one).
     async fn get_in_cluster(&self, cluster: &Arc<Cluster>, record: SessionRecord) -> Result<SessionHandle, Refusal> {
         let code = record.code.clone();
-        let lock = cluster.loading.entry(code.clone()).or_default().clone();
-        let _loading = lock.lock().await;
+        let _loading = cluster.loading.lock(&code).await;
         if let Some(handle) = self.inner.sessions.get(&code) {
             return Ok(handle.clone());
         }
         let give_up = Instant::now() + cluster.lease_ttl + Duration::from_secs(5);
         loop {
-            match self.inner.journal.claim(&code).await.map_err(internal)? {
-                Some(Claim::Busy { owner, expires_in }) => match remote::watch(cluster, &code).await {
+            // The owner is asked first, the lease only if nobody answers: an owner that serves
+            // the session keeps it even when its lease lapsed meanwhile (PostgreSQL was away,
+            // so nobody could renew it) and it has not renewed it yet; taking it over then
+            // would move the session and send its phones reconnecting for nothing. Relaying
+            // also costs no write to the database this way. Unless its lease has run out and
+            // nobody answers at once (an owner answers a ping in milliseconds): then it was
+            // paused or cut off past its lease, and waiting out a forwarded call's 3 s would
+            // only delay the take-over.
+            let gone =
+                cluster.lease_lapsed(&code).await && !cluster.nats.served(&code, Duration::from_millis(500)).await;
+            let unanswered = match gone {
+                true => ForwardError::NoOwner { session: code.clone() },
+                false => match remote::watch(cluster, &code).await {
                     Ok((frames, watched)) => return Ok(self.relay(cluster, &record, frames, watched)),
                     Err(CallError::Refused(refusal)) => return Err(refusal),
-                    Err(CallError::Forward(err)) => {
-                        if Instant::now() > give_up {
-                            warn!(%err, session = code, owner, "the session's owner does not answer");
-                            return Err(Refusal::unavailable());
-                        }
-                        debug!(%err, session = code, owner, "waiting for the session's owner or its lease to expire");
-                        tokio::time::sleep(expires_in.clamp(Duration::from_millis(50), Duration::from_millis(250)))
-                            .await;
-                    }
+                    Err(CallError::Forward(err)) => err,
                 },
+            };
+            match self.inner.journal.claim(&code).await.map_err(internal)? {
+                Some(Claim::Busy { owner, expires_in }) => {
+                    if Instant::now() > give_up {
+                        warn!(err = %unanswered, session = code, owner, "the session's owner does not answer");
+                        return Err(Refusal::unavailable());
+                    }
+                    debug!(err = %unanswered, session = code, owner, "waiting for the session's owner or its lease to expire");
+                    tokio::time::sleep(expires_in.clamp(Duration::from_millis(50), Duration::from_millis(250))).await;
+                }
                 Some(Claim::Held(lease)) => {
                     if lease.epoch > 1 {
                         metrics::counter!(crate::metrics::LEASE_TAKEOVERS).increment(1);
@@ -618,7 +650,7 @@ impl Hub {
         let (series, copied) = match copy_from {
             Some(source) => {
                 let handle = self.get(&source.code).await?;
-                if !handle.is_host(&source.host_key).await {
+                if !handle.is_host(&source.host_key).await.map_err(|gone| self.gone(&source.code, gone, false))? {
                     return Err(Refusal::unauthorized());
                 }
                 let info = handle
@@ -690,13 +722,21 @@ impl Hub {
             // A task that already stopped has nothing to say.
             let _ = handle.request(|reply| Command::Delete { reply }).await;
         }
-        if let Some(cluster) = &self.inner.cluster {
-            cluster.unserve(code).await;
-        }
+        let owner = match &self.inner.cluster {
+            Some(cluster) => {
+                let owner = cluster.owner_of(code);
+                cluster.unserve(code).await;
+                owner.map(|owner| (cluster, owner))
+            }
+            None => None,
+        };
         self.inner.journal.delete(code).await.map_err(|err| {
             warn!(%err, "a session could not be deleted");
             Refusal::new(ErrorCode::NotSaved, "The session could not be deleted. Please try again.")
         })?;
+        if let Some((cluster, owner)) = owner {
+            cluster.deleted(code, &owner).await;
+        }
         // A closed session loaded meanwhile (see `get`) goes too.
         self.inner.sessions.remove(code);
         let dir = crate::export::export_dir(&self.inner.data_dir, code);
@@ -740,6 +780,14 @@ impl Hub {
             info!(sessions = expired.len(), days, "closed sessions past the retention period deleted");
         }
         Ok(expired.len())
+    }
+
+    /// The refusal for a session found deleted after it was found (see
+    /// [`SessionHandle::is_host`]): a relayed copy of it is forgotten here, and the caller
+    /// hears what it would had the session not been found, `rate_limited` when guarded.
+    pub fn gone(&self, code: &str, refusal: Refusal, guarded: bool) -> Refusal {
+        self.inner.sessions.remove_if(code, |_, handle| handle.remote.is_some());
+        if guarded && refusal.code == ErrorCode::NotFound { Refusal::rate_limited() } else { refusal }
     }
 
     /// The refusal for a wrong key to a session that exists. A wrong key tells that the code

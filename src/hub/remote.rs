@@ -16,10 +16,14 @@
 //! it out to the nodes, each node to its connections), and only while some node relays the
 //! session. A relay asks for the whole view when it starts and every [`BEAT`] says that it
 //! is there and how many phones it holds (the owner adds them to the session's online
-//! count). When the owner stops answering (killed, cut off, paused, or another node took the
-//! session over), the relay ends: its connections are told to reconnect, and the node they
-//! reach finds the new owner, or becomes it once the lease has expired (see
-//! [`super::Hub::get`]).
+//! count). A call the owner does not answer in time is asked again within the lease's
+//! length when it may be (see [`Cluster::call_until`]): a slow owner costs a wait, not a
+//! reconnect. When no node serves the session any more (the owner was killed, stopped or
+//! deleted it), another node owns it, or the owner does not answer and its lease has run out
+//! or its beats have gone unanswered for a lease's length (paused or cut off past its
+//! lease), the relay ends: its connections are told to
+//! reconnect, and the node they reach finds the new owner, or becomes it once the lease has
+//! expired (see [`super::Hub::get`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,6 +45,7 @@ use super::{Control, Inner, Request, SessionHandle};
 use crate::activity::Activity;
 use crate::cluster::forward::{self, Forward, ForwardError, Forwarded, Nats, Owner, Reply, Serving, WIRE_VERSION};
 use crate::error::{ErrorCode, Refusal};
+use crate::journal::Reader;
 use crate::protocol::{ClientMessage, Mine, ParticipantId, SessionInfo};
 
 /// How often a relay tells the owner it is there (and how many phones it holds).
@@ -104,6 +109,16 @@ struct Published {
     frames: Frames,
 }
 
+/// Said by the owner on a session's frames subject when it has deleted the session: its
+/// relays end at once (rather than at their next beat), so that every node answers for it as
+/// one that never had it. A node of an earlier release ignores it (it reads no frames in it)
+/// and ends its relay at its next beat, as before.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Deleted {
+    owner: String,
+    deleted: bool,
+}
+
 /// A refusal between nodes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct WireRefusal {
@@ -134,7 +149,9 @@ pub struct Cluster {
     /// Per session owned here, the nodes relaying it: their phones and when they last said.
     watchers: DashMap<String, HashMap<String, (u32, Instant)>>,
     /// One load (claim, replay or relay) of a session at a time on this node.
-    pub(super) loading: DashMap<String, Arc<tokio::sync::Mutex<()>>>,
+    pub(super) loading: Loading,
+    /// The journal, to read a lease when its owner does not answer.
+    reader: Reader,
 }
 
 struct Owned {
@@ -144,8 +161,22 @@ struct Owned {
 }
 
 impl Cluster {
-    pub fn new(nats: Nats, node: String, lease_ttl: Duration) -> Self {
-        Self { nats, node, lease_ttl, owned: DashMap::new(), watchers: DashMap::new(), loading: DashMap::new() }
+    pub fn new(nats: Nats, node: String, lease_ttl: Duration, reader: Reader) -> Self {
+        Self {
+            nats,
+            node,
+            lease_ttl,
+            owned: DashMap::new(),
+            watchers: DashMap::new(),
+            loading: Loading::default(),
+            reader,
+        }
+    }
+
+    /// Whether the lease on `code` has run out (its owner did not renew it in time), as the
+    /// database says; `false` when the database does not answer either.
+    pub(super) async fn lease_lapsed(&self, code: &str) -> bool {
+        matches!(self.reader.lease_expired(code).await, Ok(Some(true)))
     }
 
     /// Whether this node's connection to NATS is up now.
@@ -201,7 +232,24 @@ impl Cluster {
         }
     }
 
-    fn owner_of(&self, code: &str) -> Option<String> {
+    /// Tells the nodes relaying `code` that it was deleted here (its events are gone from the
+    /// database): they let it go at once.
+    pub(super) async fn deleted(&self, code: &str, owner: &str) {
+        let notice = Deleted { owner: owner.to_owned(), deleted: true };
+        match serde_json::to_vec(&notice) {
+            Ok(body) => {
+                let client = self.nats.client();
+                if let Err(err) = client.publish(forward::frames_subject(code), Bytes::from(body)).await {
+                    debug!(%err, session = code, "the deletion could not be told to the relays");
+                }
+                // Sent before the owner answers whoever asked for the deletion.
+                let _ = client.flush().await;
+            }
+            Err(err) => warn!(%err, "a deletion notice could not be written"),
+        }
+    }
+
+    pub(super) fn owner_of(&self, code: &str) -> Option<String> {
         self.owned.get(code).map(|owned| owned.owner.clone())
     }
 
@@ -248,6 +296,91 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// [`Cluster::call`], sent again while the owner is only slow or NATS only briefly away
+    /// (no answer in time, the request not sent), until `deadline`; never when no node serves
+    /// the session (its owner released it, or is gone) or the owner refused. Only for calls
+    /// the owner may get twice without harm: a participant's message carries its request id
+    /// (a copy still in flight or already saved is recognised, never applied twice), and the
+    /// others read, or set what they set (see [`Call::is_repeatable`]).
+    pub(super) async fn call_until(&self, code: &str, call: &Call, deadline: Instant) -> Result<Value, CallError> {
+        loop {
+            match self.call(code, call).await {
+                // An owner whose lease ran out is not slow but gone (or paused, or cut off):
+                // the node the phone reaches next takes the session over.
+                Err(err) if err.is_transient() && Instant::now() < deadline && !self.lease_lapsed(code).await => {
+                    debug!(%err, session = code, "the owner did not answer; asking again");
+                    metrics::counter!(crate::metrics::FORWARD_RETRIES).increment(1);
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+                answered => return answered,
+            }
+        }
+    }
+}
+
+/// How long a relay waits before asking a slow owner again.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+impl Call {
+    /// Whether the owner may get this call twice without harm (see [`Cluster::call_until`]):
+    /// a participant's message (recognised by its request id) and the calls that only read or
+    /// say the relay is there. A join may make a participant, a facilitator's message carries
+    /// no id the owner recognises, and closing, deleting or replacing the agenda a second time
+    /// would be refused though the first went through: those are answered `unavailable` at
+    /// the first failure, and their senders (which reconnect and resend) decide.
+    fn is_repeatable(&self) -> bool {
+        matches!(self, Call::Participate { .. } | Call::Mine { .. } | Call::Info { .. } | Call::Watch { .. })
+    }
+}
+
+/// One lock per session being loaded (claimed, replayed or relayed) on this node, so that two
+/// requests for a session not in memory load it once. An entry lives only while someone holds
+/// or waits for its lock: a node that over days is asked for thousands of sessions (each
+/// code a guesser tries is looked up, see `Hub::join_guarded`) keeps none of them.
+#[derive(Default)]
+pub(super) struct Loading {
+    locks: DashMap<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl Loading {
+    /// Waits for the session's lock; it is let go, and its entry removed if nobody else
+    /// waits for it, when the guard is dropped.
+    pub(super) async fn lock(&self, code: &str) -> LoadingGuard<'_> {
+        let lock = self.locks.entry(code.to_owned()).or_default().clone();
+        // Made before waiting, so that a caller that gives up waiting removes the entry too.
+        let mut held = LoadingGuard { loading: self, code: code.to_owned(), lock: Some(lock.clone()), guard: None };
+        held.guard = Some(lock.lock_owned().await);
+        held
+    }
+
+    /// Sessions whose lock is held or waited for now.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.locks.len()
+    }
+}
+
+/// A session's loading lock, held.
+pub(super) struct LoadingGuard<'a> {
+    loading: &'a Loading,
+    code: String,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for LoadingGuard<'_> {
+    fn drop(&mut self) {
+        // The guard holds one count of the lock, `lock` another, the map a third: once both
+        // are gone, a count of one means nobody else holds or waits (a waiter holds a clone).
+        // `remove_if` checks under the map's shard lock, which `lock` takes too to clone it,
+        // so a newcomer either got this lock before (and keeps the entry) or makes a new one.
+        self.guard.take();
+        self.lock.take();
+        self.loading.locks.remove_if(&self.code, |_, lock| Arc::strong_count(lock) == 1);
+    }
+}
+
 /// Why a call to an owner did not get its answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -258,6 +391,13 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// Whether the owner may still be there: it did not answer in time, or NATS did not take
+    /// the request (a reconnect under way). Not: no node serves the session, another protocol,
+    /// or the owner's own refusal.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Forward(ForwardError::TimedOut { .. } | ForwardError::Request(_)))
+    }
+
     /// What the connection hears: the owner's own refusal, or `unavailable` (the phone resends
     /// after reconnecting, and nothing is counted twice).
     pub fn refusal(self) -> Refusal {
@@ -436,7 +576,7 @@ pub(super) struct Relay {
     pub frames: async_nats::Subscriber,
     /// Tells this relay's handle from a later one for the same session.
     pub id: u64,
-    /// Told when a call to the owner failed.
+    /// Told when a call found no node serving the session.
     pub failed: Arc<tokio::sync::Notify>,
 }
 
@@ -455,7 +595,11 @@ impl Relay {
     /// every handle is dropped. Then the handle leaves the hub, and the views close: every
     /// connection on them is told to reconnect.
     pub async fn run(mut self) {
-        let mut beat: Pin<Box<dyn Future<Output = bool> + Send>> = Box::pin(self.beat(false));
+        let mut beat: Pin<Box<dyn Future<Output = Beat> + Send>> = Box::pin(self.beat(Duration::ZERO));
+        // When the owner last answered: a slow owner (overloaded, a pause shorter than its
+        // lease) is asked again; one silent for a lease's length has lost its lease, or is
+        // about to, and the node the connections reach next takes the session over.
+        let mut heard = Instant::now();
         let why = loop {
             tokio::select! {
                 command = self.commands.recv() => match command {
@@ -467,16 +611,27 @@ impl Relay {
                     match serde_json::from_slice::<Published>(&message.payload) {
                         Ok(published) if published.owner != self.owner => break "another node owns the session now",
                         Ok(Published { view, frames, .. }) => self.show(view, frames),
-                        Err(err) => debug!(%err, "published frames could not be read"),
+                        Err(err) => match serde_json::from_slice::<Deleted>(&message.payload) {
+                            Ok(Deleted { owner, deleted: true }) if owner == self.owner => {
+                                break "its owner deleted the session";
+                            }
+                            _ => debug!(%err, "published frames could not be read"),
+                        },
                     }
                 }
-                () = self.failed.notified() => break "a call to its owner failed",
-                alive = &mut beat => {
-                    if !alive {
-                        break "its owner does not answer";
+                () = self.failed.notified() => break "no node serves the session now",
+                outcome = &mut beat => match outcome {
+                    Beat::Same => {
+                        heard = Instant::now();
+                        beat = Box::pin(self.beat(BEAT));
                     }
-                    beat = Box::pin(self.beat(true));
-                }
+                    Beat::Changed => break "another node owns the session now",
+                    Beat::Gone => break "no node serves the session now",
+                    Beat::Silent if heard.elapsed() >= self.cluster.lease_ttl => {
+                        break "its owner has not answered for a lease's length";
+                    }
+                    Beat::Silent => beat = Box::pin(self.beat(RETRY_PAUSE)),
+                },
             }
         };
         info!(session = self.code, owner = self.owner, why, "relay ended; its connections reconnect");
@@ -498,22 +653,26 @@ impl Relay {
         }
     }
 
-    /// Waits a beat (or not, the first time), then tells the owner this relay is there;
-    /// whether it answered as the same owner.
-    fn beat(&self, wait: bool) -> impl Future<Output = bool> + Send + 'static {
+    /// Waits `wait`, then tells the owner this relay is there; what came of it.
+    fn beat(&self, wait: Duration) -> impl Future<Output = Beat> + Send + 'static {
         let (cluster, code, owner, online) =
             (self.cluster.clone(), self.code.clone(), self.owner.clone(), self.online.clone());
         async move {
-            if wait {
-                tokio::time::sleep(BEAT).await;
-            }
+            tokio::time::sleep(wait).await;
             let call = Call::Watch { node: cluster.node.clone(), online: online.load(Ordering::Relaxed), views: false };
             match cluster.call(&code, &call).await {
-                Ok(value) => serde_json::from_value::<Watched>(value).is_ok_and(|watched| watched.owner == owner),
-                Err(CallError::Refused(_)) => true,
-                Err(CallError::Forward(err)) => {
+                Ok(value) => match serde_json::from_value::<Watched>(value) {
+                    Ok(watched) if watched.owner == owner => Beat::Same,
+                    _ => Beat::Changed,
+                },
+                Err(CallError::Refused(_)) => Beat::Same,
+                Err(err) if err.is_transient() => {
                     debug!(%err, session = code, "the owner did not answer a beat");
-                    false
+                    if cluster.lease_lapsed(&code).await { Beat::Gone } else { Beat::Silent }
+                }
+                Err(err) => {
+                    debug!(%err, session = code, "nobody answered a beat");
+                    Beat::Gone
                 }
             }
         }
@@ -525,14 +684,7 @@ impl Relay {
         tokio::spawn(async move {
             let call = |call: Call| {
                 let (cluster, code, failed) = (cluster.clone(), code.clone(), failed.clone());
-                async move {
-                    cluster.call(&code, &call).await.map_err(|err| {
-                        if matches!(err, CallError::Forward(_)) {
-                            failed.notify_one();
-                        }
-                        err.refusal()
-                    })
-                }
+                async move { send(&cluster, &code, &call, &failed).await }
             };
             match command {
                 Command::Join { resume, fresh, resume_only, reply } => {
@@ -565,6 +717,47 @@ impl Relay {
     }
 }
 
+/// What came of a relay's beat.
+enum Beat {
+    /// The same owner answered (or refused: it is there).
+    Same,
+    /// Another node (or the same node at another epoch) owns the session now.
+    Changed,
+    /// No node serves the session (its owner released it, is gone, or deleted it), or its
+    /// owner does not answer and its lease has run out.
+    Gone,
+    /// No answer in time: the owner may only be slow.
+    Silent,
+}
+
+/// Sends a call to the owner for a relay's connection: again while the owner is only slow,
+/// within a lease's length, when the call may be repeated. A call that finds nobody serving
+/// the session, or whose owner does not answer and has let its lease run out, ends the relay
+/// at once (`failed`), so that a phone that reconnects finds the new owner rather than this
+/// relay again; a slow owner that keeps its lease ends it only when its beats have gone
+/// unanswered for a lease's length (see [`Relay::run`]).
+async fn send(cluster: &Cluster, code: &str, call: &Call, failed: &tokio::sync::Notify) -> Result<Value, Refusal> {
+    let answer = if call.is_repeatable() {
+        cluster.call_until(code, call, Instant::now() + cluster.lease_ttl).await
+    } else {
+        cluster.call(code, call).await
+    };
+    match answer {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let ends = match &err {
+                CallError::Refused(_) => false,
+                err if err.is_transient() => cluster.lease_lapsed(code).await,
+                CallError::Forward(_) => true,
+            };
+            if ends {
+                failed.notify_one();
+            }
+            Err(err.refusal())
+        }
+    }
+}
+
 fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Result<T, Refusal> {
     answer.and_then(|value| {
         serde_json::from_value(value).map_err(|err| {
@@ -578,8 +771,9 @@ fn decode<T: serde::de::DeserializeOwned>(answer: Result<Value, Refusal>) -> Res
 pub struct RemoteLink {
     pub(super) cluster: Arc<Cluster>,
     pub(super) id: u64,
-    /// Told when a call to the owner failed: the relay ends at once rather than at its next
-    /// beat, so that a phone that reconnects finds the new owner, not this relay again.
+    /// Told when a call found no node serving the session: the relay ends at once rather than
+    /// at its next beat, so that a phone that reconnects finds the new owner, not this relay
+    /// again.
     pub(super) failed: Arc<tokio::sync::Notify>,
 }
 
@@ -596,12 +790,61 @@ impl RemoteLink {
             Some(participant) => Call::Participate { participant, message },
             None => Call::Control { message },
         };
-        let answer = self.cluster.call(code, &call).await.map_err(|err| {
-            if matches!(err, CallError::Forward(_)) {
-                self.failed.notify_one();
-            }
-            err.refusal()
-        });
+        let answer = send(&self.cluster, code, &call, &self.failed).await;
         if participant.is_some() { decode::<Option<Mine>>(answer) } else { decode::<()>(answer).map(|()| None) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// The loading locks leave nothing behind: after one load, after a load that waited for
+    /// another, after a caller that gave up waiting, and after many loads of a few sessions at
+    /// once, during which no two loads of one session ran together.
+    #[tokio::test]
+    async fn loading_locks_are_pruned_once_nobody_holds_or_waits_for_them() {
+        let loading = Arc::new(Loading::default());
+        drop(loading.lock("11111111").await);
+        assert_eq!(loading.len(), 0, "one load");
+
+        let first = loading.lock("11111111").await;
+        let waiter = {
+            let loading = loading.clone();
+            tokio::spawn(async move {
+                let _held = loading.lock("11111111").await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished(), "the second load waits for the first");
+        drop(first);
+        waiter.await.expect("the second load");
+        assert_eq!(loading.len(), 0, "a load that waited for another");
+
+        let first = loading.lock("22222222").await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(20), loading.lock("22222222")).await;
+        assert!(gave_up.is_err(), "the lock was held");
+        assert_eq!(loading.len(), 1);
+        drop(first);
+        assert_eq!(loading.len(), 0, "a caller that gave up waiting");
+
+        let inside: Arc<Vec<AtomicUsize>> = Arc::new((0..5).map(|_| AtomicUsize::new(0)).collect());
+        let mut loads = Vec::new();
+        for n in 0..200 {
+            let (loading, inside) = (loading.clone(), inside.clone());
+            loads.push(tokio::spawn(async move {
+                let session = n % 5;
+                let _held = loading.lock(&format!("3333333{session}")).await;
+                assert_eq!(inside[session].fetch_add(1, Ordering::SeqCst), 0, "two loads of one session at once");
+                tokio::task::yield_now().await;
+                inside[session].fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for load in loads {
+            load.await.expect("a load");
+        }
+        assert_eq!(loading.len(), 0, "many loads of a few sessions");
     }
 }

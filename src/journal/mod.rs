@@ -389,6 +389,18 @@ impl Reader {
         Ok(bytes.unwrap_or(0).max(0) as u64)
     }
 
+    /// Whether the lease on session `code` has run out, on the database's clock: `None` when
+    /// it has no lease (or the journal is SQLite, which has none).
+    pub async fn lease_expired(&self, code: &str) -> Result<Option<bool>, JournalError> {
+        match &self.reads {
+            Pool::Postgres(pool) => Ok(sqlx::query_scalar("SELECT expires_at < now() FROM leases WHERE session = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await?),
+            Pool::Sqlite(_) => Ok(None),
+        }
+    }
+
     /// Open sessions created before `before` (ms since the Unix epoch) whose last event is
     /// older too: nothing happened in them since.
     pub async fn idle_since(&self, before: i64) -> Result<Vec<String>, JournalError> {

@@ -27,9 +27,11 @@ pub(super) async fn as_host(app: &AppState, req: &HttpRequest, code: &str) -> Re
     let peer = app.client(req);
     let guarded = app.hub.join_guarded(peer, code).await;
     let handle = app.hub.find(code, peer, guarded).await?;
-    match bearer(req) {
-        Some(key) if handle.is_host(key).await => Ok(handle),
-        _ => Err(app.hub.wrong_key(peer, guarded)),
+    let key = bearer(req).unwrap_or_default();
+    match handle.is_host(key).await {
+        Ok(true) if !key.is_empty() => Ok(handle),
+        Ok(_) => Err(app.hub.wrong_key(peer, guarded)),
+        Err(gone) => Err(app.hub.gone(code, gone, guarded)),
     }
 }
 
@@ -86,8 +88,10 @@ pub async fn create(
     if let Some(source) = &body.copy_from {
         let guarded = app.hub.join_guarded(client, &source.code).await;
         let handle = app.hub.find(&source.code, client, guarded).await?;
-        if !handle.is_host(&source.host_key).await {
-            return Err(app.hub.wrong_key(client, guarded));
+        match handle.is_host(&source.host_key).await {
+            Ok(true) => {}
+            Ok(false) => return Err(app.hub.wrong_key(client, guarded)),
+            Err(gone) => return Err(app.hub.gone(&source.code, gone, guarded)),
         }
         // "Run again" asks the same question, so that a series' groups add up.
         if about_you.is_none() {
@@ -284,7 +288,10 @@ pub async fn health(app: web::Data<AppState>) -> HttpResponse {
             None => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         }
     } else {
-        HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"error": "unavailable", "message": "The database is not usable."}))
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "error": "unavailable",
+            "database": "unavailable",
+            "message": "The database is not usable: answers cannot be saved now."
+        }))
     }
 }

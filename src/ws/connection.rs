@@ -480,6 +480,13 @@ impl Connection {
         let guarded = self.hub.join_guarded(self.peer, code).await;
         let handle = self.find(code, guarded).await?;
         let allowed = if presenter { handle.is_presenter(key).await } else { handle.is_host(key).await };
+        let allowed = match allowed {
+            Ok(allowed) => allowed,
+            Err(gone) => {
+                self.refuse(None, self.hub.gone(code, gone, guarded)).await?;
+                return Err(Goodbye(CloseCode::Policy, "No such session."));
+            }
+        };
         if !allowed {
             self.refuse(None, self.hub.wrong_key(self.peer, guarded)).await?;
             return Err(Goodbye(CloseCode::Policy, "Wrong key."));

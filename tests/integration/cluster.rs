@@ -24,11 +24,17 @@ struct Cluster {
 
 impl Cluster {
     async fn start(database: &str, nats: &str, lease: &str) -> Self {
-        let env = vec![
+        Self::start_with(database, nats, lease, &[]).await
+    }
+
+    /// [`Cluster::start`] with more settings for every node.
+    async fn start_with(database: &str, nats: &str, lease: &str, extra: &[(&str, &str)]) -> Self {
+        let mut env = vec![
             ("CHORUS_DATABASE_URL".to_owned(), database.to_owned()),
             ("CHORUS_NATS_URL".to_owned(), nats.to_owned()),
             ("CHORUS_LEASE_TTL".to_owned(), lease.to_owned()),
         ];
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let mut cluster = Self { nodes: Vec::new(), dirs: Vec::new(), addrs: Vec::new(), env };
         for _ in 0..3 {
             let dir = tempfile::tempdir().expect("data dir");
@@ -556,16 +562,328 @@ async fn console_projector_and_phones_on_three_nodes_share_one_session() {
     assert_eq!(export["session"]["participants"], 3, "{export}");
     let deleted = awc::Client::new().delete(api(1, "")).bearer_auth(&new_key).send().await.expect("delete");
     assert_eq!(deleted.status().as_u16(), 204);
-    // Nodes that relayed it let it go at their next beat (2 s) at the latest.
+    // A phone joining through node 2, which relayed the session, hears `not_found` too: the
+    // owner told its relays of the deletion (before answering it), so node 2 let its relay go
+    // rather than forward the join to an owner that is gone. Without that notice the relay
+    // would end only at its next beat (every 2 s), and the join meanwhile be answered
+    // `unavailable`; 1 s is left for the notice to cross NATS on a busy machine.
+    let deleted_at = Instant::now();
+    loop {
+        let mut phone = Client::connect(&cluster.node(2).ws_url()).await;
+        phone.send(json!({"type": "join", "code": session.code})).await;
+        let said = phone.expect("error").await;
+        if said["error"] == "not_found" {
+            break;
+        }
+        assert_eq!(said["error"], "unavailable", "{said}");
+        assert!(deleted_at.elapsed() < Duration::from_secs(1), "node 2 still relays the deleted session");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("a join on a relaying node answered not_found {:?} after the deletion", deleted_at.elapsed());
+    // Every node answers as a single server would, at once: not found (the nodes that relayed
+    // it find it gone from the database, and hear it from its owner).
     for n in 0..3 {
-        let until = Instant::now() + Duration::from_secs(5);
-        loop {
-            let (status, _) = get_json(&api(n, ""), Some(&new_key)).await;
-            if status == 404 {
-                break;
-            }
-            assert!(Instant::now() < until, "the deleted session on node {n}: {status}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let (status, body) = get_json(&api(n, ""), Some(&new_key)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (404, Some("not_found")),
+            "the deleted session on node {n}: {body}"
+        );
+    }
+}
+
+/// Sends note `id` and waits for its reply; `None` when the connection ends first.
+async fn post_note(client: &mut Client, board: &str, id: u64, text: &str) -> Option<serde_json::Value> {
+    let request = json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+    if !client.try_send(request).await {
+        return None;
+    }
+    client.try_reply(id).await
+}
+
+/// PostgreSQL is stopped (`pg_ctl stop -m fast`) under three nodes, for longer than the
+/// leases (2 s here), while phones on all three nodes post notes: every note sent meanwhile
+/// is refused `not_saved` on every node (none acknowledged), every node's `/healthz` says the
+/// database is unreachable. PostgreSQL started again, health returns on every node, the
+/// refused notes resent with their ids are acknowledged, and so are new ones, on every node.
+/// The owner kept its session through the outage: its lease lapsed while nobody could
+/// renew or take it, and it renewed it first when the database came back (epoch still 1, no
+/// take-over, no connection told to reconnect). Every acknowledged note is on the board
+/// exactly once, a note resent after its acknowledgement included.
+#[actix_web::test]
+async fn postgres_away_refuses_answers_on_every_node_and_they_resume() {
+    const PHONES: usize = 6;
+    // Its own PostgreSQL: the shared one serves the other tests meanwhile.
+    let postgres = Scratch::start();
+    let database = postgres.database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "2s").await;
+    let (session, board, host, tokens) = board_with_phones(&cluster, PHONES).await;
+    drop(host);
+    let mut phones = Vec::new();
+    for (p, token) in tokens.iter().enumerate() {
+        phones.push(Client::participant(&cluster.node(p % 3).ws_url(), &session.code, Some(token)).await.0);
+    }
+    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let note = |p: usize, what: &str| format!("phone {p} {what}");
+    for (p, phone) in phones.iter_mut().enumerate() {
+        let (id, text) = (100 + p as u64, note(p, "before"));
+        let reply = post_note(phone, &board, id, &text).await.expect("a reply");
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(id, text);
+    }
+
+    postgres.stop();
+    let stopped = Instant::now();
+    // Twice: at once, and once the leases have run out (2 s) with nobody able to renew them.
+    for round in 0..2u64 {
+        for (p, phone) in phones.iter_mut().enumerate() {
+            let id = 200 + 10 * round + p as u64;
+            let reply = post_note(phone, &board, id, &note(p, &format!("during {round}"))).await;
+            let reply = reply.unwrap_or_else(|| panic!("phone {p} (node {}) lost its connection", p % 3));
+            assert_eq!(reply["error"], "not_saved", "phone {p} on node {}: {reply}", p % 3);
+        }
+        if round == 0 {
+            tokio::time::sleep(Duration::from_secs(3)).await;
         }
     }
+    for n in 0..3 {
+        let (status, said) = get_text(&cluster.node(n).url("/healthz")).await;
+        assert_eq!(status, 503, "node {n}: {said}");
+        assert!(said.contains(r#""database":"unavailable""#), "node {n}: {said}");
+    }
+    let away = stopped.elapsed();
+    assert!(away > Duration::from_secs(3), "PostgreSQL was away {away:?}, longer than the leases");
+
+    postgres.restart();
+    let until = Instant::now() + Duration::from_secs(20);
+    for n in 0..3 {
+        while get_text(&cluster.node(n).url("/healthz")).await.0 != 200 {
+            assert!(Instant::now() < until, "node {n}'s health did not come back");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // The first refused note of each phone, resent with its id; then a new one; then the
+    // first again (acknowledged, not applied twice). The owner's writer tries again every
+    // second, so a `not_saved` just after the database is back is resent.
+    for (p, phone) in phones.iter_mut().enumerate() {
+        for (id, text) in [
+            (200 + p as u64, note(p, "during 0")),
+            (300 + p as u64, note(p, "after")),
+            (200 + p as u64, note(p, "during 0")),
+        ] {
+            let reply = loop {
+                let reply = post_note(phone, &board, id, &text).await;
+                let reply = reply.unwrap_or_else(|| panic!("phone {p} (node {}) lost its connection", p % 3));
+                if reply["error"] == "not_saved" && Instant::now() < until {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+                break reply;
+            };
+            assert_eq!(reply["type"], "ack", "phone {p} on node {}: {reply}", p % 3);
+            acked.insert(id, text);
+        }
+    }
+
+    let on_board = notes_on_board(cluster.node(1), &session).await;
+    assert_eq!(on_board.len(), PHONES * 3, "{on_board:?}");
+    assert_exactly_once(&on_board, &acked);
+    // Nobody took the session over: the owner renewed its lapsed lease first.
+    let db = sqlx::PgPool::connect(&database).await.expect("connect");
+    let (owner_epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
+        .bind(&session.code)
+        .fetch_one(&db)
+        .await
+        .expect("lease");
+    assert_eq!(owner_epoch, 1, "the session changed hands");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    // The events written all carry the first epoch.
+    let (stale,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE session = $1 AND epoch IS DISTINCT FROM 1")
+            .bind(&session.code)
+            .fetch_one(&db)
+            .await
+            .expect("count");
+    assert_eq!(stale, 0);
+}
+
+/// An owner that is slow for a moment (paused with SIGSTOP for 4.5 s: longer than a forwarded
+/// call waits, 3 s, shorter than its lease, 10 s) costs the phones on the other nodes nothing
+/// but the wait: their relays ask again and do not end, the notes sent meanwhile are
+/// acknowledged once the owner answers, on the same connections, and each is on the board
+/// once. Nobody takes the session over.
+#[actix_web::test]
+async fn a_slow_owner_keeps_the_relays_and_their_phones() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start(&database, &nats.url(), "10s").await;
+    let (session, board, host, tokens) = board_with_phones(&cluster, 3).await;
+    drop(host);
+    // Phones 1 and 2 on the relaying nodes 1 and 2.
+    let mut phones = Vec::new();
+    for (p, token) in tokens.iter().enumerate().skip(1) {
+        phones.push(Client::participant(&cluster.node(p).ws_url(), &session.code, Some(token)).await.0);
+    }
+    let mut acked = BTreeMap::new();
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let text = format!("phone {i} before");
+        assert_eq!(post_note(phone, &board, 10 + i as u64, &text).await.expect("a reply")["type"], "ack");
+        acked.insert(10 + i as u64, text);
+    }
+
+    signal(cluster.node(0), "-STOP");
+    let paused = Instant::now();
+    let mut sent = Vec::new();
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let (id, text) = (20 + i as u64, format!("phone {i} during"));
+        let request =
+            json!({"type": "note_add", "id": id, "activity": board, "frame": 0, "text": text, "color": "green"});
+        assert!(phone.try_send(request).await, "phone {i} sent");
+        sent.push((id, text));
+    }
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    signal(cluster.node(0), "-CONT");
+    for ((id, text), phone) in sent.into_iter().zip(phones.iter_mut()) {
+        let reply = phone.try_reply(id).await.unwrap_or_else(|| panic!("note {id}: the connection ended"));
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(id, text);
+    }
+    eprintln!("owner paused 4.5 s: the notes sent meanwhile acknowledged {:?} after the pause began", paused.elapsed());
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let text = format!("phone {i} after");
+        let reply = post_note(phone, &board, 30 + i as u64, &text).await.expect("the same connection");
+        assert_eq!(reply["type"], "ack", "{reply}");
+        acked.insert(30 + i as u64, text);
+    }
+    assert_exactly_once(&notes_on_board(cluster.node(1), &session).await, &acked);
+    let retries = cluster.metric(1, "chorus_forward_retries_total").await
+        + cluster.metric(2, "chorus_forward_retries_total").await;
+    assert!(retries > 0.0, "the relays asked the owner again");
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
+}
+
+/// A lease that lapsed while its owner still serves the session (as after PostgreSQL was
+/// away: nobody could renew it, and the owner has not renewed it yet) is not taken over: a
+/// node asked for the session asks the owner first and relays it, and a node starting leaves
+/// it to the node that serves it. Played here by expiring the lease in the database, with
+/// leases of 60 s (renewed every 20 s), so that the owner does not renew it meanwhile.
+#[actix_web::test]
+async fn a_lapsed_lease_stays_with_the_owner_that_still_answers() {
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let mut cluster = Cluster::start(&database, &nats.url(), "60s").await;
+    let session = create_session_at(&cluster.node(0).url(""), workshop_agenda()).await;
+    let db = sqlx::PgPool::connect(&database).await.expect("connect");
+    let expired: (bool,) = sqlx::query_as(
+        "UPDATE leases SET expires_at = now() - interval '1 second' WHERE session = $1 RETURNING expires_at < now()",
+    )
+    .bind(&session.code)
+    .fetch_one(&db)
+    .await
+    .expect("expire the lease");
+    assert!(expired.0);
+    // Asked through node 1, which has never seen the session; and node 2 started again.
+    let (mut host, _) = Client::host(&cluster.node(1).ws_url(), &session).await;
+    cluster.restart(2).await;
+    let (mut phone, _) = Client::participant(&cluster.node(2).ws_url(), &session.code, None).await;
+    host.ok(json!({"type": "goto", "activity": session.activity(0), "round": "Before"})).await;
+    let answer =
+        json!({"type": "answer", "activity": session.activity(0), "round": "Before", "statement": 0, "value": 3});
+    phone.ok(answer).await;
+
+    let (epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
+        .bind(&session.code)
+        .fetch_one(&db)
+        .await
+        .expect("lease");
+    assert_eq!(epoch, 1, "the session changed hands");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0);
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+}
+
+/// Budgets per address are counted by each node (docs/deploy.md, "Budgets per address in a
+/// cluster"): straight to the nodes, one address starts 10 sessions on each. Behind nginx
+/// configured as the docs say, sessions started from one address are counted once for all
+/// three nodes: 10 at once, then 429, although nginx spreads them over the nodes; another
+/// address is not slowed.
+#[actix_web::test]
+async fn behind_nginx_session_starts_are_counted_once_for_all_nodes() {
+    use std::net::Ipv4Addr;
+
+    use crate::hardening::{Nginx, http_from};
+
+    let database = Scratch::shared().database().await;
+    let nats = ScratchNats::start();
+    let cluster = Cluster::start_with(&database, &nats.url(), "10s", &[("CHORUS_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let start = json!({"title": "Budget"});
+    let starts = |server: String, source: Ipv4Addr, times: usize| {
+        let start = start.clone();
+        async move {
+            let mut statuses = Vec::new();
+            for _ in 0..times {
+                statuses.push(http_from(&server, source, "POST /api/sessions", &[], Some(&start)).await.0);
+            }
+            statuses
+        }
+    };
+    // Straight to two nodes, from one address: each node counts its own budget.
+    let direct = Ipv4Addr::new(127, 0, 0, 61);
+    for n in 0..2 {
+        let statuses = starts(cluster.addrs[n].clone(), direct, 11).await;
+        assert_eq!(statuses[..10], [201; 10], "node {n}: {statuses:?}");
+        assert_eq!(statuses[10], 429, "node {n}: {statuses:?}");
+    }
+
+    let upstream: String = cluster.addrs.iter().map(|addr| format!("server {addr};")).collect();
+    let nginx = Nginx::start_with(|port| {
+        format!(
+            r#"map $request_method $chorus_start_key {{ POST $binary_remote_addr; default ""; }}
+    limit_req_zone $chorus_start_key zone=chorus_start:10m rate=1r/m;
+    upstream chorus {{ {upstream} }}
+    server {{
+        listen 127.0.0.1:{port};
+        location = /api/sessions {{
+            limit_req zone=chorus_start burst=9 nodelay;
+            limit_req_status 429;
+            proxy_pass http://chorus;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+        location / {{
+            proxy_pass http://chorus;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}"#
+        )
+    })
+    .await;
+    let client = Ipv4Addr::new(127, 0, 0, 62);
+    let statuses = starts(nginx.addr.clone(), client, 14).await;
+    assert_eq!(statuses[..10], [201; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429; 4], "{statuses:?}");
+    // nginx spread them: every node started some (and alone would have let 10 more in).
+    let mut owned = Vec::new();
+    for n in 0..3 {
+        owned.push(cluster.metric(n, "chorus_sessions_owned").await);
+    }
+    assert!(owned[2] >= 3.0, "sessions owned per node: {owned:?}");
+    let elsewhere = starts(nginx.addr.clone(), Ipv4Addr::new(127, 0, 0, 63), 1).await;
+    assert_eq!(elsewhere, [201], "another address");
 }

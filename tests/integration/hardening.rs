@@ -30,7 +30,7 @@ fn outcome(reply: &Value) -> String {
 }
 
 /// A raw HTTP/1.1 request from a given loopback address: the status and the whole answer.
-async fn http_from(
+pub(crate) async fn http_from(
     server: &str,
     source: Ipv4Addr,
     request_line: &str,
@@ -64,14 +64,37 @@ fn free_port() -> u16 {
 
 /// Debian's nginx as a reverse proxy in front of Chorus, configured as docs/deploy.md says,
 /// on a free loopback port, with every path of its own inside a temporary directory.
-struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     _dir: tempfile::TempDir,
 }
 
 impl Nginx {
     async fn start(upstream: &str) -> Self {
+        Self::start_with(|port| {
+            format!(
+                r#"server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }}
+    }}"#
+            )
+        })
+        .await
+    }
+
+    /// nginx with `http` (given the port to listen on) inside its `http { }` block, beside
+    /// the temporary paths and `$connection_upgrade`.
+    pub(crate) async fn start_with(http: impl FnOnce(u16) -> String) -> Self {
         let dir = tempfile::tempdir().expect("nginx dir");
         let port = free_port();
         let path = |name: &str| dir.path().join(name).display().to_string();
@@ -89,24 +112,13 @@ http {{
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://{upstream};
-            proxy_http_version 1.1;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_read_timeout 1h;
-        }}
-    }}
+    {http}
 }}
 "#,
             pid = path("nginx.pid"),
             log = path("error.log"),
             tmp = dir.path().display(),
+            http = http(port),
         );
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, config).expect("nginx.conf");
