@@ -137,7 +137,7 @@ impl Cluster {
                         _ => None,
                     },
                     "rss_kb_end": b.map(|s| s.rss_kb),
-                    "rss_kb_peak": peaks.get(i).copied().filter(|p| *p > 0),
+                    "rss_kb_peak": peaks.get(i).copied().max(b.map(|s| s.rss_kb)).filter(|p| *p > 0),
                     "fds_end": b.map(|s| s.fds),
                 })
             })
@@ -464,6 +464,15 @@ pub async fn sessions(
     let even = m as f64 / n as f64;
     let (most, least) = (counts.iter().copied().fold(0.0, f64::max), counts.iter().copied().fold(f64::MAX, f64::min));
     let leases = lease_table(&cluster.database, &codes).await;
+    // Each node's own count against the lease table's live leases per owner (node ids are
+    // not addresses: compared as sorted lists).
+    let metrics_match_leases = {
+        let mut from_metrics: Vec<i64> = counts.iter().map(|c| *c as i64).filter(|c| *c > 0).collect();
+        let mut from_leases: Vec<i64> = serde_json::from_value(leases["live_per_owner"].clone()).unwrap_or_default();
+        from_metrics.sort_unstable();
+        from_leases.sort_unstable();
+        from_metrics == from_leases
+    };
     say(
         opt,
         format!(
@@ -504,8 +513,9 @@ pub async fn sessions(
             "max_vs_even_pct": round2((most / even - 1.0) * 100.0),
             "min_vs_even_pct": round2((least / even - 1.0) * 100.0),
             "owned_once": owned_sum == m as f64 && leases["sessions_with_lease"] == json!(m)
-                && leases["live_owner_rows"] == json!(m),
+                && leases["live_owner_rows"] == json!(m) && metrics_match_leases,
             "leases": leases,
+            "metrics_match_leases": metrics_match_leases,
         },
         "nodes_usage": cluster.usage(&s_before, &s_after, ticks_per_s),
         "connections": { "open_at_end": sum(&status, "open"), "drops": closed.values().sum::<u64>(), "closed": closed },
@@ -928,7 +938,7 @@ pub fn print_nodes(r: &Value) {
         let num = |v: &Value| v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
         println!(
             "{:<4}  {:<17}  {:>13} s  {:>8} / {:>8} KB  {:>6}",
-            n["node"],
+            n["node"].as_u64().unwrap_or(0),
             n["addr"].as_str().unwrap_or("?"),
             n["cpu_s"].as_f64().map_or("–".into(), |c| format!("{c:.2}")),
             num(&n["rss_kb_end"]),
