@@ -39,6 +39,8 @@ pub struct Cluster {
     pub addrs: Vec<SocketAddr>,
     /// Peak RSS of each node (KB), polled every half second.
     peaks: Rc<RefCell<Vec<u64>>>,
+    /// Times each node was killed and started again (its CPU over the run is then unknown).
+    restarts: Vec<u32>,
 }
 
 /// The `chorus` binary to start: `--chorus`, else the one beside this program (so a release
@@ -76,6 +78,7 @@ impl Cluster {
             nodes: Vec::new(),
             addrs: Vec::new(),
             peaks: Rc::new(RefCell::new(vec![0; n as usize])),
+            restarts: vec![0; n as usize],
         };
         for _ in 0..n {
             match spawn_server(&cluster.exe, "127.0.0.1:0", &cluster.node_args()).await {
@@ -132,8 +135,9 @@ impl Cluster {
                 json!({
                     "node": i,
                     "addr": self.addrs[i].to_string(),
+                    "restarts": self.restarts[i],
                     "cpu_s": match (a, b) {
-                        (Some(a), Some(b)) => Some(round2(b.cpu_ticks.saturating_sub(a.cpu_ticks) as f64 / ticks_per_s)),
+                        (Some(a), Some(b)) if self.restarts[i] == 0 => Some(round2(b.cpu_ticks.saturating_sub(a.cpu_ticks) as f64 / ticks_per_s)),
                         _ => None,
                     },
                     "rss_kb_end": b.map(|s| s.rss_kb),
@@ -170,6 +174,7 @@ impl Cluster {
             }
         };
         self.nodes[i] = Some(node);
+        self.restarts[i] += 1;
         wait_healthy(addr).await
     }
 
@@ -194,6 +199,17 @@ impl Cluster {
         }
         first.truncate(5);
         (count, first)
+    }
+
+    /// The sum of a metric over the nodes given (those that answer).
+    async fn metric_sum(&self, nodes: &[usize], name: &str) -> f64 {
+        let mut total = 0.0;
+        for i in nodes {
+            if let Some(metrics) = net::scrape_metrics(self.addrs[*i]).await {
+                total += metrics.iter().filter(|(k, _)| k.split('{').next() == Some(name)).map(|(_, v)| v).sum::<f64>();
+            }
+        }
+        total
     }
 
     /// `chorus_sessions_owned` of every node (None: no answer).
@@ -735,7 +751,10 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
             };
             tasks.push(tokio::task::spawn_local(phone.run()));
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Killed 2 to 5.3 s in, spread over the runs (the golden ratio's steps), so that the
+        // kills fall at every point of the lease's renewal cycle (a third of 10 s).
+        let wait = 2.0 + (r as f64 * 0.618_034).fract() * 3.3;
+        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         // The owner: the node whose count of sessions owned went up by this one.
         let owned_now = cluster.owned().await;
         let grew: Vec<usize> = (0..n)
@@ -749,6 +768,8 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
             }
         };
         let before_kill = acks.borrow().len();
+        let survivors: Vec<usize> = (0..n).filter(|i| *i != owner).collect();
+        let takeovers_before = cluster.metric_sum(&survivors, "chorus_lease_takeovers_total").await;
         cluster.kill(owner).await;
         let killed = Instant::now();
         // Wait for the first note sent after the kill and acknowledged, then 2 s more.
@@ -763,6 +784,7 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         tokio::time::sleep(Duration::from_secs(2)).await;
+        let taken_over = cluster.metric_sum(&survivors, "chorus_lease_takeovers_total").await - takeovers_before;
         stop.set(true);
         let mut unacked = 0;
         for task in tasks {
@@ -789,14 +811,14 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
         lost_total += lost;
         twice_total += twice;
         unacked_total += unacked;
-        let seconds = first_after.map(|d| round2(d.as_secs_f64() * 1000.0) / 1000.0);
+        let seconds = first_after.map(|d| (d.as_secs_f64() * 1000.0).round() / 1000.0);
         if let Some(s) = seconds {
             times.push(s);
         }
         say(
             opt,
             format!(
-                "take-over {}: node {owner} killed; first ack after {} s; {acked_n} notes acked ({before_kill} before), \
+                "take-over {}: node {owner} killed {wait:.1} s in; {taken_over} take-over(s) counted; first ack after {} s; {acked_n} notes acked ({before_kill} before), \
                  {lost} lost, {twice} twice, {unacked} never acked",
                 r + 1,
                 seconds.map_or("–".into(), |s| format!("{s:.3}"))
@@ -807,6 +829,8 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
             "session": code,
             "owner_killed": owner,
             "owner_from_metrics": grew.len() == 1,
+            "killed_after_s": round2(wait),
+            "takeovers_counted": taken_over,
             "takeover_s": seconds,
             "acked": acked_n,
             "acked_before_kill": before_kill,
