@@ -640,19 +640,22 @@ struct Meter {
 }
 
 impl Meter {
-    /// Readings of `pid` (none without one), its peak RSS polled every half second.
-    fn start(pid: Option<u32>) -> anyhow::Result<Self> {
-        let meter = Meter { pid, node_pids: Vec::new(), ticks_per_s: net::clock_ticks() as f64, peak_rss_kb: Rc::new(Cell::new(0)) };
+    /// Readings of `pid` (none without one), or of every node of a cluster summed, their
+    /// peak RSS polled every half second.
+    fn start(pid: Option<u32>, node_pids: Vec<Option<u32>>) -> anyhow::Result<Rc<Self>> {
+        let meter =
+            Rc::new(Meter { pid, node_pids, ticks_per_s: net::clock_ticks() as f64, peak_rss_kb: Rc::new(Cell::new(0)) });
         if let Some(pid) = pid {
             if proc_sample(pid).is_none() {
                 bail!("cannot read /proc/{pid}");
             }
-            let peak = meter.peak_rss_kb.clone();
+            let watched = Rc::downgrade(&meter);
             tokio::task::spawn_local(async move {
-                loop {
-                    if let Some(s) = proc_sample(pid) {
-                        peak.set(peak.get().max(s.rss_kb));
+                while let Some(meter) = watched.upgrade() {
+                    if let Some(s) = meter.sample() {
+                        meter.peak_rss_kb.set(meter.peak_rss_kb.get().max(s.rss_kb));
                     }
+                    drop(meter);
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             });
@@ -660,8 +663,27 @@ impl Meter {
         Ok(meter)
     }
 
+    /// The server now; for a cluster, every node's figures added up (CPU, memory, threads,
+    /// open files), so that the cluster reads as one server.
     fn sample(&self) -> Option<ProcSample> {
-        self.pid.and_then(proc_sample)
+        if self.node_pids.is_empty() {
+            return self.pid.and_then(proc_sample);
+        }
+        let samples: Vec<ProcSample> = self.node_pids.iter().filter_map(|pid| pid.and_then(proc_sample)).collect();
+        let first = *samples.first()?;
+        Some(samples[1..].iter().fold(first, |mut sum, s| {
+            sum.at_us = sum.at_us.max(s.at_us);
+            sum.cpu_ticks += s.cpu_ticks;
+            sum.minflt += s.minflt;
+            sum.majflt += s.majflt;
+            sum.rss_kb += s.rss_kb;
+            sum.hwm_kb += s.hwm_kb;
+            sum.threads += s.threads;
+            sum.fds += s.fds;
+            sum.run_ns += s.run_ns;
+            sum.wait_ns += s.wait_ns;
+            sum
+        }))
     }
 
     fn sample_nodes(&self) -> Vec<Option<ProcSample>> {
@@ -814,7 +836,7 @@ async fn coordinate(opt: Opt) -> anyhow::Result<()> {
         bail!("refusing {target}: loopback only");
     }
     let pid = opt.server_pid.or(spawned.as_ref().map(|s| s.pid));
-    let meter = Meter::start(pid)?;
+    let meter = Meter::start(pid, Vec::new())?;
 
     let mut workers_slot: Option<Workers> = None;
     let outcome = tokio::select! {
@@ -905,8 +927,7 @@ async fn coordinate_cluster(
             } else {
                 // One session on node 0 (its owner), phones over every node.
                 opt.target = cluster.addrs[1..].iter().map(ToString::to_string).collect();
-                let mut meter = Meter::start(cluster.pids()[0])?;
-                meter.node_pids = cluster.pids();
+                let meter = Meter::start(cluster.pids()[0], cluster.pids())?;
                 run(&opt, cluster.addrs[0], &meter, deadline_us, &mut workers_slot).await
             }
         };
@@ -1123,12 +1144,10 @@ async fn run(
     tokio::time::sleep(Duration::from_secs(2)).await;
     let s_joined = meter.sample();
     let kernel_joined = net::tcp_kernel_pages();
-    // The phones on the measured process: all, or node 0's share of a cluster's.
-    let on_measured = if nodes.is_empty() { joined } else { joined.div_ceil(nodes.len() as u64) };
     let per_conn = |after: &Option<ProcSample>| -> Option<f64> {
         match (s_before_phones, after) {
-            (Some(a), Some(b)) if on_measured > 0 => {
-                Some(round2((b.rss_kb as f64 - a.rss_kb as f64) * 1024.0 / on_measured as f64 / 1024.0))
+            (Some(a), Some(b)) if joined > 0 => {
+                Some(round2((b.rss_kb as f64 - a.rss_kb as f64) * 1024.0 / joined as f64 / 1024.0))
             }
             _ => None,
         }
@@ -1625,10 +1644,10 @@ fn print_table(r: &Value) {
     ];
     let mut rows = rows;
     if cluster {
-        // The server's readings in the table are node 0's, the session's owner; every node's
+        // The server's readings in the table are every node's added up; each node's own
         // are printed after the table.
         for row in &mut rows {
-            row.0 = row.0.replace("server ", "owner node's ");
+            row.0 = row.0.replace("server ", "all nodes' ");
         }
     }
     let idle = &r["idle"];

@@ -37,8 +37,8 @@ pub struct Cluster {
     pub database: String,
     nodes: Vec<Option<SpawnedServer>>,
     pub addrs: Vec<SocketAddr>,
-    /// Peak RSS of each node (KB), polled every half second.
-    peaks: Rc<RefCell<Vec<u64>>>,
+    /// Peak RSS (KB) and open files of each node, polled every half second.
+    peaks: Rc<RefCell<Vec<(u64, u64)>>>,
     /// Times each node was killed and started again (its CPU over the run is then unknown).
     restarts: Vec<u32>,
 }
@@ -77,7 +77,7 @@ impl Cluster {
             database,
             nodes: Vec::new(),
             addrs: Vec::new(),
-            peaks: Rc::new(RefCell::new(vec![0; n as usize])),
+            peaks: Rc::new(RefCell::new(vec![(0, 0); n as usize])),
             restarts: vec![0; n as usize],
         };
         for _ in 0..n {
@@ -105,7 +105,7 @@ impl Cluster {
                 for (i, pid) in pids.iter().enumerate() {
                     if let Some(s) = pid.and_then(proc_sample) {
                         let mut peaks = peaks.borrow_mut();
-                        peaks[i] = peaks[i].max(s.rss_kb);
+                        peaks[i] = (peaks[i].0.max(s.rss_kb), peaks[i].1.max(s.fds));
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -141,8 +141,9 @@ impl Cluster {
                         _ => None,
                     },
                     "rss_kb_end": b.map(|s| s.rss_kb),
-                    "rss_kb_peak": peaks.get(i).copied().max(b.map(|s| s.rss_kb)).filter(|p| *p > 0),
+                    "rss_kb_peak": peaks.get(i).map(|p| p.0).max(b.map(|s| s.rss_kb)).filter(|p| *p > 0),
                     "fds_end": b.map(|s| s.fds),
+                    "fds_peak": peaks.get(i).map(|p| p.1).filter(|p| *p > 0),
                 })
             })
             .collect();
@@ -957,7 +958,7 @@ pub fn print_takeovers(r: &Value) {
 pub fn print_nodes(r: &Value) {
     let Some(nodes) = r["cluster"]["nodes_usage_whole_run"].as_array() else { return };
     println!();
-    println!("node  address            CPU (whole run)  RSS end / peak       fds end");
+    println!("node  address            CPU (whole run)  RSS end / peak       open files peak");
     for n in nodes {
         let num = |v: &Value| v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
         println!(
@@ -967,7 +968,7 @@ pub fn print_nodes(r: &Value) {
             n["cpu_s"].as_f64().map_or("–".into(), |c| format!("{c:.2}")),
             num(&n["rss_kb_end"]),
             num(&n["rss_kb_peak"]),
-            num(&n["fds_end"]),
+            num(&n["fds_peak"]),
         );
     }
     if let Some(answering) = r["answers"]["nodes_usage"].as_array().filter(|a| !a.is_empty()) {
