@@ -643,8 +643,12 @@ impl Meter {
     /// Readings of `pid` (none without one), or of every node of a cluster summed, their
     /// peak RSS polled every half second.
     fn start(pid: Option<u32>, node_pids: Vec<Option<u32>>) -> anyhow::Result<Rc<Self>> {
-        let meter =
-            Rc::new(Meter { pid, node_pids, ticks_per_s: net::clock_ticks() as f64, peak_rss_kb: Rc::new(Cell::new(0)) });
+        let meter = Rc::new(Meter {
+            pid,
+            node_pids,
+            ticks_per_s: net::clock_ticks() as f64,
+            peak_rss_kb: Rc::new(Cell::new(0)),
+        });
         if let Some(pid) = pid {
             if proc_sample(pid).is_none() {
                 bail!("cannot read /proc/{pid}");
@@ -830,7 +834,9 @@ async fn coordinate(opt: Opt) -> anyhow::Result<()> {
             addr
         }
         (None, Some(addr)) => net::loopback_target(addr).await?,
-        (None, None) => bail!("give --addr (a server on this machine), --spawn-server <path to chorus> or --spawn-cluster N"),
+        (None, None) => {
+            bail!("give --addr (a server on this machine), --spawn-server <path to chorus> or --spawn-cluster N")
+        }
     };
     if !target.ip().is_loopback() {
         bail!("refusing {target}: loopback only");

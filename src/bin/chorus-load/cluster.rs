@@ -764,7 +764,10 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
         let owner = match grew.as_slice() {
             [one] => *one,
             _ => {
-                say(opt, format!("run {}: owner unclear from the metrics ({owned_now:?}); killing node {maker}", r + 1));
+                say(
+                    opt,
+                    format!("run {}: owner unclear from the metrics ({owned_now:?}); killing node {maker}", r + 1),
+                );
                 maker
             }
         };
@@ -892,21 +895,36 @@ pub fn print_sessions(r: &Value) {
             format!("{} × {} / {}", r["sessions"], r["phones_per_session"], r["nodes"].as_array().map_or(0, Vec::len)),
             "1,000 × 30 / 3".into(),
         ),
-        ("phones joined / errors".into(), format!("{} / {}", r["join"]["joined"], r["join"]["errors"]), "all, none".into()),
+        (
+            "phones joined / errors".into(),
+            format!("{} / {}", r["join"]["joined"], r["join"]["errors"]),
+            "all, none".into(),
+        ),
         (
             "answers sent / acked / unacked".into(),
-            format!("{} / {} / {} ({} per phone a minute)", a["sent"], a["acked"], a["unacked"], a["per_phone_per_min"]),
+            format!(
+                "{} / {} / {} ({} per phone a minute)",
+                a["sent"], a["acked"], a["unacked"], a["per_phone_per_min"]
+            ),
             "2 per phone a minute".into(),
         ),
         ("answer errors".into(), a["errors"].to_string(), "none".into()),
         (
             "ack latency p50 / p99 / max".into(),
-            format!("{} / {} / {}", ms(&a["ack_latency"]["p50_ms"]), ms(&a["ack_latency"]["p99_ms"]), ms(&a["ack_latency"]["max_ms"])),
+            format!(
+                "{} / {} / {}",
+                ms(&a["ack_latency"]["p50_ms"]),
+                ms(&a["ack_latency"]["p99_ms"]),
+                ms(&a["ack_latency"]["max_ms"])
+            ),
             "p99 ≤ 100 ms".into(),
         ),
         (
             "sessions with exact tallies".into(),
-            format!("{} of {} ({} differ)", r["tallies"]["sessions_exact"], r["sessions"], r["tallies"]["sessions_differ"]),
+            format!(
+                "{} of {} ({} differ)",
+                r["tallies"]["sessions_exact"], r["sessions"], r["tallies"]["sessions_differ"]
+            ),
             "all".into(),
         ),
         (
@@ -916,7 +934,11 @@ pub fn print_sessions(r: &Value) {
         ),
         (
             "most / fewest owned vs even".into(),
-            format!("{:+}% / {:+}%", o["max_vs_even_pct"].as_f64().unwrap_or(f64::NAN), o["min_vs_even_pct"].as_f64().unwrap_or(f64::NAN)),
+            format!(
+                "{:+}% / {:+}%",
+                o["max_vs_even_pct"].as_f64().unwrap_or(f64::NAN),
+                o["min_vs_even_pct"].as_f64().unwrap_or(f64::NAN)
+            ),
             "within ±20%".into(),
         ),
         (
@@ -936,11 +958,7 @@ pub fn print_takeovers(r: &Value) {
     table(vec![
         (
             "take-overs measured / asked".into(),
-            format!(
-                "{} / {}",
-                t["all"].as_array().map_or(0, Vec::len),
-                r["runs"].as_array().map_or(0, Vec::len)
-            ),
+            format!("{} / {}", t["all"].as_array().map_or(0, Vec::len), r["runs"].as_array().map_or(0, Vec::len)),
             "20 / 20".into(),
         ),
         ("every run (killed → first new ack)".into(), all.join(", "), "–".into()),
