@@ -14,6 +14,10 @@
 //!
 //! The tool re-runs itself with `--worker <json>` for each worker process; workers talk to it
 //! through JSON lines on their standard input and output.
+//!
+//! `--spawn-cluster N` starts a scratch PostgreSQL, a nats-server and N nodes and spreads the
+//! phones over them; with it, `--sessions M` measures many sessions and `--takeovers R` the
+//! time a session takes to change hands when its owner is killed (`chorus-load/cluster.rs`).
 
 #[path = "chorus-load/cluster.rs"]
 mod cluster;
