@@ -140,6 +140,12 @@ impl Cluster {
                         (Some(a), Some(b)) if self.restarts[i] == 0 => Some(round2(b.cpu_ticks.saturating_sub(a.cpu_ticks) as f64 / ticks_per_s)),
                         _ => None,
                     },
+                    "cpu_cores": match (a, b) {
+                        (Some(a), Some(b)) if self.restarts[i] == 0 && b.at_us > a.at_us => Some(round2(
+                            b.cpu_ticks.saturating_sub(a.cpu_ticks) as f64 / ticks_per_s / ((b.at_us - a.at_us) as f64 / 1e6),
+                        )),
+                        _ => None,
+                    },
                     "rss_kb_end": b.map(|s| s.rss_kb),
                     "rss_kb_peak": peaks.get(i).map(|p| p.0).max(b.map(|s| s.rss_kb)).filter(|p| *p > 0),
                     "fds_end": b.map(|s| s.fds),
@@ -521,6 +527,7 @@ pub async fn sessions(
             "unacked": unacked,
             "errors": errors,
             "ack_latency": ack_hist.summary_ms(),
+            "nodes_usage": cluster.usage(&s_before, &s_after, ticks_per_s),
         },
         "tallies": { "sessions_exact": exact, "sessions_differ": differing, "first_differing": differ },
         "owners": {
@@ -534,7 +541,6 @@ pub async fn sessions(
             "leases": leases,
             "metrics_match_leases": metrics_match_leases,
         },
-        "nodes_usage": cluster.usage(&s_before, &s_after, ticks_per_s),
         "connections": { "open_at_end": sum(&status, "open"), "drops": closed.values().sum::<u64>(), "closed": closed },
     }))
 }
