@@ -14,6 +14,7 @@ mod http;
 mod integrity;
 mod jamboard;
 mod live;
+mod load_cluster;
 mod points;
 mod postgres;
 mod ranking;

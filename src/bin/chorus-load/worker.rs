@@ -46,6 +46,21 @@ pub struct WorkerConfig {
     /// as it joins, and its join ends with the `ack`.
     #[serde(default)]
     pub groups: u32,
+    /// Many sessions (`--sessions`): phone `g` joins `sessions[g / per_session]` instead of
+    /// `code`, and answers that session's activity (`AnswerPlan::activities`).
+    #[serde(default)]
+    pub sessions: Vec<String>,
+    #[serde(default)]
+    pub per_session: u32,
+}
+
+impl WorkerConfig {
+    /// The index in `sessions` of phone `global`'s session, when there are several.
+    fn session_of(&self, global: u32) -> Option<usize> {
+        (!self.sessions.is_empty() && self.per_session > 0)
+            .then(|| (global / self.per_session) as usize)
+            .filter(|i| *i < self.sessions.len())
+    }
 }
 
 /// How a phone's answer is written and counted.
@@ -81,6 +96,9 @@ pub struct AnswerPlan {
     /// Time between two answers of one phone.
     pub period_us: u64,
     pub drain_ms: u64,
+    /// Many sessions: the activity of each session (by index in `WorkerConfig::sessions`).
+    #[serde(default)]
+    pub activities: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -351,6 +369,18 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
             answered[i % k] += 1;
         }
     }
+    // Many sessions: the tallies of each session's phones held here, by session index.
+    let mut session_tallies: BTreeMap<usize, Vec<Vec<u64>>> = BTreeMap::new();
+    if !ctx.cfg.sessions.is_empty() && k > 0 {
+        for (i, id) in s.last_id.iter().enumerate() {
+            let Some(session) = ctx.cfg.session_of(ctx.cfg.first + (i / k) as u32) else { continue };
+            let row = session_tallies.entry(session).or_insert_with(|| vec![vec![0u64; span]; k]);
+            if *id > 0 {
+                let v = (s.last_value[i] - plan.min).clamp(0, span as i64 - 1) as usize;
+                row[i % k][v] += 1;
+            }
+        }
+    }
     let mut step_hist = Hist::default();
     let mut step_missing = 0u64;
     for (i, at) in s.step_at.iter().enumerate() {
@@ -376,6 +406,7 @@ async fn answer_phase(ctx: &Rc<Ctx>, phase_tx: &watch::Sender<Phase>, plan: Answ
         "last_ack_us": s.last_ack_us,
         "first_sends": s.first_sends,
         "tallies": tallies,
+        "session_tallies": session_tallies,
         "answered": answered,
         "step_hist": step_hist.to_wire(),
         "step_missing": step_missing,
@@ -601,7 +632,10 @@ async fn phone(ctx: Rc<Ctx>, local: usize, global: u32, gate: Rc<Semaphore>) {
                         let first = start + Duration::from_micros(offset);
                         prefix = format!(
                             "{{\"type\":\"answer\",\"activity\":{},\"round\":{},\"id\":",
-                            serde_json::to_string(&p.activity).unwrap_or_default(),
+                            serde_json::to_string(
+                                ctx.cfg.session_of(global).and_then(|i| p.activities.get(i)).unwrap_or(&p.activity)
+                            )
+                            .unwrap_or_default(),
                             serde_json::to_string(&p.round).unwrap_or_default()
                         );
                         answers = 0;
@@ -644,7 +678,8 @@ async fn join(ctx: &Ctx, global: u32) -> Result<net::Ws, JoinError> {
         net::OpenError::Connect(e) => JoinError::Connect(e),
         net::OpenError::Handshake(e) => JoinError::Handshake(e),
     })?;
-    let hello = json!({"type": "join", "code": ctx.cfg.code, "token": null}).to_string();
+    let code = ctx.cfg.session_of(global).map_or(&ctx.cfg.code, |i| &ctx.cfg.sessions[i]);
+    let hello = json!({"type": "join", "code": code, "token": null}).to_string();
     ws.send(Message::text(hello)).await.map_err(|e| JoinError::Handshake(e.to_string()))?;
     loop {
         match ws.next().await {

@@ -207,6 +207,7 @@ pub async fn run(
             end_us: start_us + (opt.duration * 1e6) as u64,
             period_us: if opt.rate > 0.0 { (f64::from(opt.phones) / opt.rate * 1e6) as u64 } else { u64::MAX / 4 },
             drain_ms: opt.drain_ms,
+            activities: Vec::new(),
         };
         workers.tell(&json!({"cmd": "answer", "plan": plan})).await?;
         let answered = workers
