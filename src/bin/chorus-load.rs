@@ -306,6 +306,9 @@ async fn spawn_server(path: &PathBuf, bind: &str, extra: &[String]) -> anyhow::R
         .env("CHORUS_WRITES_PER_ADDRESS", std::env::var("CHORUS_WRITES_PER_ADDRESS").unwrap_or("1000000".into()))
         // `--sessions` makes up to 2,000 sessions from 127.0.0.1.
         .env("CHORUS_SESSIONS_PER_ADDRESS", std::env::var("CHORUS_SESSIONS_PER_ADDRESS").unwrap_or("1000000".into()))
+        // A session takes 20,000 participants by default; issue 16's conference run puts
+        // 50,000 phones in one (an operator raises it the same way, docs/deploy.md).
+        .env("CHORUS_MAX_PARTICIPANTS", std::env::var("CHORUS_MAX_PARTICIPANTS").unwrap_or("1000000".into()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log_file))

@@ -107,7 +107,11 @@ fn groups_summary(summary: &mut Worksheet, mut row: u32, report: &Report, styles
         for (group, results) in combined.shown_groups(k) {
             let title = format!("{}: {}", combined.activity.spec.title(), group.label);
             let Some(results) = results else {
-                summary.write_string(row, 0, format!("{title}: fewer than {k} answered, not shown"))?;
+                summary.write_string(
+                    row,
+                    0,
+                    format!("{title}: fewer than {k} answered (or the other groups would give them away), not shown"),
+                )?;
                 row += 2;
                 continue;
             };
