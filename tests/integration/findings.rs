@@ -419,6 +419,23 @@ async fn awc_delete(url: &str, bearer: Option<&str>) -> (u16, Value) {
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
 }
 
+/// "Run again": a second session of the series, copied from `first`.
+async fn run_again(server: &TestServer, first: &Session) -> Session {
+    let (status, copy) = post_json(
+        &server.url("/api/sessions"),
+        None,
+        &json!({"title": "Session 2", "copy_from": {"code": first.code, "host_key": first.host_key}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{copy}");
+    Session {
+        code: copy["code"].as_str().expect("code").to_owned(),
+        host_key: copy["host_key"].as_str().expect("key").to_owned(),
+        present_key: copy["present_key"].as_str().expect("key").to_owned(),
+        body: copy,
+    }
+}
+
 /// The series report: its candidates span the sessions, a theme gathers quotes from two of
 /// them, and its content is kept with the series' first session whichever session's
 /// console saves it; the session's own report stays apart.
@@ -426,19 +443,7 @@ async fn awc_delete(url: &str, bearer: Option<&str>) -> (u16, Value) {
 async fn the_series_report_spans_sessions() {
     let server = TestServer::start().await;
     let first = play(&server).await;
-    let (status, copy) = post_json(
-        &server.url("/api/sessions"),
-        None,
-        &json!({"title": "Session 2", "copy_from": {"code": first.session.code, "host_key": first.session.host_key}}),
-    )
-    .await;
-    assert_eq!(status, 201, "{copy}");
-    let second = Session {
-        code: copy["code"].as_str().expect("code").to_owned(),
-        host_key: copy["host_key"].as_str().expect("key").to_owned(),
-        present_key: copy["present_key"].as_str().expect("key").to_owned(),
-        body: copy,
-    };
+    let second = run_again(&server, &first.session).await;
     let (mut host, _) = Client::host(&server.ws_url(), &second).await;
     host.ok(json!({"type": "goto", "activity": first.board})).await;
     let (mut phone, _) = Client::participant(&server.ws_url(), &second.code, None).await;
@@ -493,19 +498,7 @@ async fn the_series_report_spans_sessions() {
 async fn the_series_report_reads_back_every_save_at_once() {
     let server = TestServer::start().await;
     let first = play(&server).await;
-    let (status, copy) = post_json(
-        &server.url("/api/sessions"),
-        None,
-        &json!({"title": "Session 2", "copy_from": {"code": first.session.code, "host_key": first.session.host_key}}),
-    )
-    .await;
-    assert_eq!(status, 201, "{copy}");
-    let second = Session {
-        code: copy["code"].as_str().expect("code").to_owned(),
-        host_key: copy["host_key"].as_str().expect("key").to_owned(),
-        present_key: copy["present_key"].as_str().expect("key").to_owned(),
-        body: copy,
-    };
+    let second = run_again(&server, &first.session).await;
     let key = Some(first.session.host_key.as_str());
     let (status, _) =
         post_json(&server.url(&format!("/api/sessions/{}/close", first.session.code)), key, &json!({})).await;
