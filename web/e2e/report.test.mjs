@@ -225,10 +225,13 @@ describe('the findings report and "what we heard"', () => {
   });
 
   step('saved, and kept over a reload', async () => {
-    // Exactly "Saved": a text match is otherwise case-blind and by part, and "Unsaved
-    // changes" would do (the cause of a read-back that raced the save).
+    // The confirmation itself ("✓ Saved"), not any text with "saved" in it: a text match is
+    // case-blind and by part, and "Unsaved changes" did (a read-back that raced the save).
+    const put = report.waitForResponse((r) => r.url().endsWith('/report') && r.request().method() === 'PUT');
     await report.getByRole('button', { name: 'Save the report' }).click();
-    await report.locator('.save-state').getByText('Saved', { exact: true }).waitFor();
+    const answered = await put;
+    assert.equal(answered.status(), 200, `the save was refused: ${await answered.text()}`);
+    await report.locator('.save-state .status.ok').getByText('Saved').waitFor();
     await report.getByText('Unsaved changes').waitFor({ state: 'detached', timeout: 2000 }).catch(async () => {
       assert.fail(`still unsaved after saving: ${await report.locator('.save-state').evaluate((el) => el.parentElement.outerHTML)}`);
     });
@@ -305,7 +308,7 @@ describe('the findings report and "what we heard"', () => {
     const answered = await put;
     const sent = answered.request().postData();
     assert.equal(answered.status(), 200, `the save was refused: ${await answered.text()}`);
-    await panel.locator('.save-state').getByText('Saved', { exact: true }).waitFor();
+    await panel.locator('.save-state .status.ok').getByText('Saved').waitFor();
     const series = await api(server.url, 'GET', `/api/sessions/${session.code}/series/report`, undefined, session.host_key);
     const quoted = series.content.quotes.map((q) =>
       series.candidates.find((c) => c.session === q.session && c.activity === q.activity && c.item === q.item)?.text,
