@@ -213,6 +213,21 @@ export async function announcements(page) {
 }
 
 /**
+ * Waits (up to `timeout` ms) until the live region has said something matching `pattern`.
+ * The announcer empties the region and says each message 100 ms later, one after another,
+ * so a message said as something appears on screen reaches the region a moment after it;
+ * a test that reads the announcements at once can miss the last. Returns quietly on time-out:
+ * the caller's assertion says what was heard instead.
+ */
+export async function heard(page, pattern, { timeout = 5000 } = {}) {
+  await page
+    .waitForFunction((source) => (window.__announcements ?? []).some((a) => new RegExp(source).test(a.text)), pattern.source, {
+      timeout,
+    })
+    .catch(() => {});
+}
+
+/**
  * Participants who connect from here over the WebSocket (no browser: Chromium opens new
  * WebSockets slowly when there are many), each joining and sending its list of requests
  * (`id` added), for filling a word cloud or a board quickly. Answers how many were

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { announcements, api, launchBrowser, openPage, pageProblems, recordAnnouncements, shot, startServer } from './harness.mjs';
+import { announcements, api, heard, launchBrowser, openPage, pageProblems, recordAnnouncements, shot, startServer } from './harness.mjs';
 import {
   CONSOLE,
   NARROW,
@@ -109,7 +109,7 @@ describe('ranking', () => {
     await keyboard.keyboard.press('Space');
     assert.deepEqual((await order(keyboard)).slice(0, 3), ['Quick decisions', 'Being listened to', 'Clear information']);
     assert.deepEqual((await order(keyboard)).slice(-2), ['Information in easy read', 'Peer support groups']);
-    await keyboard.waitForTimeout(300);
+    await heard(keyboard, /“Information in easy read” is now 9 of 10\./);
     const said = (await announcements(keyboard)).map((a) => a.text);
     assert.ok(said.includes('“Quick decisions” is now 1 of 10, at the top.'), `heard: ${said.join(' | ')}`);
     assert.ok(said.includes('“Information in easy read” is now 9 of 10.'), `heard: ${said.join(' | ')}`);

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   OUT,
   announcements,
+  heard,
   api,
   axe,
   bulkParticipants,
@@ -359,6 +360,7 @@ describe('the workshop day on phones and console', () => {
     await phones[1].getByText('Time is up', { exact: true }).waitFor({ timeout: 75_000 });
     await console_.getByText('Answers: stopped').waitFor();
     await phones[1].locator('main').getByText('Answers are closed for now.').waitFor();
+    await heard(phones[1], /^Time is up/);
     const said = (await announcements(phones[1])).map((a) => a.text);
     const timer = said.filter((text) => /^Timer started|left\.$|^Time is up/.test(text));
     assert.deepEqual(timer, ['Timer started: 1 minute. Answers close at zero.', '30 seconds left.', 'Time is up. Answers are closed.']);
