@@ -27,6 +27,8 @@ mod hist;
 mod idle;
 #[path = "chorus-load/net.rs"]
 mod net;
+#[path = "chorus-load/table.rs"]
+mod table;
 #[path = "chorus-load/worker.rs"]
 mod worker;
 #[path = "chorus-load/workshop.rs"]
@@ -1558,7 +1560,7 @@ async fn run(
 // ---- the table -------------------------------------------------------------------------------
 
 fn print_table(r: &Value) {
-    let ms = |v: &Value| v.as_f64().map(|x| format!("{x:.1} ms")).unwrap_or_else(|| "–".into());
+    let ms = table::ms;
     let num = |v: &Value| v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
     let f2 = |v: &Value| v.as_f64().map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into());
     let a = &r["answers"];
@@ -1676,11 +1678,5 @@ fn print_table(r: &Value) {
             "closed ≤ 60 s, ≤ 64 MiB".into(),
         ));
     }
-    let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-    let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    println!("{:<w0$}  {:<w1$}  target", "measure", "measured");
-    println!("{}", "-".repeat(w0 + w1 + 26));
-    for (name, got, target) in rows {
-        println!("{name:<w0$}  {got:<w1$}  {target}");
-    }
+    table::print(rows);
 }

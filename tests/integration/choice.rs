@@ -185,12 +185,7 @@ async fn phones_choose_change_their_minds_and_exports_carry_it() {
     )
     .await;
     assert_eq!(status, 201, "{copy}");
-    let copy = Session {
-        code: copy["code"].as_str().expect("code").to_owned(),
-        host_key: copy["host_key"].as_str().expect("key").to_owned(),
-        present_key: copy["present_key"].as_str().expect("key").to_owned(),
-        body: copy,
-    };
+    let copy = Session::created(copy);
     let (mut copy_host, _) = Client::host(&server.ws_url(), &copy).await;
     copy_host.ok(json!({"type": "goto", "activity": word, "round": "Before"})).await;
     let (mut third, _) = Client::participant(&server.ws_url(), &copy.code, None).await;

@@ -195,6 +195,20 @@ fn assert_exactly_once(on_board: &[String], acked: &BTreeMap<u64, String>) {
     assert_eq!(distinct, expected, "the board holds exactly the acknowledged notes");
 }
 
+/// The session never changed hands: node 0 owns it still, its lease is at the first epoch,
+/// and no node counted a take-over.
+async fn assert_still_with_node_0(cluster: &Cluster, db: &sqlx::PgPool, code: &str) {
+    let (epoch,): (i64,) =
+        sqlx::query_as("SELECT epoch FROM leases WHERE session = $1").bind(code).fetch_one(db).await.expect("lease");
+    assert_eq!(epoch, 1, "the session changed hands");
+    let mut takeovers = 0.0;
+    for n in 0..3 {
+        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
+    }
+    assert_eq!(takeovers, 0.0, "a take-over was counted");
+    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+}
+
 /// Runs `phones` phones of `per_phone` notes each over the cluster while `disturb` runs;
 /// returns the notes acknowledged and what the phones still had (nothing, when all is well).
 async fn answer_while<F: Future<Output = ()>>(
@@ -691,18 +705,7 @@ async fn postgres_away_refuses_answers_on_every_node_and_they_resume() {
     assert_exactly_once(&on_board, &acked);
     // Nobody took the session over: the owner renewed its lapsed lease first.
     let db = sqlx::PgPool::connect(&database).await.expect("connect");
-    let (owner_epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
-        .bind(&session.code)
-        .fetch_one(&db)
-        .await
-        .expect("lease");
-    assert_eq!(owner_epoch, 1, "the session changed hands");
-    let mut takeovers = 0.0;
-    for n in 0..3 {
-        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
-    }
-    assert_eq!(takeovers, 0.0);
-    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    assert_still_with_node_0(&cluster, &db, &session.code).await;
     // The events written all carry the first epoch.
     let (stale,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM events WHERE session = $1 AND epoch IS DISTINCT FROM 1")
@@ -802,18 +805,7 @@ async fn a_lapsed_lease_stays_with_the_owner_that_still_answers() {
         json!({"type": "answer", "activity": session.activity(0), "round": "Before", "statement": 0, "value": 3});
     phone.ok(answer).await;
 
-    let (epoch,): (i64,) = sqlx::query_as("SELECT epoch FROM leases WHERE session = $1")
-        .bind(&session.code)
-        .fetch_one(&db)
-        .await
-        .expect("lease");
-    assert_eq!(epoch, 1, "the session changed hands");
-    let mut takeovers = 0.0;
-    for n in 0..3 {
-        takeovers += cluster.metric(n, "chorus_lease_takeovers_total").await;
-    }
-    assert_eq!(takeovers, 0.0);
-    assert_eq!(cluster.metric(0, "chorus_sessions_owned").await, 1.0, "node 0 still owns the session");
+    assert_still_with_node_0(&cluster, &db, &session.code).await;
 }
 
 /// Budgets per address are counted by each node (docs/deploy.md, "Budgets per address in a

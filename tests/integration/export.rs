@@ -328,12 +328,7 @@ async fn closing_writes_exports_and_they_download() {
     .await;
     assert_eq!(status, 201, "{copy}");
     assert_eq!(copy["agenda"][0]["id"], scale, "a copied agenda keeps its ids");
-    let copy = Session {
-        code: copy["code"].as_str().expect("code").to_owned(),
-        host_key: copy["host_key"].as_str().expect("key").to_owned(),
-        present_key: copy["present_key"].as_str().expect("key").to_owned(),
-        body: copy,
-    };
+    let copy = Session::created(copy);
     let (mut host, _) = Client::host(&server.ws_url(), &copy).await;
     host.ok(json!({"type": "goto", "activity": scale})).await;
     let (mut phone, _) = Client::participant(&server.ws_url(), &copy.code, None).await;

@@ -428,12 +428,7 @@ async fn run_again(server: &TestServer, first: &Session) -> Session {
     )
     .await;
     assert_eq!(status, 201, "{copy}");
-    Session {
-        code: copy["code"].as_str().expect("code").to_owned(),
-        host_key: copy["host_key"].as_str().expect("key").to_owned(),
-        present_key: copy["present_key"].as_str().expect("key").to_owned(),
-        body: copy,
-    }
+    Session::created(copy)
 }
 
 /// The series report: its candidates span the sessions, a theme gathers quotes from two of

@@ -92,12 +92,7 @@ async fn a_series_of_four_venues_splits_every_result_by_group() {
     let mut sessions: Vec<Session> = Vec::new();
     for (index, venue) in venues().into_iter().enumerate() {
         let session = if index == 0 {
-            Session {
-                code: first["code"].as_str().expect("code").to_owned(),
-                host_key: first["host_key"].as_str().expect("key").to_owned(),
-                present_key: first["present_key"].as_str().expect("key").to_owned(),
-                body: first.clone(),
-            }
+            Session::created(first.clone())
         } else {
             // "Run again": the same agenda and the same question, in the same series.
             let copy = json!({"code": sessions[0].code, "host_key": sessions[0].host_key});
@@ -108,12 +103,7 @@ async fn a_series_of_four_venues_splits_every_result_by_group() {
             )
             .await;
             assert_eq!(status, 201, "{body}");
-            Session {
-                code: body["code"].as_str().expect("code").to_owned(),
-                host_key: body["host_key"].as_str().expect("key").to_owned(),
-                present_key: body["present_key"].as_str().expect("key").to_owned(),
-                body,
-            }
+            Session::created(body)
         };
         let (_, info) =
             get_json(&server.url(&format!("/api/sessions/{}", session.code)), Some(&session.host_key)).await;
@@ -591,12 +581,7 @@ async fn a_paired_change_cannot_be_worked_out_by_subtraction() {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let session = Session {
-        code: body["code"].as_str().expect("code").to_owned(),
-        host_key: body["host_key"].as_str().expect("key").to_owned(),
-        present_key: body["present_key"].as_str().expect("key").to_owned(),
-        body,
-    };
+    let session = Session::created(body);
     let ws = server.ws_url();
     let activity = session.activity(0);
     let (mut host, _) = Client::host(&ws, &session).await;

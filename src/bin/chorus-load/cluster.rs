@@ -18,6 +18,8 @@ use anyhow::{Context, anyhow, bail};
 use chorus::cluster::scratch::{Scratch, ScratchNats};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+
+use crate::table;
 use sqlx::Connection;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -877,25 +879,11 @@ pub async fn takeovers(opt: &Opt, cluster: &mut Cluster) -> anyhow::Result<Value
 
 // ---- the tables ------------------------------------------------------------------------------
 
-fn table(rows: Vec<(String, String, String)>) {
-    let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-    let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    println!("{:<w0$}  {:<w1$}  target", "measure", "measured");
-    println!("{}", "-".repeat(w0 + w1 + 26));
-    for (name, got, target) in rows {
-        println!("{name:<w0$}  {got:<w1$}  {target}");
-    }
-}
-
-fn ms(v: &Value) -> String {
-    v.as_f64().map(|x| format!("{x:.1} ms")).unwrap_or_else(|| "–".into())
-}
-
 /// The table of `--sessions`.
 pub fn print_sessions(r: &Value) {
     let a = &r["answers"];
     let o = &r["owners"];
-    table(vec![
+    table::print(vec![
         (
             "sessions × phones / nodes".into(),
             format!("{} × {} / {}", r["sessions"], r["phones_per_session"], r["nodes"].as_array().map_or(0, Vec::len)),
@@ -919,9 +907,9 @@ pub fn print_sessions(r: &Value) {
             "ack latency p50 / p99 / max".into(),
             format!(
                 "{} / {} / {}",
-                ms(&a["ack_latency"]["p50_ms"]),
-                ms(&a["ack_latency"]["p99_ms"]),
-                ms(&a["ack_latency"]["max_ms"])
+                table::ms(&a["ack_latency"]["p50_ms"]),
+                table::ms(&a["ack_latency"]["p99_ms"]),
+                table::ms(&a["ack_latency"]["max_ms"])
             ),
             "p99 ≤ 100 ms".into(),
         ),
@@ -961,7 +949,7 @@ pub fn print_takeovers(r: &Value) {
     let t = &r["takeover_s"];
     let secs = |v: &Value| v.as_f64().map(|x| format!("{x:.2} s")).unwrap_or_else(|| "–".into());
     let all: Vec<String> = t["all"].as_array().map(|a| a.iter().map(secs).collect()).unwrap_or_default();
-    table(vec![
+    table::print(vec![
         (
             "take-overs measured / asked".into(),
             format!("{} / {}", t["all"].as_array().map_or(0, Vec::len), r["runs"].as_array().map_or(0, Vec::len)),

@@ -229,6 +229,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session a `201 Created` from `POST /api/sessions` describes.
+    pub fn created(body: Value) -> Self {
+        Session {
+            code: body["code"].as_str().expect("code").to_owned(),
+            host_key: body["host_key"].as_str().expect("host key").to_owned(),
+            present_key: body["present_key"].as_str().expect("present key").to_owned(),
+            body,
+        }
+    }
+
     pub fn activity(&self, index: usize) -> String {
         self.body["agenda"][index]["id"].as_str().expect("activity id").to_owned()
     }
@@ -273,12 +283,7 @@ pub async fn create_session_at(base: &str, agenda: Value) -> Session {
         post_json(&format!("{base}/api/sessions"), None, &json!({"title": "Co-production training", "agenda": agenda}))
             .await;
     assert_eq!(status, 201, "create: {body}");
-    Session {
-        code: body["code"].as_str().expect("code").to_owned(),
-        host_key: body["host_key"].as_str().expect("host key").to_owned(),
-        present_key: body["present_key"].as_str().expect("present key").to_owned(),
-        body,
-    }
+    Session::created(body)
 }
 
 pub async fn create_session(server: &TestServer) -> Session {
