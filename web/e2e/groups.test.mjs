@@ -566,7 +566,7 @@ describe('participant groups', () => {
     const host = await hostSocket(server.url, created.code, created.host_key);
     assert.equal((await host.send({ type: 'close_session' })).type, 'ack');
     host.close();
-    await projector.getByText('This session has ended.').waitFor();
+    await projector.getByText(/^This session has ended\. Thank you/).waitFor(); // the page's words, not the live region's
     // Scale, choice and board, each followed by its table by group: six parts.
     await projector.getByText('Part 1 of 6').waitFor();
     const title = projector.locator('#summary-part');
